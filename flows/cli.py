@@ -1,0 +1,203 @@
+"""clearance up | down | submit | approve | reject | status | demo | audit verify"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from flows import stack
+
+FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
+
+
+def _client():
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def _read_run(run_id: str):
+    from uuid import UUID
+
+    with _client() as client:
+        return client.read_flow_run(UUID(run_id))
+
+
+def _wait_for(run_id: str, stop, timeout: float, progress: bool = True):
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        run = _read_run(run_id)
+        state = run.state
+        if progress and state and state.name != last:
+            print(f"  {time.strftime('%H:%M:%S')} {state.name}", file=sys.stderr)
+            last = state.name
+        if state and stop(state):
+            return run
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for flow run {run_id} (state {last})")
+        time.sleep(1.0)
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    state = stack.up()
+    ui = state["api_url"].removesuffix("/api")
+    print(f"Clearance is up. Prefect UI: {ui}  (stop with: clearance down)")
+    return 0
+
+
+def cmd_down(args: argparse.Namespace) -> int:
+    stopped = stack.down()
+    print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
+    return 0
+
+
+def submit(request_path: Path, timeout: float) -> tuple[str, str]:
+    """Create a run of the deployment; wait until it pauses at the gate or ends."""
+    from prefect.deployments import run_deployment
+
+    from flows.release import DEPLOYMENT_NAME, FLOW_NAME
+    from tasks.request import load_request
+
+    load_request(request_path)  # clear errors before anything runs
+    run = run_deployment(
+        f"{FLOW_NAME}/{DEPLOYMENT_NAME}",
+        parameters={"request_path": str(request_path.resolve())},
+        timeout=0,
+    )
+    run_id = str(run.id)
+    print(f"submitted flow run {run_id}", file=sys.stderr)
+    run = _wait_for(run_id, lambda s: s.is_paused() or s.type.value in FINAL_STATES, timeout)
+    return run_id, run.state.type.value if not run.state.is_paused() else "PAUSED"
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    stack.configure_environment()
+    run_id, outcome = submit(Path(args.request), args.timeout)
+    ui = stack.read_state().get("api_url", "").removesuffix("/api")
+    if outcome == "PAUSED":
+        print(f"Paused at the DPO gate. Review: {ui}/runs/flow-run/{run_id}", file=sys.stderr)
+        print(f"Approve: clearance approve {run_id} --dpo 'NAME'", file=sys.stderr)
+    else:
+        run = _read_run(run_id)
+        print(f"run ended {outcome}: {run.state.message or ''}", file=sys.stderr)
+    print(run_id)
+    return 0 if outcome == "PAUSED" else 1
+
+
+def resume(run_id: str, approved: bool, dpo: str, comment: str, timeout: float) -> str:
+    from prefect.flow_runs import resume_flow_run
+
+    before = _read_run(run_id).state
+    if not before or not before.is_paused():
+        raise SystemExit(f"flow run {run_id} is not waiting for approval ({before and before.name})")
+    resume_flow_run(run_id, run_input={"approved": approved, "dpo_name": dpo, "comment": comment})
+    run = _wait_for(
+        run_id,
+        lambda s: s.type.value in FINAL_STATES or (s.is_paused() and s.id != before.id),
+        timeout,
+    )
+    return "PAUSED" if run.state.is_paused() else run.state.type.value
+
+
+def cmd_approve(args: argparse.Namespace) -> int:
+    stack.configure_environment()
+    outcome = resume(args.run_id, True, args.dpo, args.comment, args.timeout)
+    if outcome == "COMPLETED":
+        print("approved: release written")
+        return 0
+    if outcome == "PAUSED":
+        print("refused: that name is not one of the request's approvers; the run stays paused")
+        return 2
+    print(f"run ended {outcome}: {_read_run(args.run_id).state.message or ''}")
+    return 1
+
+
+def cmd_reject(args: argparse.Namespace) -> int:
+    stack.configure_environment()
+    outcome = resume(args.run_id, False, args.dpo, args.reason, args.timeout)
+    if outcome == "PAUSED":
+        print("refused: that name is not one of the request's approvers; the run stays paused")
+        return 2
+    print(f"rejected: nothing released (run {outcome})")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    stack.configure_environment()
+    run = _read_run(args.run_id)
+    print(f"{run.name}: {run.state.name if run.state else 'unknown'}")
+    if run.state and run.state.message:
+        print(run.state.message)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo import run_demo
+
+    return run_demo(args)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from tasks import audit
+
+    intact, count, message = audit.verify(Path(args.log))
+    print(message)
+    return 0 if intact else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="clearance", description=__doc__)
+    sub = main.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the local Prefect server and the release deployment")
+    sub.add_parser("down", help="stop them")
+    p = sub.add_parser("submit", help="run a release request up to the DPO gate")
+    p.add_argument("request")
+    p.add_argument("--timeout", type=float, default=3600)
+    for name, text in (("approve", "--comment"), ("reject", "--reason")):
+        p = sub.add_parser(name, help=f"{name} a paused release as the DPO")
+        p.add_argument("run_id")
+        p.add_argument("--dpo", required=True, help="your name, as listed in the request")
+        p.add_argument(text, dest=text[2:], required=name == "reject", default="")
+        p.add_argument("--timeout", type=float, default=3600)
+    p = sub.add_parser("status", help="state of a flow run")
+    p.add_argument("run_id")
+    p = sub.add_parser("demo", help="generate demo data, start the stack, submit it")
+    p.add_argument("--patients", type=int, default=12)
+    p.add_argument("--dir", default=None, help="where demo data goes (default: CLEARANCE_HOME)")
+    p = sub.add_parser("audit", help="audit log tools")
+    audit_sub = p.add_subparsers(dest="audit_command", required=True)
+    v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
+    v.add_argument("log")
+    return main
+
+
+COMMANDS = {
+    "up": cmd_up,
+    "down": cmd_down,
+    "submit": cmd_submit,
+    "approve": cmd_approve,
+    "reject": cmd_reject,
+    "status": cmd_status,
+    "demo": cmd_demo,
+    "audit": cmd_audit_verify,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from tasks.errors import ClearanceError
+
+    args = parser().parse_args(argv)
+    if args.command == "reject":
+        args.comment = args.reason
+    try:
+        return COMMANDS[args.command](args)
+    except ClearanceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Build a stage's context inside a task run, from the request path alone.
+
+Tasks receive only the request path and batch names as parameters (what Prefect stores);
+the key, profile and workspace are rebuilt here, cached per worker process.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from tasks.keys import key_from_env, validate_key
+from tasks.profile import ReleaseProfile, load_profile
+from tasks.request import ReleaseRequest, load_request
+from tasks.stage import StageContext
+from tasks.workspace import Workspace
+
+
+def resolve_key(profile: ReleaseProfile) -> bytes:
+    """The key from the profile's Prefect Secret block when named, else the environment."""
+    source = profile.pseudonym_key
+    if source.secret_block:
+        from prefect.blocks.system import Secret
+
+        value = Secret.load(source.secret_block).get()
+        return validate_key(str(value), f"Prefect Secret block '{source.secret_block}'")
+    return key_from_env(source.env)
+
+
+@lru_cache(maxsize=8)
+def _cached(request_path: str, mtime: float) -> StageContext:
+    request: ReleaseRequest = load_request(request_path)
+    profile = load_profile(request.profile)
+    key = resolve_key(profile)
+    workspace = Workspace(request.workspace, request.request_id)
+    return StageContext(workspace=workspace, profile=profile, key=key, request=request)
+
+
+def stage_context(request_path: str) -> StageContext:
+    path = Path(request_path)
+    return _cached(str(path.resolve()), os.stat(path).st_mtime)

@@ -1,0 +1,56 @@
+"""The DPO gate: the run pauses with the evidence summary; a listed approver signs off."""
+
+from __future__ import annotations
+
+from prefect.input import RunInput
+
+
+class DPOApproval(RunInput):
+    """What the DPO fills in the Prefect UI's Resume form (or `clearance approve/reject`)."""
+
+    approved: bool
+    dpo_name: str
+    comment: str = ""
+
+
+def is_listed_approver(name: str, approvers: list[str]) -> bool:
+    wanted = " ".join(name.split()).casefold()
+    return any(" ".join(a.split()).casefold() == wanted for a in approvers)
+
+
+def gate_description(
+    request_id: str,
+    purpose: str,
+    counts: dict[str, int],
+    stage_counts: dict[str, dict[str, int]],
+    checks_markdown: str,
+    approvers: list[str],
+) -> str:
+    """Markdown for the Resume form: counts and check results only, no values."""
+    released = counts.get("released", 0)
+    quarantined = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("quarantined:")}
+    lines = [
+        f"## Release `{request_id}` awaits DPO sign-off",
+        f"Purpose: {purpose}",
+        "",
+        f"**Released: {released} inputs** · **Quarantined: {sum(quarantined.values())}**",
+        "",
+    ]
+    if quarantined:
+        lines += ["| quarantine reason | inputs |", "|---|---|"]
+        lines += [f"| `{reason}` | {n} |" for reason, n in sorted(quarantined.items())]
+        lines.append("")
+    if stage_counts:
+        lines += ["| stage | counts |", "|---|---|"]
+        for stage, numbers in stage_counts.items():
+            shown = ", ".join(f"{k}={v}" for k, v in sorted(numbers.items()))
+            lines.append(f"| {stage} | {shown} |")
+        lines.append("")
+    if checks_markdown:
+        lines += [checks_markdown, ""]
+    lines += [
+        f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab).",
+        "",
+        "Set **approved** and type your name exactly as listed: " + "; ".join(approvers) + ".",
+    ]
+    return "\n".join(lines)

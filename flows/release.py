@@ -1,0 +1,130 @@
+"""The release DAG, top to bottom:
+
+prepare (validate + index) → ingest (recognise DICOM) → headers → pixels   ┐
+                                        └→ reports, clinical (after headers) ┴→ assemble
+→ release-level rules → quality checks → DPO gate (pause) → publish.
+
+Tasks exchange the request path, batch names and counts only.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from prefect import flow, get_run_logger, unmapped
+from prefect.artifacts import create_markdown_artifact
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.task_runners import ProcessPoolTaskRunner
+
+from flows.context import stage_context
+from flows.gate import DPOApproval, gate_description, is_listed_approver
+from flows.stages import (
+    anonymise_headers,
+    anonymise_reports,
+    apply_release_rules,
+    assemble,
+    pixel_evidence,
+    prepare,
+    pseudonymise_clinical,
+    publish_release,
+    quality_checks,
+    recognise,
+    redact_pixels,
+)
+from tasks.keys import key_fingerprint
+from tasks.stage import merge_counts
+
+FLOW_NAME = "clearance-release"
+DEPLOYMENT_NAME = "release"
+
+
+class ReleaseRefused(Exception):
+    """The run ends without a release (rejected, blocked by checks, inputs unaccounted)."""
+
+
+def _workers() -> int:
+    return int(os.environ.get("CLEARANCE_WORKERS", os.cpu_count() or 2))
+
+
+@flow(name=FLOW_NAME, task_runner=ProcessPoolTaskRunner(max_workers=_workers()))
+def release(request_path: str) -> dict[str, int]:
+    logger = get_run_logger()
+    ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
+    request, ws = ctx.request, ctx.workspace
+    ws.create()
+    ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
+
+    batches = prepare(request_path)
+    recognised = recognise.map(unmapped(request_path), batches["dicom"])
+    headers = anonymise_headers.map(unmapped(request_path), batches["dicom"], recognised)
+    pixels = redact_pixels.map(unmapped(request_path), batches["dicom"], headers)
+    reports = anonymise_reports.map(unmapped(request_path), batches["report"], wait_for=headers)
+    clinical = pseudonymise_clinical.map(
+        unmapped(request_path), batches["clinical"], wait_for=headers
+    )
+    stage_counts = {
+        "ingest": merge_counts([f.result() for f in recognised]),
+        "headers": merge_counts([f.result() for f in headers]),
+        "pixels": merge_counts([f.result() for f in pixels]),
+        "reports": merge_counts([f.result() for f in reports]),
+        "clinical": merge_counts([f.result() for f in clinical]),
+    }
+    counts = assemble(request_path, wait_for=[pixels, reports, clinical])
+    if counts.get("lost", 0):
+        raise ReleaseRefused(f"{counts['lost']} inputs are not accounted for: no release")
+    stage_counts["release-rules"] = apply_release_rules(request_path)
+
+    evidence = pixel_evidence(request_path)
+    create_markdown_artifact(evidence, key=f"{request.request_id}-pixels", description="Pixels")
+    checks = quality_checks(request_path)
+    create_markdown_artifact(
+        checks["markdown"], key=f"{request.request_id}-checks", description="Quality checks"
+    )
+    if checks["blocking_failed"] and not checks["override_allowed"]:
+        ws.audit("release_blocked", failed=checks["blocking_failed"])
+        raise ReleaseRefused("blocking checks failed: " + ", ".join(checks["blocking_failed"]))
+
+    description = gate_description(
+        request.request_id,
+        request.purpose,
+        counts,
+        stage_counts,
+        checks["markdown"],
+        request.approvers,
+    )
+    create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")
+    decision = _dpo_gate(ctx, description)
+    if not decision.approved:
+        ws.audit("rejected", dpo=decision.dpo_name, comment=decision.comment)
+        raise ReleaseRefused(f"rejected by DPO {decision.dpo_name}: {decision.comment}")
+    ws.audit("approved", dpo=decision.dpo_name, comment=decision.comment)
+    published = publish_release(request_path)
+    logger.info("released %d files", published["files"])
+    return published
+
+
+def _dpo_gate(ctx, description: str) -> DPOApproval:
+    """Pause until a listed approver answers; other names are refused and audited."""
+    ws, request = ctx.workspace, ctx.request
+    deadline = time.monotonic() + ctx.profile.gate.timeout_minutes * 60
+    ws.audit("gate_opened", approvers=len(request.approvers))
+    while True:
+        remaining = int(deadline - time.monotonic())
+        if remaining <= 0:
+            ws.audit("gate_timeout")
+            raise ReleaseRefused("DPO gate timed out: nothing released")
+        try:
+            decision = pause_flow_run(
+                wait_for_input=DPOApproval.with_initial_data(
+                    description=description, approved=False, comment=""
+                ),
+                timeout=max(remaining, 1),
+            )
+        except FlowPauseTimeout:
+            ws.audit("gate_timeout")
+            raise ReleaseRefused("DPO gate timed out: nothing released") from None
+        if is_listed_approver(decision.dpo_name, request.approvers):
+            return decision
+        ws.audit("approval_refused", reason="not_a_listed_approver")

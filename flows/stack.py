@@ -1,0 +1,149 @@
+"""The embedded local stack: a Prefect server (SQLite under PREFECT_HOME) and a process that
+serves the release deployment. Plain subprocess management; no Prefect import here so the
+CLI can set PREFECT_* variables before Prefect reads its settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def clearance_home() -> Path:
+    return Path(os.environ.get("CLEARANCE_HOME", Path.home() / ".clearance")).expanduser()
+
+
+def state_path() -> Path:
+    return clearance_home() / "stack.json"
+
+
+def default_api_url() -> str:
+    port = int(os.environ.get("CLEARANCE_PORT", "4200"))
+    return f"http://127.0.0.1:{port}/api"
+
+
+def read_state() -> dict:
+    path = state_path()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def configure_environment() -> str:
+    """Point this process (and its children) at the stack's API; returns the API URL.
+
+    Precedence: PREFECT_API_URL already set > a running local stack > the default address.
+    """
+    if not os.environ.get("PREFECT_API_URL"):
+        os.environ["PREFECT_API_URL"] = read_state().get("api_url", default_api_url())
+    os.environ.setdefault("PREFECT_HOME", str(clearance_home() / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+    return os.environ["PREFECT_API_URL"]
+
+
+def healthy(api_url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _spawn(command: list[str], log_name: str, env: dict[str, str]) -> int:
+    logs = clearance_home() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / log_name, "ab") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,  # survives the CLI; stopped by `clearance down`
+        )
+    return process.pid
+
+
+def up(wait_seconds: float = 180) -> dict:
+    """Start (or reuse) the server and the serving process; return the stack state."""
+    external = bool(os.environ.get("PREFECT_API_URL")) and not read_state().get("server_pid")
+    api_url = configure_environment()
+    home = clearance_home()
+    home.mkdir(parents=True, exist_ok=True)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    state = read_state()
+    env = dict(os.environ)
+    if not healthy(api_url):
+        if external:
+            raise RuntimeError(f"PREFECT_API_URL={api_url} does not answer /health")
+        port = api_url.rsplit(":", 1)[1].split("/")[0]
+        state["server_pid"] = _spawn(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", port],
+            "server.log",
+            env,
+        )
+        _wait(lambda: healthy(api_url), wait_seconds, "the Prefect server", "server.log")
+    state["api_url"] = api_url
+    if not _alive(state.get("serve_pid")):
+        state["serve_pid"] = _spawn([sys.executable, "-m", "flows.serve"], "serve.log", env)
+    state_path().write_text(json.dumps(state))
+    _wait(lambda: _deployment_ready(env), wait_seconds, "the release deployment", "serve.log")
+    return state
+
+
+def _deployment_ready(env: dict[str, str]) -> bool:
+    probe = (
+        "import sys\n"
+        "from prefect.deployments import runner\n"
+        "from prefect.client.orchestration import get_client\n"
+        "with get_client(sync_client=True) as c:\n"
+        "    c.read_deployment_by_name('clearance-release/release')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, timeout=60
+    )
+    return result.returncode == 0
+
+
+def _wait(check, seconds: float, what: str, log_name: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(1.0)
+    log = clearance_home() / "logs" / log_name
+    raise RuntimeError(f"{what} did not become ready in {seconds:.0f} s (see {log})")
+
+
+def down() -> list[str]:
+    state = read_state()
+    stopped = []
+    for name in ("serve_pid", "server_pid"):
+        pid = state.get(name)
+        if _alive(pid):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except OSError:
+                os.kill(pid, signal.SIGTERM)
+            stopped.append(name.removesuffix("_pid"))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(state.get(n)) for n in ("serve_pid", "server_pid")):
+        time.sleep(0.5)
+    state_path().unlink(missing_ok=True)
+    return stopped

@@ -1,0 +1,115 @@
+"""Thin Prefect task wrappers around the plain stage functions in ``tasks/``.
+
+Parameters are the request path and batch names; results are counts. Identifying values
+never cross these boundaries, so nothing identifying reaches the Prefect database.
+"""
+
+from __future__ import annotations
+
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from flows.context import stage_context
+from tasks import ingest
+from tasks.assemble import assemble_staging
+from tasks.publish import publish
+from tasks.stage import run_file_stage
+
+STAGE_TASK = {"cache_policy": NO_CACHE, "retries": 0}
+
+
+@task(name="prepare", **STAGE_TASK)
+def prepare(request_path: str) -> dict[str, list[str]]:
+    """Validate request, profile and key; create the workspace; index every input."""
+    ctx = stage_context(request_path)
+    ws = ctx.workspace
+    ws.create()
+    counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size)
+    ws.audit("inputs_indexed", **counts)
+    return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
+
+
+@task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
+def recognise(request_path: str, batch: str) -> dict[str, int]:
+    return ingest.classify_dicom_batch(stage_context(request_path).workspace, batch)
+
+
+@task(name="headers", task_run_name="headers-{batch}", **STAGE_TASK)
+def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
+    from tasks.headers.stage import anonymise_file
+
+    return run_file_stage(stage_context(request_path), "headers", batch, "ingest", anonymise_file)
+
+
+@task(name="pixels", task_run_name="pixels-{batch}", **STAGE_TASK)
+def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
+    from tasks.pixels.stage import redact_file
+
+    return run_file_stage(stage_context(request_path), "pixels", batch, "headers", redact_file)
+
+
+@task(name="reports", task_run_name="reports-{batch}", **STAGE_TASK)
+def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
+    from tasks.reports.stage import anonymise_report
+
+    ctx = stage_context(request_path)
+    return run_file_stage(ctx, "reports", batch, "ingest", anonymise_report, suffix=".txt")
+
+
+@task(name="clinical", task_run_name="clinical-{batch}", **STAGE_TASK)
+def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
+    from tasks.reports.clinical import pseudonymise_clinical as clean_csv
+
+    ctx = stage_context(request_path)
+    return run_file_stage(ctx, "clinical", batch, "ingest", clean_csv, suffix=".csv")
+
+
+@task(name="assemble", **STAGE_TASK)
+def assemble(request_path: str) -> dict[str, int]:
+    ws = stage_context(request_path).workspace
+    counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
+    ws.audit("staging_assembled", **counts)
+    return counts
+
+
+@task(name="release-rules", **STAGE_TASK)
+def apply_release_rules(request_path: str) -> dict[str, int]:
+    from tasks.headers.generalise import apply_release_rules as apply_rules
+
+    ctx = stage_context(request_path)
+    counts = apply_rules(ctx.workspace.staging / "dicom", ctx.profile.section("headers"))
+    ctx.workspace.audit("release_rules_applied", **counts)
+    return counts
+
+
+@task(name="quality-checks", **STAGE_TASK)
+def quality_checks(request_path: str) -> dict:
+    """Run the expectation suites; returns pass/fail, names and counts (no values)."""
+    from tasks.checks.run import run_checks
+
+    ctx = stage_context(request_path)
+    summary = run_checks(ctx.workspace, ctx.profile)
+    ctx.workspace.audit(
+        "checks_run", passed=summary.passed, blocking_failed=summary.blocking_failed
+    )
+    return {
+        "passed": summary.passed,
+        "blocking_failed": list(summary.blocking_failed),
+        "override_allowed": summary.override_allowed,
+        "markdown": summary.markdown,
+    }
+
+
+@task(name="pixel-evidence", **STAGE_TASK)
+def pixel_evidence(request_path: str) -> str:
+    from tasks.pixels.evidence import evidence_markdown
+
+    return evidence_markdown(stage_context(request_path).workspace)
+
+
+@task(name="publish", **STAGE_TASK)
+def publish_release(request_path: str) -> dict[str, int]:
+    ctx = stage_context(request_path)
+    counts = publish(ctx.workspace.staging, ctx.request.destination)
+    ctx.workspace.audit("released", **counts)
+    return counts

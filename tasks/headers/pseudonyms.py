@@ -1,0 +1,107 @@
+"""Keyed, deterministic replacements: UIDs, patient / accession / study-ID pseudonyms and the
+per-patient date shift. Same key + same input -> same output, in any file, run or release;
+without the key nothing can be reversed (HMAC-SHA256, tasks.keys.keyed_digest)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from functools import lru_cache
+
+from tasks import atomic
+from tasks.keys import keyed_digest
+from tasks.workspace import Workspace
+
+MAX_UID_LENGTH = 64
+
+
+@lru_cache(maxsize=65536)
+def map_uid(key: bytes, root: str, uid: str) -> str:
+    """``2.25.<int of 128 bits of HMAC>`` by default, or ``<root>.<digits>`` (<= 64 chars)."""
+    digest = keyed_digest(key, "uid", uid)
+    if root == "2.25":
+        return f"2.25.{int.from_bytes(digest[:16], 'big')}"
+    digits = str(int.from_bytes(digest, "big"))
+    return f"{root}.{digits[: MAX_UID_LENGTH - len(root) - 1]}"
+
+
+def _code(key: bytes, purpose: str, value: str, length: int) -> str:
+    digest = keyed_digest(key, purpose, value)
+    return base64.b32encode(digest).decode("ascii")[:length]
+
+
+@lru_cache(maxsize=4096)
+def patient_pseudonym(key: bytes, basis: str, prefix: str, length: int) -> str:
+    return prefix + _code(key, "patient", basis, length)
+
+
+@lru_cache(maxsize=4096)
+def accession_pseudonym(key: bytes, accession: str, prefix: str, length: int) -> str:
+    return prefix + _code(key, "accession", accession, length)[: 16 - len(prefix)]
+
+
+@lru_cache(maxsize=4096)
+def study_id_pseudonym(key: bytes, study_id: str, prefix: str, length: int) -> str:
+    return prefix + _code(key, "study_id", study_id, length)[: 16 - len(prefix)]
+
+
+@lru_cache(maxsize=4096)
+def date_shift_days(key: bytes, basis: str, low: int, high: int) -> int:
+    """A per-patient offset in [low, high], never 0 when the range allows it."""
+    span = high - low + 1
+    number = int.from_bytes(keyed_digest(key, "date_shift", basis)[:8], "big")
+    days = low + number % span
+    if days == 0 and span > 1:
+        days = low if low != 0 else high
+    return days
+
+
+def patient_basis(patient_id: str, patient_name: str, birth_date: str, study_uid: str) -> str:
+    """What identifies 'the same patient': the Patient ID; failing that, name + birth date;
+    failing both, the study (each study its own pseudonymous patient)."""
+    if patient_id.strip():
+        return "id\x00" + patient_id.strip()
+    if patient_name.strip():
+        return "name\x00" + patient_name.strip().upper() + "\x00" + birth_date.strip()
+    return "study\x00" + study_uid.strip()
+
+
+def write_pseudonym_map(ws: Workspace) -> int:
+    """Rebuild ``audit/pseudonyms.csv`` (pseudonym <-> original, for data subjects' rights)
+    from the PHI sidecars. Lives only in the workspace's audit area. Returns rows written."""
+    rows = set()
+    folder = ws.work / "phi"
+    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        rows.add(
+            (
+                record.get("pseudo_patient_id", ""),
+                record.get("patient_id", ""),
+                record.get("issuer", ""),
+                record.get("pseudo_accession", ""),
+                record.get("accession", ""),
+                record.get("new_study_uid", ""),
+                record.get("study_uid", ""),
+                str(record.get("date_shift_days", 0)),
+            )
+        )
+    target = ws.audit_dir / "pseudonyms.csv"
+    tmp = atomic.temp_path_for(target)
+    with open(tmp, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "pseudo_patient_id",
+                "patient_id",
+                "issuer",
+                "pseudo_accession",
+                "accession",
+                "new_study_uid",
+                "study_uid",
+                "date_shift_days",
+            ]
+        )
+        writer.writerows(sorted(rows))
+    tmp.replace(target)
+    return len(rows)

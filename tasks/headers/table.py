@@ -1,0 +1,189 @@
+"""PS3.15 Table E.1-1 (data file) -> one flat ``tag -> action`` dict for a given profile.
+
+Everything that can be decided before seeing a file is decided here, once per profile:
+option precedence, combined codes, the profile's overrides and generalisations. The walker
+then does a single dict lookup per element.
+
+Actions (single codes from the standard, plus internal ones for pseudonyms/generalisation):
+  X remove · Z empty · D dummy · K keep · C clean · U remap UID
+  P patient pseudonym (PatientID, PatientName) · A accession pseudonym · S study-ID pseudonym
+  G generalise (age band, body-part group, region; the stage fills the value in)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pydicom.datadict import DicomDictionary
+
+from tasks.errors import InvalidProfile
+from tasks.headers.profile import HeaderProfile
+
+TABLE_PATH = Path(__file__).resolve().parent / "data" / "ps3.15_table_e1-1.json"
+SOP_CLASSES_PATH = Path(__file__).resolve().parent / "data" / "supported_sop_classes.json"
+SINGLE_CODES = {"X", "Z", "D", "K", "C", "U"}
+COMBINED_CODES = {"X/Z", "X/D", "X/Z/D", "Z/D", "X/Z/U*"}
+DATE_OPTIONS = ("retain_full_dates", "retain_modified_dates")
+OTHER_OPTIONS = (
+    "retain_safe_private",
+    "retain_uids",
+    "retain_device_identity",
+    "retain_institution_identity",
+    "retain_patient_characteristics",
+    "clean_descriptors",
+    "clean_structured_content",
+    "clean_graphics",
+)
+
+# Combined codes when the attribute's Type in the IOD is unknown: the standard picks X only
+# if the attribute is Type 3; not knowing, take the action that keeps any Type valid (an
+# empty or dummy value carries no information either). Sequences: an empty sequence rather
+# than a dummy item; X/Z/U* keeps the references with their UIDs remapped.
+COMBINED_VALUE = {"X/Z": "Z", "X/D": "D", "X/Z/D": "D", "Z/D": "D", "X/Z/U*": "U"}
+COMBINED_SEQUENCE = {"X/Z": "Z", "X/D": "X", "X/Z/D": "Z", "Z/D": "Z", "X/Z/U*": "U"}
+
+PSEUDONYM_ACTIONS = {
+    0x00100020: "P",  # PatientID
+    0x00100010: "P",  # PatientName
+    0x00080050: "A",  # AccessionNumber
+    0x00200010: "S",  # StudyID
+}
+DEVICE_DESCRIPTION = {
+    0x00080070: "Z",  # Manufacturer (Type 2 in General Equipment)
+    0x00081090: "X",  # ManufacturerModelName
+    0x00181020: "X",  # SoftwareVersions
+}
+PATIENT_AGE, BODY_PART, INSTITUTION_NAME = 0x00101010, 0x00180015, 0x00080080
+SQ_TAGS = frozenset(tag for tag, entry in DicomDictionary.items() if entry[0] == "SQ")
+FREE_TEXT_VRS = frozenset({"ST", "LT", "UT", "UC"})
+
+
+@dataclass(frozen=True)
+class TableRow:
+    tag: str  # "00100010", "50XXXXXX", "60XX3000" or "private"
+    keyword: str
+    name: str
+    basic: str
+    options: dict[str, str]
+    in_std_iod: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    actions: dict[int, str]  # exact tag -> action
+    descriptor_tags: frozenset[int]  # rows the Clean Descriptors option concerns
+    keep_safe_private: frozenset[tuple[int, str, int]]  # (group, creator, element byte)
+    date_mode: str  # remove | shift | keep
+    options_used: tuple[str, ...]  # PS3.15 options in effect (for the method attributes)
+
+
+@cache
+def load_table() -> tuple[TableRow, ...]:
+    try:
+        data = json.loads(TABLE_PATH.read_text(encoding="utf-8"))
+        rows = tuple(TableRow(**row) for row in data["rows"])
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InvalidProfile(f"{TABLE_PATH} is unreadable ({type(error).__name__})") from None
+    for row in rows:
+        if row.basic not in SINGLE_CODES | COMBINED_CODES:
+            raise InvalidProfile(f"{TABLE_PATH}: {row.tag} has unknown action '{row.basic}'")
+        for option, code in row.options.items():
+            if option not in DATE_OPTIONS + OTHER_OPTIONS or code not in ("K", "C"):
+                raise InvalidProfile(f"{TABLE_PATH}: {row.tag} has bad option '{option}'")
+    return rows
+
+
+@cache
+def supported_sop_classes() -> frozenset[str]:
+    try:
+        return frozenset(e["uid"] for e in json.loads(SOP_CLASSES_PATH.read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise InvalidProfile(f"{SOP_CLASSES_PATH} is unreadable ({type(error).__name__})") from None
+
+
+def enabled_options(profile: HeaderProfile) -> dict[str, bool]:
+    flags = {name: bool(getattr(profile, name)) for name in OTHER_OPTIONS}
+    flags["retain_full_dates"] = profile.dates.mode == "keep"
+    flags["retain_modified_dates"] = profile.dates.mode == "shift"
+    return flags
+
+
+def row_action(row: TableRow, enabled: dict[str, bool], is_sequence: bool) -> str:
+    """The single action for one table row under the enabled options."""
+    date_codes = [row.options[o] for o in DATE_OPTIONS if o in row.options and enabled[o]]
+    if any(o in row.options for o in DATE_OPTIONS):
+        # a date/time row: the date policy decides (another option must not keep a full date)
+        if date_codes:
+            return date_codes[0]
+    else:
+        codes = {row.options[o] for o in OTHER_OPTIONS if o in row.options and enabled[o]}
+        if "K" in codes:
+            return "K"
+        if "C" in codes:
+            return "C"
+    if row.basic in COMBINED_CODES:
+        return (COMBINED_SEQUENCE if is_sequence else COMBINED_VALUE)[row.basic]
+    return row.basic
+
+
+def _date_action(mode: str) -> str:
+    return {"remove": "X", "shift": "C", "keep": "K"}[mode]
+
+
+_PLANS: dict[int, tuple[HeaderProfile, Plan]] = {}
+
+
+def compile_plan(profile: HeaderProfile) -> Plan:
+    """The plan of a profile, compiled once per process (profiles are frozen models)."""
+    cached = _PLANS.get(id(profile))
+    if cached is not None and cached[0] is profile:
+        return cached[1]
+    plan = _compile(profile)
+    _PLANS[id(profile)] = (profile, plan)
+    return plan
+
+
+def _compile(profile: HeaderProfile) -> Plan:
+    enabled = enabled_options(profile)
+    actions: dict[int, str] = {}
+    descriptors = set()
+    for row in load_table():
+        if len(row.tag) != 8 or "X" in row.tag:
+            continue  # the private row and the 50xx/60xx ranges are rules in the walker
+        tag = int(row.tag, 16)
+        actions[tag] = row_action(row, enabled, tag in SQ_TAGS)
+        if "clean_descriptors" in row.options:
+            descriptors.add(tag)
+    # safer than the table: dates and person names the table does not list
+    for tag, entry in DicomDictionary.items():
+        if tag in actions or not isinstance(tag, int) or (tag >> 16) in (0x0002, 0xFFFE):
+            continue
+        if entry[0] in ("DA", "DT"):
+            actions[tag] = _date_action(profile.dates.mode)
+        elif entry[0] == "PN":
+            actions[tag] = "D"
+    if not profile.keep_device_description:
+        actions.update(DEVICE_DESCRIPTION)
+    if profile.pseudonyms.enabled:
+        actions.update(PSEUDONYM_ACTIONS)
+    if profile.age_bands is not None:
+        actions[PATIENT_AGE] = "G"
+    if profile.body_part_groups is not None:
+        actions[BODY_PART] = "G"
+    if profile.regions is not None:
+        actions[INSTITUTION_NAME] = "G"
+    actions.update(profile.override_actions)
+    safe = frozenset(
+        (entry.group, entry.creator.strip(), entry.element) for entry in profile.safe_private
+    )
+    used = tuple(name for name, on in enabled.items() if on)
+    return Plan(
+        actions=actions,
+        descriptor_tags=frozenset(descriptors),
+        keep_safe_private=safe if profile.retain_safe_private else frozenset(),
+        date_mode=profile.dates.mode,
+        options_used=used,
+    )

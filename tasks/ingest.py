@@ -1,0 +1,175 @@
+"""Ingest: index every input file, then recognise DICOM. Nothing is skipped silently.
+
+``index_inputs`` lists the request's inputs (DICOM tree, reports folder, clinical CSV) into
+the workspace index and splits them into batches. ``classify_dicom`` is a file-stage-like
+pass over one batch that decides, per file, whether it is a DICOM instance the pipeline can
+take further; everything else goes to quarantine with a reason code.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pydicom
+from pydicom.errors import InvalidDicomError
+
+from tasks.request import ReleaseRequest
+from tasks.workspace import Item, ItemResult, Workspace
+
+DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+INGEST = "ingest"
+MAX_FILE_BYTES = 4 * 1024**3  # larger than any sane instance: refuse before reading
+
+
+def walk_files(root: Path) -> list[tuple[Path, str | None]]:
+    """Every entry under ``root`` that is not a directory, sorted, with a pre-check reason.
+
+    Symbolic links are never followed (a link may point outside the input tree or loop);
+    they are accounted for as quarantined inputs.
+    """
+    found: list[tuple[Path, str | None]] = []
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=None):
+        base = Path(folder)
+        for name in list(dirs):
+            if (base / name).is_symlink():
+                found.append((base / name, "ingest.symlink"))
+        dirs[:] = sorted(d for d in dirs if not (base / d).is_symlink())
+        for name in sorted(files):
+            path = base / name
+            found.append((path, _precheck(path)))
+    found.sort(key=lambda pair: str(pair[0]))
+    return found
+
+
+def _precheck(path: Path) -> str | None:
+    try:
+        info = path.lstat()
+    except OSError:
+        return "ingest.unreadable"
+    if stat.S_ISLNK(info.st_mode):
+        return "ingest.symlink"
+    if not stat.S_ISREG(info.st_mode):
+        return "ingest.not_a_regular_file"
+    if info.st_size == 0:
+        return "ingest.empty_file"
+    if info.st_size > MAX_FILE_BYTES:
+        return "ingest.too_large"
+    if not os.access(path, os.R_OK):
+        return "ingest.unreadable"
+    return None
+
+
+def index_inputs(ws: Workspace, request: ReleaseRequest, batch_size: int) -> dict[str, int]:
+    """Index all inputs; quarantine what fails the pre-checks; write batches. Counts only."""
+    items: list[Item] = []
+    prechecked: dict[str, str] = {}
+
+    def add(kind: str, prefix: str, path: Path, reason: str | None) -> None:
+        item = Item(f"{prefix}{len(items):06d}", kind, str(path))
+        items.append(item)
+        if reason:
+            prechecked[item.item_id] = reason
+
+    for path, reason in walk_files(request.inputs.dicom):
+        add("dicom", "d", path, reason)
+    if request.inputs.reports:
+        for path, reason in walk_files(request.inputs.reports):
+            if reason is None and path.suffix.lower() != ".txt":
+                reason = "ingest.not_a_report"
+            add("report", "r", path, reason)
+    if request.inputs.clinical:
+        add("clinical", "c", request.inputs.clinical, _precheck(request.inputs.clinical))
+
+    ws.write_index(items)
+    counts: dict[str, int] = {"inputs": len(items)}
+    for kind in ("dicom", "report", "clinical"):
+        kind_items = [i for i in items if i.kind == kind]
+        counts[f"{kind}_inputs"] = len(kind_items)
+        for item in kind_items:
+            if item.item_id in prechecked:
+                ws.quarantine(item, INGEST, prechecked[item.item_id])
+        alive = [i.item_id for i in kind_items if i.item_id not in prechecked]
+        batches = ws.write_batches(kind, alive, batch_size)
+        by_id = {i.item_id: i for i in kind_items}
+        for batch in batches:
+            if kind != "dicom":  # reports and clinical files need no recognition pass
+                ids = ws.batch_ids(batch)
+                ws.write_results(INGEST, batch, [ItemResult(i, True, by_id[i].source) for i in ids])
+        counts[f"{kind}_batches"] = len(batches)
+    counts["quarantined"] = len(prechecked)
+    return counts
+
+
+def recognise_dicom(path: Path) -> str | None:
+    """None when ``path`` is a DICOM instance worth processing, else a reason code."""
+    with open(path, "rb") as handle:
+        head = handle.read(132)
+    has_preamble = len(head) >= 132 and head[128:132] == b"DICM"
+    if not has_preamble and not _looks_like_raw_dicom(head):
+        return "ingest.not_dicom"
+    try:
+        # defer_size keeps large values (pixels) on disk: we only need the structure
+        dataset = pydicom.dcmread(path, defer_size=1024, force=not has_preamble)
+    except (InvalidDicomError, EOFError, OSError):
+        return "ingest.unreadable_dicom"
+    except Exception:  # pydicom raises many types on corrupt input; none may escape
+        return "ingest.unreadable_dicom"
+    if _is_truncated(dataset, path.stat().st_size):
+        return "ingest.truncated"
+    media_class = str(getattr(dataset.get("file_meta", None), "MediaStorageSOPClassUID", ""))
+    if media_class == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in dataset:
+        return "ingest.dicomdir"
+    if not str(dataset.get("SOPClassUID", "")):
+        return "ingest.no_sop_class"
+    if not str(dataset.get("SOPInstanceUID", "")):
+        return "ingest.no_sop_instance"
+    return None
+
+
+def _is_truncated(dataset: pydicom.Dataset, size: int) -> bool:
+    """pydicom reads a truncated file without error: compare the last element's declared
+    end with the file size."""
+    tags = list(dataset.keys())
+    if not tags:
+        return True
+    last = dataset.get_item(tags[-1], keep_deferred=True)
+    tell, length = getattr(last, "value_tell", None), getattr(last, "length", None)
+    if tell is None or length is None or length == 0xFFFFFFFF:
+        return False
+    return tell + length > size
+
+
+def _looks_like_raw_dicom(head: bytes) -> bool:
+    """A preamble-less file starts with a group 0002/0008 element (little endian)."""
+    if len(head) < 8:
+        return False
+    group = int.from_bytes(head[0:2], "little")
+    if group not in (0x0002, 0x0008):
+        return False
+    vr = head[4:6]
+    return vr.isalpha() and vr.isupper() or int.from_bytes(head[4:8], "little") < 0x10000
+
+
+def classify_dicom_batch(ws: Workspace, batch: str) -> dict[str, int]:
+    """Recognise each DICOM input of ``batch``; quarantine the rest. Idempotent."""
+    done = ws.read_results(INGEST, batch)
+    if done is None:
+        items = ws.items_by_id()
+        results = []
+        for item_id in ws.batch_ids(batch):
+            item = items[item_id]
+            try:
+                reason = recognise_dicom(Path(item.source))
+            except Exception:
+                reason = "ingest.unreadable"
+            if reason:
+                ws.quarantine(item, INGEST, reason)
+                results.append(ItemResult(item_id, False, reason=reason))
+            else:
+                results.append(ItemResult(item_id, True, item.source))
+        ws.write_results(INGEST, batch, results)
+        done = results
+    ok = sum(1 for r in done if r.ok)
+    return {"ok": ok, "quarantined": len(done) - ok}

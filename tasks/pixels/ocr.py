@@ -1,0 +1,128 @@
+"""The text engine behind one small interface: ``detect(image)`` and ``recognise(image, boxes)``.
+
+The implementation runs PaddleOCR 3.x's text detection and recognition predictors with
+``engine="onnxruntime"`` on the PP-OCRv6 small models shipped in the rapidocr wheel (see
+tasks/pixels/README.md for why). One engine per process, built lazily and reused; its thread
+count comes from the profile, else ``$CLEARANCE_OCR_THREADS``, else the CPU count.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from tasks.pixels.boxes import Box, from_polygon
+from tasks.pixels.runtime_env import apply_runtime_environment
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str
+    score: float
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    max_side: int = 1280
+    det_threshold: float = 0.3
+    box_threshold: float = 0.5
+    unclip_ratio: float = 1.6
+    threads: int = 0
+
+
+class TextEngine(Protocol):
+    def detect(self, image: np.ndarray) -> list[Box]:
+        """Boxes of text in an 8-bit image (H, W) or (H, W, 3) RGB, in its pixel coordinates."""
+
+    def recognise(self, image: np.ndarray, boxes: Sequence[Box]) -> list[Reading]:
+        """The text read in each box (same order)."""
+
+
+def resolve_threads(configured: int) -> int:
+    if configured > 0:
+        return configured
+    from_env = os.environ.get("CLEARANCE_OCR_THREADS", "")
+    if from_env.isdigit() and int(from_env) > 0:
+        return int(from_env)
+    return max(1, os.cpu_count() or 1)
+
+
+def _bgr(image: np.ndarray) -> np.ndarray:
+    if image.dtype != np.uint8:
+        raise TypeError("the text engine takes 8-bit renderings")
+    if image.ndim == 2:
+        return np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
+    return np.ascontiguousarray(image[:, :, ::-1])
+
+
+class PaddleOnnxEngine:
+    """PaddleOCR predictors (paddlex runners) on onnxruntime, PP-OCRv6 small det + rec."""
+
+    def __init__(self, settings: DetectorSettings) -> None:
+        apply_runtime_environment()
+        from paddleocr import TextDetection, TextRecognition
+
+        from tasks.pixels.models import DET_MODEL, REC_MODEL, build_model_folders
+
+        folders = build_model_folders()
+        threads = resolve_threads(settings.threads)
+        engine_config = {
+            "intra_op_num_threads": threads,
+            "inter_op_num_threads": 1,
+            "log_severity_level": 3,
+        }
+        self.settings = settings
+        self._detector = TextDetection(
+            model_name=DET_MODEL,
+            model_dir=str(folders.det),
+            engine="onnxruntime",
+            engine_config=engine_config,
+            limit_side_len=settings.max_side,
+            limit_type="max",
+            thresh=settings.det_threshold,
+            box_thresh=settings.box_threshold,
+            unclip_ratio=settings.unclip_ratio,
+        )
+        self._recogniser = TextRecognition(
+            model_name=REC_MODEL,
+            model_dir=str(folders.rec),
+            engine="onnxruntime",
+            engine_config=engine_config,
+        )
+
+    def detect(self, image: np.ndarray) -> list[Box]:
+        height, width = image.shape[:2]
+        result = self._detector.predict(_bgr(image))[0]
+        boxes = []
+        for polygon in result["dt_polys"]:
+            box = from_polygon(polygon).clipped(width, height)
+            if box.area > 0:
+                boxes.append(box)
+        return boxes
+
+    def recognise(self, image: np.ndarray, boxes: Sequence[Box]) -> list[Reading]:
+        if not boxes:
+            return []
+        bgr = _bgr(image)
+        crops = [bgr[b.y0 : b.y1, b.x0 : b.x1] for b in boxes]
+        results = self._recogniser.predict(crops)
+        return [Reading(str(r["rec_text"]), float(r["rec_score"])) for r in results]
+
+
+_ENGINES: dict[DetectorSettings, TextEngine] = {}
+_LOCK = threading.Lock()
+
+
+def get_engine(settings: DetectorSettings) -> TextEngine:
+    """The process-wide engine for these settings (built once, then reused)."""
+    with _LOCK:
+        engine = _ENGINES.get(settings)
+        if engine is None:
+            engine = PaddleOnnxEngine(settings)
+            _ENGINES[settings] = engine
+        return engine

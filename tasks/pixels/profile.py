@@ -1,0 +1,51 @@
+"""The ``pixels:`` section of a release profile (validated by pydantic, unknown keys rejected)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_TEMPLATES = PACKAGE_DIR / "templates.yaml"
+
+
+class PixelProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # all_text: every detected text box is redacted (safest). identifying_text: a box is
+    # redacted when its recognised text matches the dataset's identifying values (any
+    # spelling), looks like a date or an identifier, or cannot be read confidently.
+    redact: Literal["all_text", "identifying_text"] = "all_text"
+    # padding added around each detected box before filling: max(padding_px, ratio * height)
+    padding_px: int = Field(default=3, ge=0, le=64)
+    padding_ratio: float = Field(default=0.25, ge=0, le=2)
+    # detection runs on the frame scaled so its longer side is at most this (no upscaling);
+    # 9-10 px text needs the frame near its native size
+    detection_max_side: int = Field(default=1280, ge=256, le=4096)
+    # DB detector thresholds (pixel probability, box mean score, box expansion)
+    det_threshold: float = Field(default=0.3, gt=0, lt=1)
+    box_threshold: float = Field(default=0.5, gt=0, lt=1)
+    unclip_ratio: float = Field(default=1.6, ge=1, le=4)
+    # identifying_text policy: recognition confidence under which a box is redacted anyway
+    min_recognition_score: float = Field(default=0.8, ge=0, le=1)
+    # also detect on a full-range (min-max) rendering of >8-bit greyscale frames, where text
+    # hidden by the viewer's window shows
+    full_range_rendering: bool = True
+    # verification: re-detect on the redacted frames; text found again is redacted and
+    # verified again, up to max_rounds passes in all; still text -> quarantine
+    max_rounds: int = Field(default=3, ge=1, le=6)
+    # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
+    templates: Path = DEFAULT_TEMPLATES
+    # onnxruntime intra-op threads per process (0 = env CLEARANCE_OCR_THREADS or cpu count)
+    threads: int = Field(default=0, ge=0, le=64)
+    # up to this many before/after thumbnail pairs are kept as evidence for the DPO
+    evidence_thumbnails: int = Field(default=12, ge=0, le=500)
+    thumbnail_px: int = Field(default=256, ge=64, le=1024)
+    # overlays (60xx) are removed; graphic annotations removed too (Clean Graphics)
+    remove_overlays: bool = True
+
+    def templates_path(self) -> Path:
+        path = self.templates
+        return path if path.is_absolute() else (PACKAGE_DIR.parent.parent / path)

@@ -1,0 +1,88 @@
+"""Release profile: what to keep, at what granularity, and how each stage behaves.
+
+The top level is validated here; each stage section is validated by the stage's own
+pydantic model, registered in ``SECTION_MODELS`` (module:Class). A stage that is not
+built yet is simply not registered, and a profile that configures it is rejected.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tasks.errors import InvalidProfile, describe_validation_error
+
+# section name -> "module:ModelClass" (the stage's own schema for its section)
+SECTION_MODELS: dict[str, str] = {
+    "headers": "tasks.headers.profile:HeaderProfile",
+    "pixels": "tasks.pixels.profile:PixelProfile",
+    "reports": "tasks.reports.profile:ReportProfile",
+    "checks": "tasks.checks.profile:ChecksProfile",
+}
+
+
+class KeySource(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    env: str = "CLEARANCE_PSEUDONYM_KEY"
+    secret_block: str | None = None  # name of a Prefect Secret block, tried first when set
+
+
+class GateSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    timeout_minutes: float = Field(default=7 * 24 * 60, gt=0)
+
+
+class ReleaseProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    pseudonym_key: KeySource = KeySource()
+    gate: GateSettings = GateSettings()
+    batch_size: int = Field(default=200, ge=1, le=5000)
+    sections: dict[str, Any] = Field(default_factory=dict)  # validated stage sections
+
+    def section(self, name: str) -> Any:
+        """The stage's validated settings, or its defaults when the profile omits it."""
+        if name in self.sections:
+            return self.sections[name]
+        if name in SECTION_MODELS:
+            return _model(name)()
+        raise KeyError(name)
+
+
+def _model(name: str) -> type[BaseModel]:
+    module_name, class_name = SECTION_MODELS[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def load_profile(path: Path | str) -> ReleaseProfile:
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InvalidProfile(f"profile {path} cannot be read ({type(error).__name__})") from None
+    if not isinstance(raw, dict):
+        raise InvalidProfile(f"profile {path} must be a YAML mapping")
+    top_fields = set(ReleaseProfile.model_fields) - {"sections"}
+    top = {k: v for k, v in raw.items() if k in top_fields}
+    sections_raw = {k: v for k, v in raw.items() if k not in top_fields}
+    sections: dict[str, Any] = {}
+    for name, value in sections_raw.items():
+        if name not in SECTION_MODELS:
+            known = ", ".join(sorted(top_fields | set(SECTION_MODELS)))
+            raise InvalidProfile(f"profile {path}: unknown section '{name}' (known: {known})")
+        try:
+            sections[name] = _model(name).model_validate(value or {})
+        except ValidationError as error:
+            raise InvalidProfile(describe_validation_error(f"profile {path} [{name}]", error)) from None
+    try:
+        return ReleaseProfile.model_validate({**top, "sections": sections})
+    except ValidationError as error:
+        raise InvalidProfile(describe_validation_error(f"profile {path}", error)) from None

@@ -1,0 +1,113 @@
+"""Release request: the YAML a requester submits, validated with pydantic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tasks.errors import InvalidRequest, describe_validation_error
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Inputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dicom: Path
+    reports: Path | None = None
+    clinical: Path | None = None
+
+
+class ReleaseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    request_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    purpose: str = Field(min_length=3)
+    requester: str = Field(min_length=1)
+    approvers: list[str] = Field(min_length=1)
+    inputs: Inputs
+    profile: Path
+    workspace: Path
+    destination: Path
+    language: str | None = Field(default=None, pattern=r"^(fr|en)$")
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers_not_blank(cls, value: list[str]) -> list[str]:
+        if any(not name.strip() for name in value):
+            raise ValueError("approver names must not be blank")
+        return value
+
+
+def load_request(path: Path | str) -> ReleaseRequest:
+    """Load and validate a request; relative paths resolve against the request's folder."""
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidRequest(f"release request {path} does not exist")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise InvalidRequest(f"{path} is not valid YAML ({type(error).__name__})") from None
+    if not isinstance(raw, dict):
+        raise InvalidRequest(f"{path} must be a YAML mapping of request fields")
+    try:
+        request = ReleaseRequest.model_validate(raw)
+    except ValidationError as error:
+        raise InvalidRequest(describe_validation_error(str(path), error)) from None
+    base = path.resolve().parent
+    inputs = request.inputs
+    resolved = request.model_copy(
+        update={
+            "inputs": inputs.model_copy(
+                update={
+                    "dicom": _resolve(base, inputs.dicom),
+                    "reports": _resolve(base, inputs.reports) if inputs.reports else None,
+                    "clinical": _resolve(base, inputs.clinical) if inputs.clinical else None,
+                }
+            ),
+            "profile": resolve_profile_path(base, request.profile),
+            "workspace": _resolve(base, request.workspace),
+            "destination": _resolve(base, request.destination),
+        }
+    )
+    _check_paths(path, resolved)
+    return resolved
+
+
+def _resolve(base: Path, value: Path) -> Path:
+    value = value.expanduser()
+    return value if value.is_absolute() else (base / value).resolve()
+
+
+def resolve_profile_path(base: Path, value: Path) -> Path:
+    """A profile is a path (relative to the request) or a shipped profile's name."""
+    candidate = _resolve(base, value)
+    if candidate.is_file():
+        return candidate
+    shipped = PROJECT_ROOT / "profiles" / value
+    for option in (shipped, shipped.with_suffix(".yaml")):
+        if option.is_file():
+            return option
+    return candidate
+
+
+def _check_paths(source: Path, request: ReleaseRequest) -> None:
+    problems = []
+    if not request.inputs.dicom.is_dir():
+        problems.append("inputs.dicom: folder does not exist")
+    if request.inputs.reports and not request.inputs.reports.is_dir():
+        problems.append("inputs.reports: folder does not exist")
+    if request.inputs.clinical and not request.inputs.clinical.is_file():
+        problems.append("inputs.clinical: file does not exist")
+    if not request.profile.is_file():
+        problems.append("profile: file does not exist (give a path or a name in profiles/)")
+    destination = request.destination
+    for label, folder in (("inputs.dicom", request.inputs.dicom), ("workspace", request.workspace)):
+        if destination == folder or folder in destination.parents:
+            problems.append(f"destination: must not be inside {label}")
+    if request.workspace == request.inputs.dicom or request.inputs.dicom in request.workspace.parents:
+        problems.append("workspace: must not be inside inputs.dicom")
+    if problems:
+        raise InvalidRequest(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))

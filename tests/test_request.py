@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tasks.errors import InvalidProfile, InvalidRequest
+from tasks.profile import load_profile
+from tasks.request import load_request
+from tests.conftest import write_request
+
+
+def test_valid_request_resolves_paths_against_its_folder(tmp_path: Path) -> None:
+    request = load_request(write_request(tmp_path))
+    assert request.request_id == "test-001"
+    assert request.inputs.dicom == (tmp_path / "in").resolve()
+    assert request.workspace == (tmp_path / "ws").resolve()
+    assert request.profile.name == "default.yaml"
+    assert request.profile.is_file()
+
+
+@pytest.mark.parametrize(
+    ("override", "field"),
+    [
+        ({"request_id": "Bad ID!"}, "request_id"),
+        ({"approvers": []}, "approvers"),
+        ({"inputs": {"dicom": "in", "pacs": "x"}}, "inputs.pacs"),
+        ({"unexpected": 1}, "unexpected"),
+        ({"inputs": {"dicom": "missing"}}, "inputs.dicom"),
+        ({"destination": "in/out"}, "destination"),
+        ({"profile": "no-such-profile"}, "profile"),
+    ],
+)
+def test_invalid_request_names_the_field(tmp_path: Path, override: dict, field: str) -> None:
+    with pytest.raises(InvalidRequest) as error:
+        load_request(write_request(tmp_path, **override))
+    assert field in str(error.value)
+
+
+def test_missing_required_field_is_named(tmp_path: Path) -> None:
+    path = write_request(tmp_path)
+    data = yaml.safe_load(path.read_text())
+    del data["purpose"]
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(InvalidRequest, match="purpose"):
+        load_request(path)
+
+
+def test_shipped_profiles_validate() -> None:
+    root = Path(__file__).resolve().parent.parent / "profiles"
+    names = sorted(p.stem for p in root.glob("*.yaml"))
+    assert {"basic", "default", "fidac"} <= set(names)
+    for name in names:
+        assert load_profile(root / f"{name}.yaml").name == name
+
+
+def test_profile_with_unknown_section_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("name: x\nheaderz: {}\n")
+    with pytest.raises(InvalidProfile, match="headerz"):
+        load_profile(path)
