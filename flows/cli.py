@@ -92,7 +92,9 @@ def resume(run_id: str, approved: bool, dpo: str, comment: str, timeout: float) 
 
     before = _read_run(run_id).state
     if not before or not before.is_paused():
-        raise SystemExit(f"flow run {run_id} is not waiting for approval ({before and before.name})")
+        raise SystemExit(
+            f"flow run {run_id} is not waiting for approval ({before and before.name})"
+        )
     resume_flow_run(run_id, run_input={"approved": approved, "dpo_name": dpo, "comment": comment})
     run = _wait_for(
         run_id,

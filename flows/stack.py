@@ -64,7 +64,7 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-def _spawn(command: list[str], log_name: str, env: dict[str, str]) -> int:
+def _spawn(command: list[str], log_name: str, env: dict[str, str]) -> subprocess.Popen:
     logs = clearance_home() / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / log_name, "ab") as log:
@@ -76,7 +76,7 @@ def _spawn(command: list[str], log_name: str, env: dict[str, str]) -> int:
             env=env,
             start_new_session=True,  # survives the CLI; stopped by `clearance down`
         )
-    return process.pid
+    return process
 
 
 def up(wait_seconds: float = 180) -> dict:
@@ -92,32 +92,61 @@ def up(wait_seconds: float = 180) -> dict:
         if external:
             raise RuntimeError(f"PREFECT_API_URL={api_url} does not answer /health")
         port = api_url.rsplit(":", 1)[1].split("/")[0]
-        state["server_pid"] = _spawn(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", port],
+        server = _spawn(
+            [
+                sys.executable,
+                "-m",
+                "prefect",
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+            ],
             "server.log",
             env,
         )
-        _wait(lambda: healthy(api_url), wait_seconds, "the Prefect server", "server.log")
+        state["server_pid"] = server.pid
+        _wait(
+            lambda: healthy(api_url) or server.poll() is not None and _died("server"),
+            wait_seconds,
+            "the Prefect server",
+            "server.log",
+        )
     state["api_url"] = api_url
     if not _alive(state.get("serve_pid")):
-        state["serve_pid"] = _spawn([sys.executable, "-m", "flows.serve"], "serve.log", env)
+        serve = _spawn([sys.executable, "-m", "flows.serve"], "serve.log", env)
+        state["serve_pid"] = serve.pid
+    else:
+        serve = None
     state_path().write_text(json.dumps(state))
-    _wait(lambda: _deployment_ready(env), wait_seconds, "the release deployment", "serve.log")
+    _wait(
+        lambda: (
+            _deployment_ready(env)
+            or serve is not None
+            and serve.poll() is not None
+            and _died("serve")
+        ),
+        wait_seconds,
+        "the release deployment",
+        "serve.log",
+    )
     return state
+
+
+def _died(name: str) -> bool:
+    log = clearance_home() / "logs" / f"{name}.log"
+    raise RuntimeError(f"the {name} process exited during start-up (see {log})")
 
 
 def _deployment_ready(env: dict[str, str]) -> bool:
     probe = (
-        "import sys\n"
-        "from prefect.deployments import runner\n"
         "from prefect.client.orchestration import get_client\n"
         "with get_client(sync_client=True) as c:\n"
         "    c.read_deployment_by_name('clearance-release/release')\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, timeout=60
-    )
+    result = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, timeout=60)
     return result.returncode == 0
 
 
@@ -143,7 +172,9 @@ def down() -> list[str]:
                 os.kill(pid, signal.SIGTERM)
             stopped.append(name.removesuffix("_pid"))
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(state.get(n)) for n in ("serve_pid", "server_pid")):
+    while time.monotonic() < deadline and any(
+        _alive(state.get(n)) for n in ("serve_pid", "server_pid")
+    ):
         time.sleep(0.5)
     state_path().unlink(missing_ok=True)
     return stopped

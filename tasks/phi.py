@@ -9,6 +9,7 @@ workspace and their contents never cross a task boundary.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 
 from tasks import atomic
@@ -31,8 +32,17 @@ class PhiRecord:
     identifiers: dict[str, list[str]] = field(default_factory=dict)
 
 
-def write_record(ws: Workspace, item_id: str, record: PhiRecord) -> None:
-    atomic.write_json(ws.phi_path(item_id), asdict(record))
+def write_record(ws: Workspace, item_id: str, record: PhiRecord, *, durable: bool = True) -> None:
+    """Atomic (temp + rename). ``durable=False`` skips the fsync: for a sidecar written next
+    to an output that is not fsynced either (the batch's results file is the commit point)."""
+    path = ws.phi_path(item_id)
+    if durable:
+        atomic.write_json(path, asdict(record))
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(asdict(record), indent=1, sort_keys=True, default=str), "utf-8")
+    os.replace(tmp, path)
 
 
 def read_record(ws: Workspace, item_id: str) -> PhiRecord | None:

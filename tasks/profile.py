@@ -81,7 +81,9 @@ def load_profile(path: Path | str) -> ReleaseProfile:
         try:
             sections[name] = _model(name).model_validate(value or {})
         except ValidationError as error:
-            raise InvalidProfile(describe_validation_error(f"profile {path} [{name}]", error)) from None
+            raise InvalidProfile(
+                describe_validation_error(f"profile {path} [{name}]", error)
+            ) from None
     try:
         return ReleaseProfile.model_validate({**top, "sections": sections})
     except ValidationError as error:

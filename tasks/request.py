@@ -107,7 +107,10 @@ def _check_paths(source: Path, request: ReleaseRequest) -> None:
     for label, folder in (("inputs.dicom", request.inputs.dicom), ("workspace", request.workspace)):
         if destination == folder or folder in destination.parents:
             problems.append(f"destination: must not be inside {label}")
-    if request.workspace == request.inputs.dicom or request.inputs.dicom in request.workspace.parents:
+    if (
+        request.workspace == request.inputs.dicom
+        or request.inputs.dicom in request.workspace.parents
+    ):
         problems.append("workspace: must not be inside inputs.dicom")
     if problems:
         raise InvalidRequest(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))

@@ -148,7 +148,9 @@ class Workspace:
         names = []
         for start in range(0, len(item_ids), size):
             name = f"{kind}-{start // size:04d}"
-            atomic.write_json(self.work / "batches" / f"{name}.json", item_ids[start : start + size])
+            atomic.write_json(
+                self.work / "batches" / f"{name}.json", item_ids[start : start + size]
+            )
             names.append(name)
         return names
 

@@ -27,6 +27,7 @@ class DatesPolicy(_Strict):
     """What a released date (DA, DT, at any depth of the header) may look like."""
 
     allowed_attributes: list[str] | Literal["any"] = "any"  # keywords allowed to hold a date
+    forbidden_attributes: list[str] = Field(default_factory=lambda: ["PatientBirthDate"])
     earliest: date = date(1900, 1, 1)
     latest: date | None = None  # None: today (no date in the future)
     precision: Literal["day", "month", "year"] = "day"  # month: YYYYMM01, year: YYYY0101
@@ -71,10 +72,12 @@ class ChecksProfile(_Strict):
     # --- residual identifiers ----------------------------------------------------------------
     released_attributes: list[str] | Literal["any"] = "any"  # top-level keyword allow-list
     # PatientID / PatientName / patient folder / clinical patient ids; None: derived from the
-    # header stage's pseudonym settings (prefix + digits and capitals)
+    # header stage's pseudonym settings (prefix + base32 code of the configured length)
     pseudonym_pattern: str | None = None
-    patient_name_may_be_empty: bool = True
-    uid_root: str | None = "2.25"  # every non-DICOM-defined UID must be under it; None: no check
+    # every UID not defined by DICOM itself must be under this root; None: the header stage's
+    # uid_root (2.25 by default)
+    uid_root: str | None = None
+    check_uid_root: bool = True  # false when the profile retains original UIDs
     allowed_private_creators: list[str] = Field(default_factory=list)
     dates: DatesPolicy = DatesPolicy()
 

@@ -197,6 +197,8 @@ class HeaderProfile(_Strict):
     retain_patient_characteristics: bool = False
     dates: DatePolicy = DatePolicy()
     clean_descriptors: bool = True
+    # also drop what the report stage's recognisers find in descriptors (spaCy + rules)
+    descriptor_recognisers: bool = True
     clean_structured_content: bool = False
     clean_graphics: bool = False
     clean_pixel_data: bool = True  # declared here (code sequence); done by the pixel stage

@@ -74,7 +74,7 @@ class TableRow:
 @dataclass(frozen=True)
 class Plan:
     actions: dict[int, str]  # exact tag -> action
-    descriptor_tags: frozenset[int]  # rows the Clean Descriptors option concerns
+    identifying: frozenset[int]  # whose removed/replaced values are collected as identifiers
     keep_safe_private: frozenset[tuple[int, str, int]]  # (group, creator, element byte)
     date_mode: str  # remove | shift | keep
     options_used: tuple[str, ...]  # PS3.15 options in effect (for the method attributes)
@@ -149,22 +149,24 @@ def compile_plan(profile: HeaderProfile) -> Plan:
 def _compile(profile: HeaderProfile) -> Plan:
     enabled = enabled_options(profile)
     actions: dict[int, str] = {}
-    descriptors = set()
+    identifying = set()
     for row in load_table():
         if len(row.tag) != 8 or "X" in row.tag:
             continue  # the private row and the 50xx/60xx ranges are rules in the walker
         tag = int(row.tag, 16)
         actions[tag] = row_action(row, enabled, tag in SQ_TAGS)
-        if "clean_descriptors" in row.options:
-            descriptors.add(tag)
+        if "clean_descriptors" not in row.options:  # descriptors are cleaned, not collected
+            identifying.add(tag)
     # safer than the table: dates and person names the table does not list
     for tag, entry in DicomDictionary.items():
         if tag in actions or not isinstance(tag, int) or (tag >> 16) in (0x0002, 0xFFFE):
             continue
         if entry[0] in ("DA", "DT"):
             actions[tag] = _date_action(profile.dates.mode)
+            identifying.add(tag)
         elif entry[0] == "PN":
             actions[tag] = "D"
+            identifying.add(tag)
     if not profile.keep_device_description:
         actions.update(DEVICE_DESCRIPTION)
     if profile.pseudonyms.enabled:
@@ -182,7 +184,7 @@ def _compile(profile: HeaderProfile) -> Plan:
     used = tuple(name for name, on in enabled.items() if on)
     return Plan(
         actions=actions,
-        descriptor_tags=frozenset(descriptors),
+        identifying=frozenset(identifying),
         keep_safe_private=safe if profile.retain_safe_private else frozenset(),
         date_mode=profile.dates.mode,
         options_used=used,

@@ -71,13 +71,24 @@ def det_config() -> dict:
             "transform_ops": [
                 {"DecodeImage": {"channel_first": False, "img_mode": "BGR"}},
                 {"DetResizeForTest": {"resize_long": 960}},
-                {"NormalizeImage": {"mean": IMAGENET_MEAN, "std": IMAGENET_STD,
-                                    "scale": 1.0 / 255.0, "order": "hwc"}},
+                {
+                    "NormalizeImage": {
+                        "mean": IMAGENET_MEAN,
+                        "std": IMAGENET_STD,
+                        "scale": 1.0 / 255.0,
+                        "order": "hwc",
+                    }
+                },
                 {"ToCHWImage": None},
             ]
         },
-        "PostProcess": {"name": "DBPostProcess", "thresh": 0.3, "box_thresh": 0.6,
-                        "max_candidates": 1000, "unclip_ratio": 1.5},
+        "PostProcess": {
+            "name": "DBPostProcess",
+            "thresh": 0.3,
+            "box_thresh": 0.6,
+            "max_candidates": 1000,
+            "unclip_ratio": 1.5,
+        },
     }
 
 

@@ -21,6 +21,9 @@ class PixelProfile(BaseModel):
     # padding added around each detected box before filling: max(padding_px, ratio * height)
     padding_px: int = Field(default=3, ge=0, le=64)
     padding_ratio: float = Field(default=0.25, ge=0, le=2)
+    # fill of a redacted box: black for the photometry (min / max stored value, RGB 0) or
+    # its local background (median of the box)
+    fill: Literal["black", "background"] = "black"
     # detection runs on the frame scaled so its longer side is at most this (no upscaling);
     # 9-10 px text needs the frame near its native size
     detection_max_side: int = Field(default=1280, ge=256, le=4096)
@@ -35,7 +38,11 @@ class PixelProfile(BaseModel):
     full_range_rendering: bool = True
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
-    max_rounds: int = Field(default=3, ge=1, le=6)
+    max_rounds: int = Field(default=4, ge=2, le=8)
+    # in verification passes, a detection taller than max(px, ratio * frame height) that
+    # overlaps a filled box is a fill artifact (blocks read as giant glyphs), not a text line
+    max_text_height_px: int = Field(default=64, ge=8)
+    max_text_height_ratio: float = Field(default=0.2, gt=0, le=1)
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
     # onnxruntime intra-op threads per process (0 = env CLEARANCE_OCR_THREADS or cpu count)

@@ -199,7 +199,7 @@ class Fillers:
         return self.fake.email()
 
     def address(self, kind: str) -> str:
-        street = self.fake.street_address()
+        street = self.fake.street_address().replace("\n", ", ")
         if self.language == "fr" and self.rng.random() < 0.3:
             street = self.pick([f"{self.rng.randrange(1, 200)} bis, rue {self.fake.last_name()}",
                                 f"{self.rng.randrange(1, 80)} boulevard de la Liberté",

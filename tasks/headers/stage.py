@@ -1,0 +1,139 @@
+"""The header stage (a FileStage): one DICOM input -> its de-identified copy + PHI sidecar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset, FileMetaDataset
+
+from tasks.headers.generalise import generalised_values
+from tasks.headers.marking import mark
+from tasks.headers.profile import HeaderProfile
+from tasks.headers.pseudonyms import (
+    accession_pseudonym,
+    date_shift_days,
+    patient_basis,
+    patient_pseudonym,
+)
+from tasks.headers.table import compile_plan, supported_sop_classes
+from tasks.headers.walker import FileState, Walker
+from tasks.phi import PhiRecord, write_record
+from tasks.stage import Outcome, StageContext
+
+STAGE = "headers"
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    value = ds.get(keyword)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if hasattr(value, "__iter__") and not isinstance(value, bytes):
+        return "\\".join(str(v) for v in value).strip()
+    return str(value).strip()
+
+
+def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
+    """De-identify ``src`` into ``dst`` under the profile's ``headers`` section."""
+    section: HeaderProfile = ctx.profile.section(STAGE)
+    plan = compile_plan(section)
+    ds = pydicom.dcmread(src)
+    if _text(ds, "SOPClassUID") not in supported_sop_classes():
+        return Outcome(False, f"{STAGE}.unsupported_sop_class")
+    if not all(_text(ds, k) for k in ("SOPInstanceUID", "SeriesInstanceUID", "StudyInstanceUID")):
+        return Outcome(False, f"{STAGE}.missing_uid")
+
+    original = {
+        k: _text(ds, k)
+        for k in (
+            "PatientID",
+            "IssuerOfPatientID",
+            "PatientName",
+            "PatientBirthDate",
+            "StudyInstanceUID",
+            "AccessionNumber",
+            "PatientAge",
+            "StudyDate",
+            "BodyPartExamined",
+            "InstitutionName",
+        )
+    }
+    key, pseudo = ctx.key, section.pseudonyms
+    basis = patient_basis(
+        original["PatientID"],
+        original["PatientName"],
+        original["PatientBirthDate"],
+        original["StudyInstanceUID"],
+    )
+    pseudo_patient_id = patient_pseudonym(key, basis, pseudo.patient_prefix, pseudo.length)
+    dates = section.dates
+    shift = (
+        date_shift_days(key, basis, dates.shift_min_days, dates.shift_max_days)
+        if dates.mode == "shift"
+        else 0
+    )
+    state = FileState(
+        key=key,
+        profile=section,
+        plan=plan,
+        pseudo_patient_id=pseudo_patient_id,
+        date_shift_days=shift,
+        language=getattr(ctx.request, "language", None),
+        generalised=generalised_values(
+            section,
+            original["PatientAge"],
+            original["PatientBirthDate"],
+            original["StudyDate"],
+            original["BodyPartExamined"],
+            original["InstitutionName"],
+        ),
+    )
+    Walker(state).run(ds)
+    mark(ds, section, plan, ctx.profile.name)
+    _reset_file_meta(ds)
+    _write(ds, Path(dst))
+
+    accession = original["AccessionNumber"]
+    record = PhiRecord(
+        patient_id=original["PatientID"],
+        issuer=original["IssuerOfPatientID"],
+        pseudo_patient_id=pseudo_patient_id,
+        accession=accession,
+        pseudo_accession=(
+            accession_pseudonym(key, accession, pseudo.accession_prefix, pseudo.length)
+            if accession and pseudo.enabled
+            else ""
+        ),
+        study_uid=original["StudyInstanceUID"],
+        new_study_uid=str(ds.StudyInstanceUID),
+        date_shift_days=shift,
+        birth_date=original["PatientBirthDate"],
+        identifiers=state.identifiers.as_record(),
+    )
+    write_record(ctx.workspace, item_id, record, durable=False)  # dst is not fsynced either
+    release_name = (
+        f"dicom/{pseudo_patient_id}/{ds.StudyInstanceUID}/{ds.SeriesInstanceUID}/"
+        f"{ds.SOPInstanceUID}.dcm"
+    )
+    return Outcome(True, counts=state.counts, release_name=release_name)
+
+
+def _reset_file_meta(ds: Dataset) -> None:
+    """A fresh file meta group: no source/sending AE titles or private information; the
+    media storage UIDs follow the (new) SOP Class/Instance UIDs."""
+    old = ds.file_meta
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = ds.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+    meta.TransferSyntaxUID = old.TransferSyntaxUID
+    ds.file_meta = meta
+    ds.preamble = None
+
+
+def _write(ds: Dataset, dst: Path) -> None:
+    """Written in place: on any failure the runner deletes ``dst`` and quarantines the input,
+    and a batch is only done once its results file is written."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    ds.save_as(dst, enforce_file_format=True)

@@ -1,0 +1,328 @@
+"""The one dataset walker: applies a compiled plan to every element, at any sequence depth.
+
+Speed: elements the plan keeps are never decoded (pydicom writes raw elements back as read,
+so pixel data and untouched values stay byte-identical); removals do not decode either. Only
+elements whose value is needed (identifying values, UIDs, dates, text to clean) are decoded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydicom import config
+from pydicom.datadict import DicomDictionary
+from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+from pydicom.tag import BaseTag
+
+from tasks.headers.clean import clean_text
+from tasks.headers.dates import DUMMY as DUMMY_DATES
+from tasks.headers.dates import shift_da, shift_dt
+from tasks.headers.identifiers import TEXT_VRS, Identifiers
+from tasks.headers.profile import HeaderProfile
+from tasks.headers.pseudonyms import (
+    accession_pseudonym,
+    map_uid,
+    patient_basis,
+    patient_pseudonym,
+    study_id_pseudonym,
+)
+from tasks.headers.table import FREE_TEXT_VRS, SQ_TAGS, Plan
+
+VR_OF = {tag: entry[0] for tag, entry in DicomDictionary.items()}
+KEYWORD_OF = {tag: entry[4] for tag, entry in DicomDictionary.items()}
+TEXT_VALUE, PATIENT_NAME, PATIENT_ID, CHARSET = 0x0040A160, 0x00100010, 0x00100020, 0x00080005
+COLLECTED_VRS = TEXT_VRS | {"PN", "DA", "DT"}
+DUMMY_TEXT = "ANONYMOUS"
+DUMMY_BY_VR: dict[str, object] = {
+    **{vr: DUMMY_TEXT for vr in ("PN", "LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR")},
+    **DUMMY_DATES,
+    "AS": "000Y",
+    "DS": "0",
+    "IS": "0",
+    **{vr: 0 for vr in ("US", "SS", "UL", "SL", "UV", "SV", "AT")},
+    **{vr: 0.0 for vr in ("FL", "FD")},
+    **{vr: b"\x00\x00" for vr in ("OB", "OW", "OD", "OF", "OL", "OV", "UN")},
+}
+
+
+@dataclass
+class FileState:
+    """Per-file values the walker needs: the key, the patient's pseudonym and date shift,
+    generalised values, and what it collects on the way."""
+
+    key: bytes
+    profile: HeaderProfile
+    plan: Plan
+    pseudo_patient_id: str
+    date_shift_days: int
+    language: str | None = None
+    generalised: dict[int, str | None] = field(default_factory=dict)
+    identifiers: Identifiers = field(default_factory=Identifiers)
+    to_clean: list[tuple[Dataset, BaseTag]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+
+class Walker:
+    def __init__(self, state: FileState) -> None:
+        self.state = state
+        self.actions = state.plan.actions
+        self.identifying = state.plan.identifying
+        self.safe_private = state.plan.keep_safe_private
+        self.uid_root = state.profile.uid_root
+        self.pseudo = state.profile.pseudonyms
+        self._charsets: dict[int, object] = {}
+
+    # --- entry ---------------------------------------------------------------------------
+    def run(self, ds: Dataset) -> None:
+        self.walk(ds, None, top=True)
+        if self.state.to_clean:
+            needles = self.state.identifiers.needles()
+            words = tuple(self.state.identifiers.groups["names"])
+            for dataset, tag in self.state.to_clean:
+                self._clean(dataset, tag, needles, words)
+
+    # --- the walk ------------------------------------------------------------------------
+    def walk(self, ds: Dataset, mode: str | None, top: bool = False) -> None:
+        """mode: None, "dummy" (inside a D sequence) or "clean" (inside a C sequence): what
+        to do with free text the table does not list (e.g. SR TextValue).
+
+        ``tag`` below is the dataset's own key object (fast dict access); ``number`` the
+        plain int used for look-ups (BaseTag's Python-level __eq__ is slow in dicts)."""
+        actions = self.actions
+        elements = ds._dict
+        private_removed = False
+        for tag in list(elements):
+            number = int(tag)
+            action = actions.get(number)
+            if action is None:
+                group = number >> 16
+                if group & 1:
+                    if self.safe_private:
+                        self._private(ds, tag)
+                    else:
+                        del elements[tag]
+                    private_removed = True
+                elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
+                    del elements[tag]  # curves and overlays (PS3.15: X; see README for graphics)
+                elif number in SQ_TAGS or elements[tag].VR == "SQ":
+                    self._recurse(ds, tag, mode)
+                elif mode is not None and (
+                    number == TEXT_VALUE or self._vr(ds, tag) in FREE_TEXT_VRS
+                ):
+                    self._text_in_mode(ds, tag, mode)
+                continue
+            if action == "K":
+                if number in SQ_TAGS:
+                    self._recurse(ds, tag, mode)
+            elif action == "X":
+                self._collect(ds, tag)
+                del elements[tag]
+            elif action == "U":
+                self._uid(ds, tag, mode)
+            elif action == "Z":
+                self._collect(ds, tag)
+                vr = self._vr(ds, tag)
+                if vr == "SQ":
+                    ds[tag] = DataElement(tag, "SQ", Sequence())
+                else:
+                    self._put(ds, tag, vr, "")
+            elif action == "D":
+                self._dummy(ds, tag)
+            elif action == "C":
+                self._clean_action(ds, tag)
+            elif action in "PAS":
+                self._pseudonym(ds, tag, action, top)
+            elif action == "G":
+                self._collect(ds, tag)
+                value = self.state.generalised.get(number) if top else None
+                if value is None:
+                    del elements[tag]
+                else:
+                    self._put(ds, tag, self._vr(ds, tag), value)
+        if private_removed:
+            ds._private_blocks = {}
+
+    # --- element access without pydicom's per-access overhead ------------------------------
+    def _vr(self, ds: Dataset, tag: BaseTag) -> str:
+        vr = ds._dict[tag].VR
+        if vr is None or vr == "UN" or len(vr) != 2:
+            vr = VR_OF.get(int(tag), "UN")
+            if len(vr) != 2:  # ambiguous dictionary VR ("US or SS"): decode to resolve it
+                vr = ds[tag].VR
+        return vr
+
+    def _element(self, ds: Dataset, tag: BaseTag) -> DataElement:
+        """The decoded element (decoded once, kept in the dataset like pydicom does)."""
+        elem = ds._dict[tag]
+        if not isinstance(elem, RawDataElement):
+            return elem
+        if elem.VR == "SQ" or elem.value is None or int(tag) in SQ_TAGS or int(tag) == CHARSET:
+            return ds[tag]  # sequences, deferred values, the charset: pydicom's own path
+        charset = self._charsets.get(id(ds))
+        if charset is None:
+            charset = ds.original_character_set or ds._character_set
+            self._charsets[id(ds)] = charset
+        converted = convert_raw_data_element(elem, encoding=charset, ds=ds)
+        ds._dict[tag] = converted
+        return converted
+
+    def _value(self, ds: Dataset, tag: BaseTag) -> object:
+        return self._element(ds, tag).value
+
+    def _put(self, ds: Dataset, tag: BaseTag, vr: str, value: object) -> None:
+        """Replace a (non-sequence) value; values built here are valid for their VR."""
+        ds._dict[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
+
+    def _recurse(self, ds: Dataset, tag: BaseTag, mode: str | None) -> None:
+        value = ds[tag].value
+        if isinstance(value, Sequence):
+            for item in value:
+                self.walk(item, mode)
+
+    # --- actions -------------------------------------------------------------------------
+    def _collect(self, ds: Dataset, tag: BaseTag) -> None:
+        """Remember an identifying value (for the PHI record and for cleaning free text)."""
+        number = int(tag)
+        if number not in self.identifying:
+            return
+        vr = self._vr(ds, tag)
+        if vr == "SQ":
+            value = ds[tag].value
+            for item in value if isinstance(value, Sequence) else ():
+                self._collect_all(item)
+        elif vr in COLLECTED_VRS:
+            value = self._value(ds, tag)
+            self.state.identifiers.add_element(KEYWORD_OF.get(number, ""), vr, value)
+
+    def _collect_all(self, ds: Dataset) -> None:
+        """Collect inside a sequence being removed: values the table would not keep."""
+        for tag in list(ds._dict):
+            number = int(tag)
+            if number >> 16 & 1:
+                continue
+            action = self.actions.get(number)
+            if action is None and (number in SQ_TAGS or ds._dict[tag].VR == "SQ"):
+                value = ds[tag].value
+                for item in value if isinstance(value, Sequence) else ():
+                    self._collect_all(item)
+            elif action not in (None, "K", "U"):
+                self._collect(ds, tag)
+
+    def _dummy(self, ds: Dataset, tag: BaseTag) -> None:
+        vr = self._vr(ds, tag)
+        if vr == "SQ":
+            self._recurse(ds, tag, "dummy")
+            return
+        self._collect(ds, tag)
+        if vr == "UI":
+            self._uid(ds, tag, None)
+            return
+        if self._element(ds, tag).is_empty:
+            return
+        value = DUMMY_BY_VR.get(vr, DUMMY_TEXT)
+        if int(tag) in (PATIENT_NAME, PATIENT_ID):
+            value = self.state.pseudo_patient_id  # a consistent dummy
+        self._put(ds, tag, vr, value)
+
+    def _uid(self, ds: Dataset, tag: BaseTag, mode: str | None) -> None:
+        vr = self._vr(ds, tag)
+        if vr == "SQ":
+            self._recurse(ds, tag, mode)
+            return
+        if vr != "UI":
+            self._dummy(ds, tag)
+            return
+        value = self._value(ds, tag)
+        if not value:
+            return
+        key, root = self.state.key, self.uid_root
+        if isinstance(value, str):
+            new: object = map_uid(key, root, value)
+        else:
+            new = [map_uid(key, root, str(v)) for v in value]
+        self._put(ds, tag, vr, new)
+
+    def _clean_action(self, ds: Dataset, tag: BaseTag) -> None:
+        vr = self._vr(ds, tag)
+        if vr == "SQ":
+            self._recurse(ds, tag, "clean")
+        elif vr in ("DA", "DT"):
+            self._collect(ds, tag)
+            value = self._value(ds, tag)
+            if value:
+                days = self.state.date_shift_days
+                text = value if isinstance(value, str) else "\\".join(str(v) for v in value)
+                new = shift_da(text, days) if vr == "DA" else shift_dt(text, days)
+                self._put(ds, tag, vr, new)
+        elif vr in TEXT_VRS or vr == "PN":
+            self.state.to_clean.append((ds, tag))  # once every identifier is known
+        # other VRs (TM, CS, numbers): nothing to clean, kept
+
+    def _text_in_mode(self, ds: Dataset, tag: BaseTag, mode: str) -> None:
+        if mode == "dummy":
+            if not self._element(ds, tag).is_empty:
+                self._put(ds, tag, self._vr(ds, tag), DUMMY_TEXT)
+        else:
+            self.state.to_clean.append((ds, tag))
+
+    def _clean(
+        self, ds: Dataset, tag: BaseTag, needles: tuple[str, ...], words: tuple[str, ...]
+    ) -> None:
+        elem = self._element(ds, tag)
+        if elem.is_empty:
+            return
+        language, recognise = self.state.language, self.state.profile.descriptor_recognisers
+        if elem.VR == "PN":
+            cleaned: object = DUMMY_TEXT
+        elif isinstance(elem.value, str):
+            cleaned = clean_text(elem.value, needles, language, recognise, words)
+        else:
+            cleaned = [clean_text(str(v), needles, language, recognise, words) for v in elem.value]
+        if cleaned != elem.value:
+            self.state.count("descriptors_cleaned")
+            self._put(ds, tag, elem.VR, cleaned)
+
+    def _pseudonym(self, ds: Dataset, tag: BaseTag, action: str, top: bool) -> None:
+        self._collect(ds, tag)
+        value = self._value(ds, tag)
+        text = str(value).strip() if value is not None else ""
+        if not text:
+            return
+        key, p, number = self.state.key, self.pseudo, int(tag)
+        if action == "P":
+            if top:
+                new = self.state.pseudo_patient_id
+            elif number == PATIENT_NAME:
+                new = DUMMY_TEXT  # a name elsewhere than the patient's own
+            else:  # another patient's ID: its own pseudonym, same derivation
+                basis = patient_basis(text, "", "", "")
+                new = patient_pseudonym(key, basis, p.patient_prefix, p.length)
+        elif action == "A":
+            new = accession_pseudonym(key, text, p.accession_prefix, p.length)
+        else:
+            new = study_id_pseudonym(key, text, p.study_id_prefix, p.length)
+        self._put(ds, tag, self._vr(ds, tag), new)
+
+    # --- private attributes --------------------------------------------------------------
+    def _private(self, ds: Dataset, tag: BaseTag) -> None:
+        """Retain Safe Private: keep only the (creator, group, element) the profile lists."""
+        number = int(tag)
+        group, element = number >> 16, number & 0xFFFF
+        if 0x10 <= element <= 0xFF:
+            creator = str(self._value(ds, tag)).strip()
+            if not any(g == group and c == creator for g, c, _ in self.safe_private):
+                del ds._dict[tag]
+            return  # a kept creator's unsafe elements go one by one
+        creator_tag = BaseTag((group << 16) | (element >> 8))
+        creator = str(ds[creator_tag].value).strip() if creator_tag in ds._dict else ""
+        if (group, creator, element & 0xFF) in self.safe_private:
+            self.state.count("safe_private_kept")
+            if self._vr(ds, tag) == "SQ":
+                self._recurse(ds, tag, "dummy")
+            return
+        del ds._dict[tag]

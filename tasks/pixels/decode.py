@@ -1,0 +1,88 @@
+"""Decode every frame of a DICOM image into stored values, whatever its transfer syntax.
+
+pydicom's pixel handlers (with the pylibjpeg, libjpeg, openjpeg and RLE plugins) cover
+uncompressed (little/big endian, deflated), RLE, JPEG baseline/extended/lossless, JPEG-LS and
+JPEG 2000. Colour in YBR is converted to RGB (the stored values the redacted file will
+carry); palette colour stays as indices. Values above BitsStored are masked by pydicom, which
+also drops overlays embedded in unused high bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.uid import UID
+
+PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+class DecodeError(Exception):
+    """Pixel data that cannot be decoded into the expected frames (message holds no values)."""
+
+
+@dataclass
+class DecodedImage:
+    frames: np.ndarray  # (frames, rows, columns) or (frames, rows, columns, samples)
+    photometric: str  # interpretation of ``frames`` (YBR_* decoded to RGB)
+    source_syntax: UID
+    lossy_source: bool  # the source was lossy-compressed (now or before)
+
+    @property
+    def colour(self) -> bool:
+        return self.frames.ndim == 4
+
+    @property
+    def count(self) -> int:
+        return int(self.frames.shape[0])
+
+
+def has_pixels(ds: Dataset) -> bool:
+    return any(keyword in ds for keyword in PIXEL_KEYWORDS)
+
+
+def decode(ds: Dataset) -> DecodedImage:
+    if "PixelData" not in ds:
+        raise DecodeError("float pixel data is not supported")
+    syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
+    if syntax is None:
+        raise DecodeError("no transfer syntax")
+    try:
+        array = ds.pixel_array
+    except Exception as error:  # any decoder failure is a decode failure
+        raise DecodeError(f"pixel data cannot be decoded ({type(error).__name__})") from None
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    frames_expected = int(ds.get("NumberOfFrames", 1) or 1)
+    rows, columns = int(ds.Rows), int(ds.Columns)
+    array = np.asarray(array)
+    if samples == 1:
+        frames = array.reshape((-1, rows, columns)) if array.ndim in (2, 3) else None
+    else:
+        frames = array.reshape((-1, rows, columns, samples)) if array.ndim in (3, 4) else None
+    if frames is None or frames.shape[0] != frames_expected:
+        raise DecodeError("decoded pixel data does not match Rows/Columns/NumberOfFrames")
+    photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
+    if samples == 3 and photometric.startswith("YBR"):
+        photometric = "RGB"  # pydicom converts YBR to RGB by default
+    if samples not in (1, 3):
+        raise DecodeError("unsupported SamplesPerPixel")
+    lossy = bool(syntax.is_compressed and not _is_lossless(syntax)) or (
+        str(ds.get("LossyImageCompression", "00")) == "01"
+    )
+    return DecodedImage(np.ascontiguousarray(frames), photometric, UID(syntax), lossy)
+
+
+LOSSLESS_SYNTAXES = {
+    "1.2.840.10008.1.2.5",  # RLE Lossless
+    "1.2.840.10008.1.2.4.57",  # JPEG Lossless P14
+    "1.2.840.10008.1.2.4.70",  # JPEG Lossless P14 SV1
+    "1.2.840.10008.1.2.4.80",  # JPEG-LS Lossless
+    "1.2.840.10008.1.2.4.90",  # JPEG 2000 Lossless Only
+    "1.2.840.10008.1.2.4.201",  # HTJ2K Lossless
+    "1.2.840.10008.1.2.4.202",  # HTJ2K Lossless RPCL
+}
+
+
+def _is_lossless(syntax: UID) -> bool:
+    return str(syntax) in LOSSLESS_SYNTAXES

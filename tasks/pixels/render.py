@@ -1,0 +1,101 @@
+"""8-bit renderings of stored frames: what a viewer shows, and a full-range view.
+
+The viewer rendering applies the Modality LUT / rescale, the first VOI window or VOI LUT
+(else the frame's own min-max), and inverts MONOCHROME1. Faint text may sit in a range the
+window hides (below the lower or above the upper bound), so a second, full-range (min-max)
+rendering of the stored values is made for greyscale frames whenever the window clips.
+Palette colour is rendered through its LUT.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.pixels import apply_color_lut, apply_modality_lut
+
+
+@dataclass(frozen=True)
+class Window:
+    low: float
+    high: float
+
+
+@dataclass
+class Renderer:
+    """Per-dataset rendering parameters, read once and applied to each frame."""
+
+    ds: Dataset
+    photometric: str
+    window: Window | None
+    rescale: bool
+    full_range: bool
+
+    @classmethod
+    def for_dataset(cls, ds: Dataset, photometric: str, full_range: bool) -> Renderer:
+        return cls(ds, photometric, _first_window(ds), _has_modality_lut(ds), full_range)
+
+    def renderings(self, frame: np.ndarray) -> list[np.ndarray]:
+        """The viewer rendering, plus the full-range one when the window hides values."""
+        if frame.ndim == 3:
+            return [_colour_to_8bit(frame)]
+        if self.photometric == "PALETTE COLOR":
+            return [_colour_to_8bit(apply_color_lut(frame, self.ds))]
+        values = apply_modality_lut(frame, self.ds) if self.rescale else frame
+        values = np.asarray(values, dtype=np.float32)
+        low, high = float(values.min()), float(values.max())
+        window = self.window or Window(low, high)
+        viewer = _scale(values, window.low, window.high)
+        out = [self._polarity(viewer)]
+        clips = window.low > low or window.high < high
+        if self.full_range and clips and high > low:
+            out.append(self._polarity(_scale(values, low, high)))
+        return out
+
+    def _polarity(self, image: np.ndarray) -> np.ndarray:
+        return 255 - image if self.photometric == "MONOCHROME1" else image
+
+
+def _scale(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    if high <= low:
+        return np.where(values > low, 255, 0).astype(np.uint8)
+    scaled = (values - low) * (255.0 / (high - low))
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def _colour_to_8bit(frame: np.ndarray) -> np.ndarray:
+    if frame.dtype == np.uint8:
+        return frame
+    values = frame.astype(np.float32)
+    top = float(values.max()) or 1.0
+    return np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
+
+
+def _has_modality_lut(ds: Dataset) -> bool:
+    return "ModalityLUTSequence" in ds or "RescaleSlope" in ds or "RescaleIntercept" in ds
+
+
+def _first_window(ds: Dataset) -> Window | None:
+    center, width = ds.get("WindowCenter"), ds.get("WindowWidth")
+    if center is not None and width is not None:
+        try:
+            c = float(center[0] if _is_multi(center) else center)
+            w = float(width[0] if _is_multi(width) else width)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if w > 0:
+            return Window(c - 0.5 - (w - 1) / 2, c - 0.5 + (w - 1) / 2)
+    sequence = ds.get("VOILUTSequence")
+    if sequence:
+        item = sequence[0]
+        descriptor = item.get("LUTDescriptor")
+        if descriptor and len(descriptor) == 3:
+            entries = int(descriptor[0]) or 65536
+            first = float(descriptor[1])
+            return Window(first, first + entries - 1)
+    return None
+
+
+def _is_multi(value: object) -> bool:
+    return isinstance(value, list | tuple) or type(value).__name__ == "MultiValue"

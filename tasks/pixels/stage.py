@@ -1,0 +1,264 @@
+"""The pixels stage: find burned-in text in every frame, redact it, prove it is gone.
+
+``redact_file`` is a FileStage. Per file:
+
+1. read; no pixel data -> copy through (graphics removed); float pixel data -> quarantine;
+2. decode every frame (any transfer syntax pydicom and its plugins handle) -> stored values;
+3. pass 1: detect text on the renderings (viewer + full-range) of the first frame; redact the
+   boxes (padded) plus known template regions in every frame;
+4. verification passes: detect again on the renderings of every redacted frame; text found
+   is redacted on that frame and the frame is verified again, up to ``max_rounds`` passes in
+   all. The last pass must find nothing, else the file is quarantined (``text_remaining``);
+5. write losslessly, decode what was written and compare with the redacted frames;
+6. only then set BurnedInAnnotation = NO.
+
+Nothing identifying leaves: the outcome holds a reason code and counts.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+
+from tasks import atomic
+from tasks.phi import read_record
+from tasks.pixels import evidence
+from tasks.pixels.boxes import Box, unique
+from tasks.pixels.decode import DecodedImage, DecodeError, decode, has_pixels
+from tasks.pixels.matching import IdentifierIndex, looks_identifying
+from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
+from tasks.pixels.overlays import remove_graphics
+from tasks.pixels.profile import PixelProfile
+from tasks.pixels.render import Renderer
+from tasks.pixels.seamless import seamless
+from tasks.pixels.templates import load_templates, template_boxes
+from tasks.pixels.write import EncodeError, check_roundtrip, fill_boxes, fill_value, store_frames
+from tasks.pixels.write import to_bytes as dataset_bytes
+from tasks.stage import Outcome, StageContext
+
+STAGE = "pixels"
+
+
+def settings_from(ctx: StageContext) -> PixelProfile:
+    section = ctx.profile.section(STAGE) if ctx.profile is not None else None
+    return section if isinstance(section, PixelProfile) else PixelProfile()
+
+
+def detector_settings(settings: PixelProfile) -> DetectorSettings:
+    return DetectorSettings(
+        max_side=settings.detection_max_side,
+        det_threshold=settings.det_threshold,
+        box_threshold=settings.box_threshold,
+        unclip_ratio=settings.unclip_ratio,
+        threads=settings.threads,
+    )
+
+
+@dataclass
+class Policy:
+    """Which detected boxes must go: all of them, or those whose text is identifying."""
+
+    engine: TextEngine
+    identifying_only: bool
+    index: IdentifierIndex | None
+    min_score: float
+
+    def select(self, image: np.ndarray, boxes: list[Box]) -> tuple[list[Box], int]:
+        """Boxes to redact among ``boxes`` (found on ``image``), and how many are kept."""
+        if not self.identifying_only or self.index is None or not boxes:
+            return boxes, 0
+        readings = self.engine.recognise(image, boxes)
+        doomed = [
+            box
+            for box, reading in zip(boxes, readings, strict=True)
+            if reading.score < self.min_score
+            or looks_identifying(reading.text)
+            or self.index.matches(reading.text)
+        ]
+        return doomed, len(boxes) - len(doomed)
+
+
+@dataclass
+class FrameScan:
+    """Text boxes to redact on one frame, found on all of its renderings."""
+
+    redact: list[Box]
+    detected: int
+    kept: int
+    artifacts: int = 0
+
+
+def scan_frame(
+    frame: np.ndarray,
+    renderer: Renderer,
+    engine: TextEngine,
+    policy: Policy,
+    filled: list[Box] | None = None,
+    max_text_height: int | None = None,
+) -> FrameScan:
+    """Detect on every rendering of ``frame``; ``filled`` areas are shown inpainted.
+
+    On a redacted frame, a detection taller than ``max_text_height`` that overlaps a filled
+    area is a fill artifact (the detector reading blocks and organs as giant glyphs), not a
+    text line: it is counted, not redacted. Text next to a fill is line-sized and stays.
+    """
+    redact: list[Box] = []
+    detected = kept = artifacts = 0
+    for raw in renderer.renderings(frame):
+        rendering = seamless(raw, filled or [])
+        boxes = engine.detect(rendering)
+        if filled and max_text_height:
+            plausible = [b for b in boxes if not _fill_artifact(b, filled, max_text_height)]
+            artifacts += len(boxes) - len(plausible)
+            boxes = plausible
+        detected += len(boxes)
+        chosen, skipped = policy.select(rendering, boxes)
+        kept += skipped
+        redact.extend(chosen)
+    return FrameScan(unique(redact), detected, kept, artifacts)
+
+
+def _fill_artifact(box: Box, filled: list[Box], max_text_height: int) -> bool:
+    return box.height > max_text_height and any(box.intersects(f) for f in filled)
+
+
+def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
+    settings = settings_from(ctx)
+    try:
+        ds = pydicom.dcmread(src)
+    except Exception:
+        return Outcome(False, f"{STAGE}.unreadable")
+    graphics = remove_graphics(ds) if settings.remove_overlays else 0
+    if "IconImageSequence" in ds:  # a thumbnail of the image, burned-in text included
+        del ds.IconImageSequence
+        graphics += 1
+    if not has_pixels(ds):
+        if graphics:
+            atomic.write_bytes(dst, dataset_bytes(ds))
+        else:
+            _copy(src, dst)
+        return Outcome(True, counts={"no_pixels": 1, "graphics_removed": graphics})
+    try:
+        image = decode(ds)
+    except DecodeError:
+        return Outcome(False, f"{STAGE}.decode_error")
+    outcome, frames = _redact_image(ds, image, item_id, ctx, settings)
+    if not outcome.ok or frames is None:
+        evidence.record(ctx.workspace, item_id, ds, outcome, None, settings)
+        return outcome
+    ds.BurnedInAnnotation = "NO"
+    try:
+        store_frames(ds, image, frames.redacted)
+        data = dataset_bytes(ds)
+    except (EncodeError, ValueError, TypeError, NotImplementedError):
+        return Outcome(False, f"{STAGE}.encode_error", counts=outcome.counts)
+    if not check_roundtrip(data, frames.redacted):
+        return Outcome(False, f"{STAGE}.roundtrip_mismatch", counts=outcome.counts)
+    atomic.write_bytes(dst, data)
+    outcome.counts["graphics_removed"] = graphics
+    evidence.record(ctx.workspace, item_id, ds, outcome, frames, settings)
+    return outcome
+
+
+@dataclass
+class RedactedFrames:
+    original: np.ndarray
+    redacted: np.ndarray
+    boxes: list[list[Box]]  # per frame, what was filled
+    renderer: Renderer
+
+
+def _redact_image(
+    ds: Dataset,
+    image: DecodedImage,
+    item_id: str,
+    ctx: StageContext,
+    settings: PixelProfile,
+) -> tuple[Outcome, RedactedFrames | None]:
+    try:
+        engine = get_engine(detector_settings(settings))
+        templates = load_templates(settings.templates_path())
+    except Exception as error:
+        return Outcome(False, f"{STAGE}.engine_error.{type(error).__name__}"), None
+    policy = _policy(engine, settings, ctx, item_id)
+    renderer = Renderer.for_dataset(ds, image.photometric, settings.full_range_rendering)
+    original = image.frames
+    redacted = original.copy()
+    fill = fill_value(image) if settings.fill == "black" else None
+    filled: list[list[Box]] = [[] for _ in range(image.count)]
+    height, width = original.shape[1:3]
+
+    def apply(frame_index: int, boxes: list[Box]) -> int:
+        filled[frame_index].extend(boxes)
+        return fill_boxes(redacted[frame_index], boxes, fill)
+
+    counts = {"images": 1, "frames": image.count, "text_boxes": 0, "redacted_boxes": 0}
+    counts["template_boxes"] = 0
+    counts["kept_boxes"] = 0
+    counts["fill_artifacts"] = 0
+    max_text = max(settings.max_text_height_px, round(settings.max_text_height_ratio * height))
+    try:
+        first = scan_frame(redacted[0], renderer, engine, policy)
+        fixed = template_boxes(templates, ds)
+        shared = [_pad(b, settings, width, height) for b in first.redact]
+        counts["text_boxes"] += first.detected
+        counts["kept_boxes"] += first.kept
+        counts["template_boxes"] = len(fixed)
+        for index in range(image.count):
+            counts["redacted_boxes"] += apply(index, shared + fixed)
+        to_verify = list(range(image.count))
+        passes = 1
+        while to_verify:
+            passes += 1
+            found_on: list[int] = []
+            for index in to_verify:
+                scan = scan_frame(
+                    redacted[index], renderer, engine, policy, filled[index], max_text
+                )
+                counts["fill_artifacts"] += scan.artifacts
+                if scan.redact:
+                    counts["text_boxes"] += len(scan.redact)
+                    found_on.append(index)
+                    if passes < settings.max_rounds:
+                        extra = [_pad(b, settings, width, height) for b in scan.redact]
+                        counts["redacted_boxes"] += apply(index, extra)
+            if found_on and passes >= settings.max_rounds:
+                counts["verify_passes"] = passes
+                return Outcome(False, f"{STAGE}.text_remaining", counts=counts), None
+            to_verify = found_on
+        counts["verify_passes"] = passes
+    except (RuntimeError, ValueError, TypeError, MemoryError) as error:
+        return Outcome(False, f"{STAGE}.ocr_error.{type(error).__name__}", counts=counts), None
+    return Outcome(True, counts=counts), RedactedFrames(original, redacted, filled, renderer)
+
+
+def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_id: str) -> Policy:
+    if settings.redact != "identifying_text":
+        return Policy(engine, False, None, settings.min_recognition_score)
+    record = read_record(ctx.workspace, item_id) if ctx.workspace is not None else None
+    if record is None:  # nothing to match against: redact all text (fail safe)
+        return Policy(engine, False, None, settings.min_recognition_score)
+    values = {group: list(v) for group, v in record.identifiers.items()}
+    for group, value in (
+        ("ids", record.patient_id),
+        ("ids", record.accession),
+        ("dates", record.birth_date),
+    ):
+        if value:
+            values.setdefault(group, []).append(value)
+    return Policy(engine, True, IdentifierIndex.build(values), settings.min_recognition_score)
+
+
+def _pad(box: Box, settings: PixelProfile, width: int, height: int) -> Box:
+    return box.padded(settings.padding_px, settings.padding_ratio).clipped(width, height)
+
+
+def _copy(src: Path, dst: Path) -> None:
+    tmp = atomic.temp_path_for(dst)
+    shutil.copyfile(src, tmp)
+    tmp.replace(dst)

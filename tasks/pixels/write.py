@@ -1,0 +1,135 @@
+"""Fill boxes in stored pixel values and write the frames back losslessly.
+
+Output transfer syntax: the input's when it is lossless and pydicom can encode it (RLE,
+JPEG 2000 lossless), else RLE Lossless for other lossless inputs, else Explicit VR Little
+Endian. A lossy input is never re-compressed lossily: it is written uncompressed and keeps
+LossyImageCompression = 01.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from io import BytesIO
+
+import numpy as np
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.uid import (
+    UID,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    RLELossless,
+)
+
+from tasks.pixels.boxes import Box
+from tasks.pixels.decode import DecodedImage, decode
+
+REENCODABLE = {str(RLELossless), str(JPEG2000Lossless)}
+KEEP_UNCOMPRESSED = {str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)}
+
+
+class EncodeError(Exception):
+    """The redacted frames could not be written back exactly (message holds no values)."""
+
+
+def fill_value(image: DecodedImage) -> np.ndarray | int:
+    """Stored value that renders as black: min (MONOCHROME2), max (MONOCHROME1), 0 colour."""
+    frames = image.frames
+    if image.colour:
+        return np.zeros(frames.shape[-1], dtype=frames.dtype)
+    if image.photometric == "MONOCHROME1":
+        return frames.max()
+    return frames.min()
+
+
+def fill_boxes(frame: np.ndarray, boxes: Sequence[Box], value: np.ndarray | int | None) -> int:
+    """Fill each box in place; return the number of boxes that covered any pixel.
+
+    With ``value`` None each box takes the median of its own pixels (glyphs cover a minority
+    of a padded box, so this is its background): a uniform patch the colour of its
+    surroundings, which a detector does not mistake for a glyph the way a black block on a
+    bright background (or a dark one bridging two dark organs) can be.
+    """
+    height, width = frame.shape[:2]
+    filled = 0
+    for box in boxes:
+        clipped = box.clipped(width, height)
+        if clipped.area:
+            fill = _interior_median(frame, clipped) if value is None else value
+            frame[clipped.y0 : clipped.y1, clipped.x0 : clipped.x1] = fill
+            filled += 1
+    return filled
+
+
+def _interior_median(frame: np.ndarray, box: Box) -> np.ndarray:
+    patch = frame[box.y0 : box.y1, box.x0 : box.x1]
+    return np.median(patch.reshape(-1, *patch.shape[2:]), axis=0).astype(frame.dtype)
+
+
+def output_syntax(source: UID, lossy_source: bool) -> UID:
+    if lossy_source:
+        return ExplicitVRLittleEndian
+    if str(source) in KEEP_UNCOMPRESSED:
+        return UID(source)
+    if str(source) in REENCODABLE:
+        return UID(source)
+    if source.is_compressed:
+        return RLELossless
+    return ExplicitVRLittleEndian  # big endian, deflated
+
+
+def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
+    """Put ``frames`` into ``ds`` (in place) in the chosen syntax; return the syntax used."""
+    target = output_syntax(image.source_syntax, image.lossy_source)
+    bits_stored = int(ds.get("BitsStored", frames.dtype.itemsize * 8))
+    data = frames[0] if image.count == 1 else frames
+    if image.lossy_source and str(ds.get("LossyImageCompression", "")) != "01":
+        ds.LossyImageCompression = "01"
+    if image.photometric == "PALETTE COLOR":
+        _store_raw(ds, data, bits_stored)
+    else:
+        ds.set_pixel_data(
+            data,
+            photometric_interpretation=image.photometric,
+            bits_stored=bits_stored,
+            generate_instance_uid=False,
+        )
+    if image.count > 1 or "NumberOfFrames" in ds:
+        ds.NumberOfFrames = image.count
+    ds.file_meta.TransferSyntaxUID = (
+        ImplicitVRLittleEndian
+        if str(target) == str(ImplicitVRLittleEndian)
+        else ExplicitVRLittleEndian
+    )
+    if target.is_compressed:
+        try:
+            ds.compress(target, generate_instance_uid=False)
+        except Exception:  # encoder missing or refusing these parameters
+            if str(target) == str(RLELossless):
+                raise EncodeError("pixel data cannot be re-encoded") from None
+            ds.compress(RLELossless, generate_instance_uid=False)
+    return UID(ds.file_meta.TransferSyntaxUID)
+
+
+def _store_raw(ds: Dataset, data: np.ndarray, bits_stored: int) -> None:
+    """Palette colour: indices are written uncompressed as they are."""
+    ds.PixelData = np.ascontiguousarray(data).tobytes()
+    ds["PixelData"].VR = "OB" if data.dtype.itemsize == 1 else "OW"
+    ds["PixelData"].is_undefined_length = False
+    ds.BitsStored = bits_stored
+
+
+def to_bytes(ds: Dataset) -> bytes:
+    buffer = BytesIO()
+    pydicom.dcmwrite(buffer, ds, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def check_roundtrip(data: bytes, expected: np.ndarray) -> bool:
+    """Decode the written bytes again: the frames must equal what was meant to be written."""
+    try:
+        written = decode(pydicom.dcmread(BytesIO(data)))
+    except Exception:
+        return False
+    return written.frames.shape == expected.shape and bool(np.array_equal(written.frames, expected))

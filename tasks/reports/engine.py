@@ -1,0 +1,49 @@
+"""The analyzer: runs the configured recognizers over a text and merges their answers."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from tasks.reports.config import DEFAULT_CONFIG, load_config
+from tasks.reports.known_values import KnownValues, fold
+from tasks.reports.pipeline import nlp_for
+from tasks.reports.recognizers import build
+from tasks.reports.recognizers.base import Analysis, Recognizer
+from tasks.reports.spans import Candidate, Span, merge
+from tasks.reports.vocab import allowed_ranges
+
+
+class Engine:
+    def __init__(self, config_path: Path = DEFAULT_CONFIG) -> None:
+        config = load_config(Path(config_path))
+        self.recognizers: list[Recognizer] = [
+            build(spec, Path(config_path)) for spec in config.recognizers if spec.enabled
+        ]
+
+    def analyze(self, text: str, language: str, known: KnownValues | None = None) -> list[Span]:
+        active = [r for r in self.recognizers if language in r.languages]
+        analysis = Analysis(text=text, language=language)
+        if any(r.needs_doc for r in active):
+            nlp = nlp_for(language)
+            analysis.doc = nlp(text)
+            analysis.make_doc = nlp.make_doc
+        candidates: list[Candidate] = []
+        for recognizer in active:
+            candidates.extend(recognizer.find(analysis))
+        allowed = allowed_ranges(text)
+        if allowed:
+            candidates = [c for c in candidates if not (c.weak and _inside(c, allowed))]
+        if known:
+            candidates.extend(known.find(text, fold(text)))
+        return merge(candidates)
+
+
+def _inside(candidate: Candidate, ranges: list[tuple[int, int]]) -> bool:
+    return any(start <= candidate.start and candidate.end <= end for start, end in ranges)
+
+
+@functools.cache
+def engine_for(config_path: Path = DEFAULT_CONFIG) -> Engine:
+    """One engine per configuration file per process."""
+    return Engine(Path(config_path))

@@ -1,0 +1,83 @@
+"""Reading a person's name that starts at a given position (after a title or a label)."""
+
+from __future__ import annotations
+
+import re
+
+from tasks.reports.vocab import is_report_word
+
+UPPER = "A-ZÀ-ÖØ-Þ"
+LOWER = "a-zà-öø-ÿß"
+# one token of a name: Capitalised, UPPER, hyphenated / apostrophe forms, or an initial "J."
+NAME_TOKEN = re.compile(
+    rf"(?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}|[{UPPER}]\.(?:-[{UPPER}]\.)?|[{UPPER}]')"
+    rf"(?:['’-](?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}|[{LOWER}]+))*"
+    rf"(?:[{UPPER}][{LOWER}]+)?"
+)
+PARTICLE = re.compile(
+    r"(?:(?:de\s+la|de|du|des|le|la|van\s+der|van\s+den|van|von|der|den|di|da|dos|del|ben|bin|"
+    r"el|al|mac|épouse|ép\.|epouse|née|nee|veuve|dit|dite)(?=[ \t])|d'|l'|de\s+l')[ \t]*",
+    re.IGNORECASE,
+)
+SPACE = re.compile(r"[ \t]+|(?<=')")
+MAX_TOKENS = 6
+
+
+def read_name(text: str, position: int, min_words: int = 1) -> tuple[int, int] | None:
+    """(start, end) of the name beginning at ``position`` (after optional blanks), or None.
+
+    Reads name tokens separated by blanks (never a line break), with particles between
+    them ("de la", "van", "épouse") and one "LAST, First" comma. Stops at report vocabulary
+    ("Radiologue", "Conclusion") and at anything else.
+    """
+    index = _skip_blanks(text, position)
+    start = index
+    end = None
+    words = 0
+    commas = 0
+    while words < MAX_TOKENS:
+        particle = PARTICLE.match(text, index)
+        if particle is not None and _name_token_at(text, particle.end()) is not None:
+            index = particle.end()
+        token = _name_token_at(text, index)
+        if token is None:
+            break
+        words += 1
+        end = token.end()
+        index = end
+        nxt = _skip_blanks(text, index)
+        if nxt > index or text.startswith("'", index - 1):
+            index = nxt
+            continue
+        if text.startswith(", ", index) and commas == 0 and words == 1:
+            after = _name_token_at(text, index + 2)
+            if after is not None and _ends_name(text, after.end()):
+                commas += 1
+                index += 2
+                continue
+        break
+    if end is None or words < min_words:
+        return None
+    return start, end
+
+
+def _name_token_at(text: str, index: int) -> re.Match[str] | None:
+    token = NAME_TOKEN.match(text, index)
+    if token is None or is_report_word(token.group()) or _glued_to_word(text, token.end()):
+        return None
+    return token
+
+
+def _skip_blanks(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t":
+        index += 1
+    return index
+
+
+def _glued_to_word(text: str, end: int) -> bool:
+    return end < len(text) and (text[end].isalnum() or text[end] == "_")
+
+
+def _ends_name(text: str, end: int) -> bool:
+    rest = text[end : end + 3]
+    return rest == "" or rest[0] in "\n\r;)(" or rest.startswith((" - ", " (", ", ", " –"))

@@ -1,0 +1,26 @@
+"""What every recognizer offers the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tasks.reports.spans import Candidate
+
+
+@dataclass
+class Analysis:
+    """One text being analysed: the text, its language, and the spaCy Doc when one exists."""
+
+    text: str
+    language: str
+    doc: Any = None  # spacy.tokens.Doc (tokenizer always; NER only for languages with a model)
+    make_doc: Any = None  # the pipeline's tokenizer, for building matcher patterns
+
+
+class Recognizer(Protocol):
+    name: str
+    languages: frozenset[str]
+    needs_doc: bool
+
+    def find(self, analysis: Analysis) -> list[Candidate]: ...

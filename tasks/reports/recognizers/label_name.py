@@ -1,0 +1,50 @@
+"""Person names after a field label or a role ("Nom :", "Patient :", "Validé par", "cc:")."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.reports.config import RecognizerSpec, data_path
+from tasks.reports.names import read_name
+from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.title_name import title_pattern
+from tasks.reports.spans import Candidate
+
+TITLES_FILE = "gazetteers/titles.yaml"
+
+
+class LabelNameRecognizer:
+    needs_doc = False
+
+    def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
+        self.name = spec.name
+        self.languages = frozenset(spec.languages)
+        self.label = spec.label or "PERSON"
+        self.priority = spec.priority
+        flags = re.IGNORECASE if spec.ignore_case else 0
+        labels = spec.labels if isinstance(spec.labels, list) else []
+        self.rules = [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in labels]
+        self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 2) for p in spec.labels_two_words]
+        titles_spec = spec.model_copy(update={"file": TITLES_FILE})
+        self.titles = title_pattern(data_path(titles_spec, config_path))
+
+    def find(self, analysis: Analysis) -> list[Candidate]:
+        text = analysis.text
+        found = []
+        for pattern, min_words in self.rules:
+            for match in pattern.finditer(text):
+                position = match.end()
+                while position < len(text) and text[position] in " \t:":
+                    position += 1
+                title = self.titles.match(text, position)
+                if title is not None:
+                    position = title.end()
+                span = read_name(text, position, min_words=min_words)
+                if span is not None:
+                    found.append(Candidate(span[0], span[1], self.label, self.priority))
+        return found
+
+
+def build(spec: RecognizerSpec, config_path: Path) -> LabelNameRecognizer:
+    return LabelNameRecognizer(spec, config_path)

@@ -1,0 +1,44 @@
+"""Postcodes, and the city name written next to one (named groups ``postcode`` / ``city``)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.reports.config import RecognizerSpec
+from tasks.reports.recognizers.base import Analysis
+from tasks.reports.spans import Candidate, trim
+from tasks.reports.vocab import is_report_word
+
+
+class PostcodeCityRecognizer:
+    needs_doc = False
+
+    def __init__(self, spec: RecognizerSpec) -> None:
+        self.name = spec.name
+        self.languages = frozenset(spec.languages)
+        self.label = spec.label or "POSTCODE"
+        self.city_label = spec.city_label or "CITY"
+        self.priority = spec.priority
+        self.patterns = [re.compile(p, re.MULTILINE) for p in spec.patterns]
+
+    def find(self, analysis: Analysis) -> list[Candidate]:
+        text = analysis.text
+        found = []
+        for pattern in self.patterns:
+            for match in pattern.finditer(text):
+                groups = match.groupdict()
+                if groups.get("city") is not None:
+                    start, end = trim(text, *match.span("city"))
+                    words = text[start:end].split()
+                    if not words or all(is_report_word(w) for w in words):
+                        continue
+                    found.append(Candidate(start, end, self.city_label, self.priority))
+                if groups.get("postcode") is not None:
+                    start, end = match.span("postcode")
+                    found.append(Candidate(start, end, self.label, self.priority))
+        return found
+
+
+def build(spec: RecognizerSpec, config_path: Path) -> PostcodeCityRecognizer:
+    return PostcodeCityRecognizer(spec)

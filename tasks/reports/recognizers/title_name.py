@@ -1,0 +1,50 @@
+"""Person names after a title or form of address (M., Mme, Dr, Pr, Docteur, Mrs, ...)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
+from tasks.reports.names import read_name
+from tasks.reports.recognizers.base import Analysis
+from tasks.reports.spans import Candidate
+
+
+def title_pattern(path: Path) -> re.Pattern[str]:
+    data = read_yaml(path)
+    exact, words = data.get("case_sensitive"), data.get("words")
+    for key, values in (("case_sensitive", exact), ("words", words)):
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise InvalidRecognizerConfig(f"title list {path}: '{key}' must be a list of strings")
+    exact_part = "|".join(re.escape(t) for t in sorted(exact, key=len, reverse=True))
+    words_part = "|".join(re.escape(t) for t in sorted(words, key=len, reverse=True))
+    # "Mme le Dr X", "Monsieur le Professeur X": a title may follow another one
+    return re.compile(
+        rf"(?<![\w.])(?:(?:{exact_part})|(?i:{words_part}))(?![\w])"
+        rf"(?:[ \t]+(?:le|la|l'|the)?[ \t]*(?:(?:{exact_part})|(?i:{words_part}))(?![\w]))*"
+    )
+
+
+class TitleNameRecognizer:
+    needs_doc = False
+
+    def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
+        self.name = spec.name
+        self.languages = frozenset(spec.languages)
+        self.label = spec.label or "PERSON"
+        self.priority = spec.priority
+        self.pattern = title_pattern(data_path(spec, config_path))
+
+    def find(self, analysis: Analysis) -> list[Candidate]:
+        text = analysis.text
+        found = []
+        for match in self.pattern.finditer(text):
+            span = read_name(text, match.end())
+            if span is not None:
+                found.append(Candidate(span[0], span[1], self.label, self.priority))
+        return found
+
+
+def build(spec: RecognizerSpec, config_path: Path) -> TitleNameRecognizer:
+    return TitleNameRecognizer(spec, config_path)

@@ -1,0 +1,90 @@
+"""Validate hooks for pattern recognizers: ``fn(text, start, end) -> bool`` (keep the match?).
+
+Named in recognizers.yaml (field ``validator``); each looks only at the match and a few
+characters around it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+DIGITS = re.compile(r"[0-9]")
+DURATION_BEFORE = re.compile(
+    r"(?:depuis|dans|pendant|durant|il\s+y\s+a|tous\s+les|toutes\s+les|après|avant|sur|en|"
+    r"de\s+plus\s+de|plus\s+de|moins\s+de|environ|à|au\s+bout\s+de|since|for|in|within|over|"
+    r"past|last|every|after|before|about|ago|during|next|of)\s*$",
+    re.IGNORECASE,
+)
+AGE_BEFORE = re.compile(r"(?:âgée?s?\s+de|agée?\s+de|patiente?\s+de|enfant\s+de|aged|age[d:]?)\s*$",
+                        re.IGNORECASE)
+
+
+def nir_key(text: str, start: int, end: int) -> bool:
+    """French NIR: 13 digits (2A/2B for Corsica) + a key = 97 - (number mod 97)."""
+    compact = re.sub(r"[\s-]", "", text[start:end]).upper()
+    body = compact[:13].replace("2A", "19").replace("2B", "18")
+    if not body.isdigit():
+        return False
+    if len(compact) == 13:
+        return True  # no key written: a 13-digit social-security number is identifying anyway
+    return len(compact) == 15 and compact[13:].isdigit() and 97 - int(body) % 97 == int(compact[13:])
+
+
+def phone_number(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    count = len(DIGITS.findall(value.split("x")[0].split("ext")[0].split("poste")[0]))
+    if not 9 <= count <= 15:
+        return False
+    if re.fullmatch(r"[0-9]{8}", value.strip()):
+        return False
+    # a date-like shape (12.03.2021) is a date, not a phone
+    return not re.fullmatch(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", value.strip())
+
+
+def identifier_shape(text: str, start: int, end: int) -> bool:
+    value = text[start:end]
+    if value.isdigit() and value.startswith(("19", "20")) and len(value) == 8:
+        return False  # a compact date (the date recognizer takes it)
+    after = text[end : end + 6].lower()
+    return not re.match(r"\s?(?:mm|cm|ml|mg|mbq|mgy|gy|kg|ms|hu|uh|%)\b", after)
+
+
+def numeric_date(text: str, start: int, end: int) -> bool:
+    parts = [int(p) for p in re.split(r"[/.-]", text[start:end]) if p]
+    if len(parts) == 1:  # compact YYYYMMDD
+        value = text[start:end]
+        return _valid(int(value[:4]), int(value[4:6]), int(value[6:8]))
+    if len(parts) == 2:  # dd/mm
+        return _valid(2000, parts[1], parts[0])
+    a, b, c = parts
+    if a > 31:  # year first
+        return _valid(a, b, c)
+    year = c if c > 99 else 2000 + c
+    return _valid(year, b, a) or _valid(year, a, b)
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def not_a_duration(text: str, start: int, end: int) -> bool:
+    """An age, unless the words before make it a duration ("depuis 2 ans", "for 3 years")."""
+    before = text[max(0, start - 25) : start]
+    if AGE_BEFORE.search(before):
+        return True
+    return not DURATION_BEFORE.search(before)
+
+
+VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
+    "nir_key": nir_key,
+    "phone_number": phone_number,
+    "identifier_shape": identifier_shape,
+    "numeric_date": numeric_date,
+    "not_a_duration": not_a_duration,
+}

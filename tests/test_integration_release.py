@@ -1,0 +1,168 @@
+"""End to end through a real local Prefect server, driven by the `clearance` CLI:
+submit -> paused at the gate -> approve -> released; reject and timeout -> nothing released.
+Then the attacker's view: every planted identifier is searched in the release, the Prefect
+database and the logs."""
+
+from __future__ import annotations
+
+import csv
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tasks import audit
+from tasks.demo import build_demo
+from tests.conftest import TEST_KEY
+
+pytestmark = pytest.mark.integration
+APPROVER = "Mme Durand (DPO)"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clearance(env: dict[str, str], *args: str, check: bool = False) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"clearance {args[0]} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory):
+    home = tmp_path_factory.mktemp("clearance-home")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        CLEARANCE_HOME=str(home),
+        PREFECT_HOME=str(home / "prefect"),
+        CLEARANCE_PORT=str(_free_port()),
+        CLEARANCE_PSEUDONYM_KEY=TEST_KEY,
+        CLEARANCE_WORKERS="2",
+    )
+    clearance(env, "up", check=True)
+    yield env, home
+    clearance(env, "down")
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("inputs")
+    return root, build_demo(root / "in", patients=2, image_size=256)
+
+
+def _request(root: Path, request_id: str, profile: str = "default") -> Path:
+    data = {
+        "request_id": request_id,
+        "purpose": "integration test",
+        "requester": "Lab X",
+        "approvers": [APPROVER],
+        "inputs": {"dicom": "in/dicom", "reports": "in/reports", "clinical": "in/clinical.csv"},
+        "profile": profile,
+        "workspace": "ws",
+        "destination": f"out/{request_id}",
+    }
+    path = root / f"{request_id}.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def _submit(env: dict[str, str], request: Path) -> str:
+    result = clearance(env, "submit", str(request), check=True)
+    return result.stdout.strip().splitlines()[-1]
+
+
+def _scan(paths: list[Path], needles: list[str]) -> list[tuple[str, str]]:
+    hits = []
+    encoded = [(n, n.encode("utf-8")) for n in needles]
+    for path in paths:
+        for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
+            data = file.read_bytes()
+            hits += [(str(file), n) for n, raw in encoded if raw in data]
+            hits += [(str(file), f"name:{n}") for n, _ in encoded if n in str(file)]
+    return hits
+
+
+def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
+    env, home = stack
+    root, demo = inputs
+    run_id = _submit(env, _request(root, "itest-approve"))
+    destination = root / "out" / "itest-approve"
+    assert not destination.exists(), "nothing may be written before approval"
+
+    refused = clearance(env, "approve", run_id, "--dpo", "Someone Else")
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
+
+    approved = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "ok")
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    released = sorted(p for p in destination.rglob("*") if p.is_file())
+    assert (destination / "MANIFEST.sha256").exists()
+    assert any(p.suffix == ".dcm" for p in released)
+    assert any(p.parent.name == "reports" for p in released)
+
+    ws = root / "ws" / "itest-approve"
+    with open(ws / "manifest.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == demo.dicom_files + demo.junk_files + len(demo.patients) + 1
+    assert {r["outcome"] for r in rows} <= {"released", "quarantined"}
+    assert sum(r["outcome"] == "quarantined" for r in rows) >= demo.junk_files
+    events = [e["event"] for e in audit.read(ws / "audit" / "audit.jsonl")]
+    assert "approval_refused" in events and events[-1] == "released"
+    assert audit.verify(ws / "audit" / "audit.jsonl")[0]
+
+    needles = demo.planted_values() + [str(root), "in/dicom"]
+    assert _scan([destination], needles) == []
+    prefect_home = Path(env["PREFECT_HOME"])
+    assert _scan([prefect_home, home / "logs"], demo.planted_values()) == []
+    assert _scan([prefect_home], [p.last + " " + p.first for p in demo.patients]) == []
+
+
+def test_reject_releases_nothing(stack, inputs) -> None:
+    env, _ = stack
+    root, _ = inputs
+    run_id = _submit(env, _request(root, "itest-reject"))
+    result = clearance(env, "reject", run_id, "--dpo", APPROVER, "--reason", "too few patients")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
+    assert not (root / "out" / "itest-reject").exists()
+    events = audit.read(root / "ws" / "itest-reject" / "audit" / "audit.jsonl")
+    assert events[-1]["event"] == "rejected"
+    second = clearance(env, "approve", run_id, "--dpo", APPROVER)
+    assert second.returncode != 0  # a finished run cannot be approved afterwards
+
+
+def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
+    env, _ = stack
+    root, _ = inputs
+    profile = yaml.safe_load(
+        (Path(__file__).parent.parent / "profiles" / "default.yaml").read_text()
+    )
+    profile["gate"] = {"timeout_minutes": 0.05}
+    profile_path = root / "short-gate.yaml"
+    profile_path.write_text(yaml.safe_dump(profile))
+    run_id = _submit(env, _request(root, "itest-timeout", profile=str(profile_path)))
+    import time
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if "FAILED" in clearance(env, "status", run_id).stdout.upper():
+            break
+        time.sleep(2)
+    assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
+    assert not (root / "out" / "itest-timeout").exists()
+    events = audit.read(root / "ws" / "itest-timeout" / "audit" / "audit.jsonl")
+    assert events[-1]["event"] == "gate_timeout"
