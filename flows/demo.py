@@ -31,7 +31,7 @@ def write_demo_request(folder: Path, patients: int, request_id: str = "demo-001"
             "reports": "inputs/reports",
             "clinical": "inputs/clinical.csv",
         },
-        "profile": "default",
+        "profile": "demo",
         "workspace": "workspace",
         "destination": f"release/{request_id}",
     }

@@ -62,14 +62,46 @@ def _model(name: str) -> type[BaseModel]:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def load_profile(path: Path | str) -> ReleaseProfile:
-    path = Path(path)
+def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise InvalidProfile(f"profile {path} cannot be read ({type(error).__name__})") from None
     if not isinstance(raw, dict):
         raise InvalidProfile(f"profile {path} must be a YAML mapping")
+    return raw
+
+
+def _with_base(path: Path, raw: dict[str, Any], seen: tuple[Path, ...]) -> dict[str, Any]:
+    """``extends: <profile>`` starts from another profile (a path relative to this one, or a
+    shipped profile's name) and overrides it key by key, sections merged recursively."""
+    base_name = raw.pop("extends", None)
+    if base_name is None:
+        return raw
+    from tasks.request import resolve_profile_path
+
+    base_path = resolve_profile_path(path.resolve().parent, Path(str(base_name)))
+    if base_path.resolve() in seen:
+        raise InvalidProfile(f"profile {path}: 'extends' forms a cycle")
+    if not base_path.is_file():
+        raise InvalidProfile(f"profile {path}: extends '{base_name}', which does not exist")
+    base = _with_base(base_path, _read_yaml(base_path), (*seen, base_path.resolve()))
+    return _deep_merge(base, raw)
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_profile(path: Path | str) -> ReleaseProfile:
+    path = Path(path)
+    raw = _with_base(path, _read_yaml(path), seen=(path.resolve(),))
     top_fields = set(ReleaseProfile.model_fields) - {"sections"}
     top = {k: v for k, v in raw.items() if k in top_fields}
     sections_raw = {k: v for k, v in raw.items() if k not in top_fields}

@@ -33,6 +33,7 @@ PATIENT = {
 
 def make_ctx(tmp_path: Path, profile: str | dict = "default", key: bytes = KEY) -> StageContext:
     """A StageContext on a fresh workspace; ``profile`` is a shipped name or a YAML mapping."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     if isinstance(profile, dict):
         path = tmp_path / "profile.yaml"
         path.write_text(yaml.safe_dump({"name": "test", **profile}), encoding="utf-8")
@@ -153,6 +154,8 @@ def identifying_values(path: Path) -> set[str]:
     }
     ds = pydicom.dcmread(path)
     found: set[str] = set()
+    private: set[str] = set()
+    public: set[str] = set()  # values of attributes that may stay (unlisted or cleaned)
 
     def visit(dataset: Dataset) -> None:
         for elem in dataset:
@@ -164,12 +167,16 @@ def identifying_values(path: Path) -> set[str]:
                 value = elem.value
                 text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
                 if len(text.strip(" \x00")) >= 5:
-                    found.add(text.strip(" \x00"))
+                    private.add(text.strip(" \x00"))
                 continue
-            if elem.tag not in rows and elem.VR not in ("PN", "DA", "DT"):
+            options = rows[elem.tag].options if elem.tag in rows else {}
+            if (elem.tag not in rows and elem.VR not in ("PN", "DA", "DT")) or (
+                "clean_descriptors" in options  # cleaned: non-identifying words may stay
+            ):
+                public.update(str(v).strip() for v in (elem.value if elem.VM > 1 else [elem.value]))
                 continue
-            if rows.get(elem.tag) and "clean_descriptors" in rows[elem.tag].options:
-                continue  # descriptors are cleaned: their non-identifying words may stay
+            if "retain_modified_dates" in options and elem.VR not in ("DA", "DT"):
+                continue  # times and UTC offsets: kept when dates are shifted by whole days
             if elem.VR in ("SQ", "UI", "TM", "OB", "OW", "UN", "US", "SS", "DS", "IS", "FL", "FD"):
                 continue
             values = elem.value if elem.VM > 1 else [elem.value]
@@ -183,7 +190,7 @@ def identifying_values(path: Path) -> set[str]:
                     found.add(text)
 
     visit(ds)
-    return found
+    return (found | private) - public
 
 
 def leaks(output: Path, values: set[str]) -> list[str]:

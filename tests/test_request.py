@@ -58,3 +58,20 @@ def test_profile_with_unknown_section_is_rejected(tmp_path: Path) -> None:
     path.write_text("name: x\nheaderz: {}\n")
     with pytest.raises(InvalidProfile, match="headerz"):
         load_profile(path)
+
+
+def test_profile_extends_another_and_overrides_one_key(tmp_path: Path) -> None:
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: default\nname: child\ngate:\n  timeout_minutes: 5\n")
+    profile = load_profile(child)
+    base = load_profile(Path(__file__).resolve().parent.parent / "profiles" / "default.yaml")
+    assert profile.name == "child" and profile.gate.timeout_minutes == 5
+    assert profile.batch_size == base.batch_size
+    assert profile.section("headers") == base.section("headers")
+
+
+def test_profile_extends_cycle_is_rejected(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\nname: a\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
+    with pytest.raises(InvalidProfile, match="cycle"):
+        load_profile(tmp_path / "a.yaml")

@@ -102,9 +102,14 @@ class _FastReader:
             try:
                 return self._parse(buf)
             except _NeedMore:
-                handle.seek(0)
-                self.facts = HeaderFacts()
+                if len(buf) < FIRST_READ:
+                    raise Unsupported from None  # the whole file was read: truncated
+            handle.seek(0)
+            self.facts = HeaderFacts()
+            try:
                 return self._parse(handle.read())
+            except _NeedMore:
+                raise Unsupported from None
 
     def _parse(self, buf: bytes) -> HeaderFacts:
         if len(buf) < 132 or buf[128:132] != b"DICM":

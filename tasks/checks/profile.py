@@ -13,9 +13,11 @@ from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydicom.datadict import tag_for_keyword
 
 COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 UID_ROOT = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
+DERIVED_COLUMNS = ("age_band", "age_years", "study_year")
 DEFAULT_SUITES = ["small_groups", "rare_values", "residual_identifiers", "data_quality"]
 
 
@@ -158,9 +160,23 @@ class ChecksProfile(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _suites_unique(self) -> ChecksProfile:
+    def _consistent(self) -> ChecksProfile:
         if len(set(self.suites)) != len(self.suites):
             raise ValueError("suites: names must not repeat")
+        known = set(DERIVED_COLUMNS) | set(self.aliases) | set(self.clinical.quasi_identifiers)
+        for field_name in ("quasi_identifiers", "rare_value_attributes", "required_attributes"):
+            for name in getattr(self, field_name):
+                if name not in known and tag_for_keyword(name) is None:
+                    raise ValueError(
+                        f"{field_name}: '{name}' is neither a DICOM keyword, a derived column "
+                        f"({', '.join(DERIVED_COLUMNS)}), an alias nor a clinical column"
+                    )
+        for name in self.k_by_column:
+            if name not in self.quasi_identifiers:
+                raise ValueError(f"k_by_column: '{name}' is not one of the quasi_identifiers")
+        for name in self.aliases.values():
+            if tag_for_keyword(name) is None:
+                raise ValueError(f"aliases: '{name}' is not a DICOM keyword")
         return self
 
     def k_for(self, column: str) -> int:

@@ -181,7 +181,8 @@ def expand_suite(suite_file: SuiteFile, params: dict[str, Any]) -> list[Expectat
 
 
 def _slug(item: Any) -> str:
-    return re.sub(r"[^a-z0-9]+", "_", re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(item))).lower()
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(item))
+    return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
 
 
 def _resolve(value: Any, params: dict[str, Any], where: str, item: Any) -> Any:

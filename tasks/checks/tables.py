@@ -174,9 +174,13 @@ def band_labels(edges: list[int]) -> list[str]:
 
 def age_bands(years: pd.Series, edges: list[int]) -> pd.Series:
     labels = band_labels(edges)
-    index = np.searchsorted(np.asarray(edges), years.to_numpy(dtype=float), side="right") - 1
-    result = pd.Series([labels[i] if i >= 0 else None for i in index], index=years.index)
-    return result.where(years.notna(), None)
+    values = years.to_numpy(dtype=float)
+    index = np.searchsorted(np.asarray(edges), values, side="right") - 1
+    found = [
+        labels[i] if i >= 0 and not np.isnan(v) else None
+        for i, v in zip(index, values, strict=True)
+    ]
+    return pd.Series(found, index=years.index, dtype=object)
 
 
 # --- aggregates --------------------------------------------------------------------------------

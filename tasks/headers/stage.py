@@ -91,6 +91,10 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         ),
     )
     Walker(state).run(ds)
+    if section.pseudonyms.enabled:  # Type 2 in the Patient module: present, pseudonymous
+        for keyword in ("PatientID", "PatientName"):
+            if keyword not in ds:
+                setattr(ds, keyword, pseudo_patient_id)
     mark(ds, section, plan, ctx.profile.name)
     _reset_file_meta(ds)
     _write(ds, Path(dst))
@@ -136,4 +140,11 @@ def _write(ds: Dataset, dst: Path) -> None:
     """Written in place: on any failure the runner deletes ``dst`` and quarantines the input,
     and a batch is only done once its results file is written."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    syntax = ds.file_meta.TransferSyntaxUID
+    if syntax.is_transfer_syntax and ds.original_encoding != (
+        syntax.is_implicit_VR,
+        syntax.is_little_endian,
+    ):
+        for _ in ds.iterall():  # encoded unlike its transfer syntax says: decode everything
+            pass
     ds.save_as(dst, enforce_file_format=True)

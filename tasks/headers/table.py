@@ -113,13 +113,13 @@ def enabled_options(profile: HeaderProfile) -> dict[str, bool]:
 
 def row_action(row: TableRow, enabled: dict[str, bool], is_sequence: bool) -> str:
     """The single action for one table row under the enabled options."""
-    date_codes = [row.options[o] for o in DATE_OPTIONS if o in row.options and enabled[o]]
+    date_codes = [row.options[o] for o in DATE_OPTIONS if o in row.options and enabled.get(o)]
     if any(o in row.options for o in DATE_OPTIONS):
         # a date/time row: the date policy decides (another option must not keep a full date)
         if date_codes:
             return date_codes[0]
     else:
-        codes = {row.options[o] for o in OTHER_OPTIONS if o in row.options and enabled[o]}
+        codes = {row.options[o] for o in OTHER_OPTIONS if o in row.options and enabled.get(o)}
         if "K" in codes:
             return "K"
         if "C" in codes:

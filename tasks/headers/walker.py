@@ -206,7 +206,7 @@ class Walker:
             if number >> 16 & 1:
                 continue
             action = self.actions.get(number)
-            if action is None and (number in SQ_TAGS or ds._dict[tag].VR == "SQ"):
+            if number in SQ_TAGS or ds._dict[tag].VR == "SQ":
                 value = ds[tag].value
                 for item in value if isinstance(value, Sequence) else ():
                     self._collect_all(item)
@@ -291,9 +291,12 @@ class Walker:
         self._collect(ds, tag)
         value = self._value(ds, tag)
         text = str(value).strip() if value is not None else ""
+        key, p, number = self.state.key, self.pseudo, int(tag)
+        if action == "P" and top:  # the patient's own ID and name: always the pseudonym
+            self._put(ds, tag, self._vr(ds, tag), self.state.pseudo_patient_id)
+            return
         if not text:
             return
-        key, p, number = self.state.key, self.pseudo, int(tag)
         if action == "P":
             if top:
                 new = self.state.pseudo_patient_id

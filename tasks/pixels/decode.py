@@ -70,7 +70,8 @@ def decode(ds: Dataset) -> DecodedImage:
     lossy = bool(syntax.is_compressed and not _is_lossless(syntax)) or (
         str(ds.get("LossyImageCompression", "00")) == "01"
     )
-    return DecodedImage(np.ascontiguousarray(frames), photometric, UID(syntax), lossy)
+    native = frames.astype(frames.dtype.newbyteorder("="), copy=False)  # big endian sources
+    return DecodedImage(np.ascontiguousarray(native), photometric, UID(syntax), lossy)
 
 
 LOSSLESS_SYNTAXES = {

@@ -86,6 +86,8 @@ def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
     data = frames[0] if image.count == 1 else frames
     if image.lossy_source and str(ds.get("LossyImageCompression", "")) != "01":
         ds.LossyImageCompression = "01"
+    if str(ds.file_meta.TransferSyntaxUID) not in KEEP_UNCOMPRESSED:
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # big endian, deflated, encoded
     if image.photometric == "PALETTE COLOR":
         _store_raw(ds, data, bits_stored)
     else:

@@ -23,7 +23,13 @@ DEFAULT_CONFIG = DATA_DIR / "recognizers.yaml"
 FRAGMENT = re.compile(r"<<([a-z_0-9]+)>>")
 Language = Literal["fr", "en"]
 RecognizerType = Literal[
-    "pattern", "gazetteer", "postcode_city", "device", "title_name", "label_name", "name_line",
+    "pattern",
+    "gazetteer",
+    "postcode_city",
+    "device",
+    "title_name",
+    "label_name",
+    "name_line",
     "spacy_ner",
 ]
 
@@ -51,6 +57,8 @@ class RecognizerSpec(BaseModel):
     city_label: str | None = None
     labels: list[str] | dict[str, str] = []
     labels_two_words: list[str] = []
+    labels_next_line: list[str] = []
+    context_before: dict[str, str] = {}  # spacy_ner: label -> words required just before
 
 
 class RecognizerConfig(BaseModel):
@@ -88,13 +96,27 @@ def load_config(path: Path = DEFAULT_CONFIG) -> RecognizerConfig:
             raise InvalidRecognizerConfig(f"{where}.label: required for type {spec.type}")
         if spec.file is not None and not (path.parent / spec.file).is_file():
             raise InvalidRecognizerConfig(f"{where}.file: {spec.file} does not exist")
-        spec.patterns = [_expand(p, config.fragments, f"{where}.patterns[{i}]")
-                         for i, p in enumerate(spec.patterns)]
+        spec.patterns = [
+            _expand(p, config.fragments, f"{where}.patterns[{i}]")
+            for i, p in enumerate(spec.patterns)
+        ]
         if isinstance(spec.labels, list):
-            spec.labels = [_expand(p, config.fragments, f"{where}.labels[{i}]")
-                           for i, p in enumerate(spec.labels)]
-        spec.labels_two_words = [_expand(p, config.fragments, f"{where}.labels_two_words[{i}]")
-                                 for i, p in enumerate(spec.labels_two_words)]
+            spec.labels = [
+                _expand(p, config.fragments, f"{where}.labels[{i}]")
+                for i, p in enumerate(spec.labels)
+            ]
+        spec.context_before = {
+            k: _expand(v, config.fragments, f"{where}.context_before.{k}")
+            for k, v in spec.context_before.items()
+        }
+        spec.labels_two_words = [
+            _expand(p, config.fragments, f"{where}.labels_two_words[{i}]")
+            for i, p in enumerate(spec.labels_two_words)
+        ]
+        spec.labels_next_line = [
+            _expand(p, config.fragments, f"{where}.labels_next_line[{i}]")
+            for i, p in enumerate(spec.labels_next_line)
+        ]
     return config
 
 
@@ -109,7 +131,9 @@ def _expand(pattern: str, fragments: dict[str, str], where: str) -> str:
     try:
         re.compile(expanded)
     except re.error as error:
-        raise InvalidRecognizerConfig(f"{where}: invalid regular expression ({error.msg})") from None
+        raise InvalidRecognizerConfig(
+            f"{where}: invalid regular expression ({error.msg})"
+        ) from None
     return expanded
 
 
@@ -156,7 +180,9 @@ def read_column(path: Path, column: str | None) -> list[str]:
     """Values of one column of a CSV data file (comment lines starting with # skipped)."""
     if column is None:
         return read_lines(path)
-    rows = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = [
+        line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")
+    ]
     reader = csv.DictReader(rows)
     if reader.fieldnames is None or column not in reader.fieldnames:
         raise InvalidRecognizerConfig(f"gazetteer {path}: column '{column}' is missing")
@@ -167,7 +193,9 @@ def read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise InvalidRecognizerConfig(f"data file {path} cannot be read ({type(error).__name__})") from None
+        raise InvalidRecognizerConfig(
+            f"data file {path} cannot be read ({type(error).__name__})"
+        ) from None
     if not isinstance(data, dict):
         raise InvalidRecognizerConfig(f"data file {path} must be a YAML mapping")
     return data

@@ -63,7 +63,9 @@ def score(records: list[dict], analyze: Callable[[dict], list[Span]]) -> Score:
             if any(start < span.end and span.start < end for start, end, _ in gold_spans):
                 result.correct[span.label] = result.correct.get(span.label, 0) + 1
             else:
-                result.false_positives.append((record["id"], span.label, text[span.start : span.end]))
+                result.false_positives.append(
+                    (record["id"], span.label, text[span.start : span.end])
+                )
     return result
 
 

@@ -15,11 +15,14 @@ from datetime import date
 from tasks.reports.spans import Candidate
 
 PRIORITY = 100
+MIN_LENGTH = {"ID": 4, "DATE": 6}  # shorter values would erase measurements ("12 mm")
 SPLIT_NAME = re.compile(r"[\^\s,/]+")
-MOIS = ("janvier février mars avril mai juin juillet août septembre octobre novembre "
-        "décembre").split()
-MONTHS = ("January February March April May June July August September October November "
-          "December").split()
+MOIS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+).split()
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
 INSTITUTION_WORDS = re.compile(
     r"\b(?:chu|chru|ch|hopital|hôpital|clinique|polyclinique|centre|institut|hospital|clinic|"
     r"infirmary|medical|imagerie|radiologie|cabinet)\b",
@@ -61,7 +64,7 @@ class KnownValues:
         if names:
             self.rules.append((_compile(names), "PERSON", True))
         for label, values in others.items():
-            values = {v for v in values if len(v) >= 2}
+            values = {v for v in values if len(v) >= MIN_LENGTH.get(label, 2)}
             if values:
                 self.rules.append((_compile(values), label, label == "PERSON"))
 
@@ -117,10 +120,19 @@ def date_forms(value: str) -> set[str]:
         return {value}
     day, month = d.day, d.month
     forms = {
-        f"{d:%Y%m%d}", f"{d:%d/%m/%Y}", f"{d:%d-%m-%Y}", f"{d:%d.%m.%Y}", f"{d:%Y-%m-%d}",
-        f"{d:%d/%m/%y}", f"{day}/{month}/{d.year}", f"{d:%m/%d/%Y}", f"{month}/{day}/{d.year}",
-        f"{day} {MOIS[month - 1]} {d.year}", f"{MONTHS[month - 1]} {day}, {d.year}",
-        f"{day} {MONTHS[month - 1]} {d.year}", f"{d:%Y/%m/%d}",
+        f"{d:%Y%m%d}",
+        f"{d:%d/%m/%Y}",
+        f"{d:%d-%m-%Y}",
+        f"{d:%d.%m.%Y}",
+        f"{d:%Y-%m-%d}",
+        f"{d:%d/%m/%y}",
+        f"{day}/{month}/{d.year}",
+        f"{d:%m/%d/%Y}",
+        f"{month}/{day}/{d.year}",
+        f"{day} {MOIS[month - 1]} {d.year}",
+        f"{MONTHS[month - 1]} {day}, {d.year}",
+        f"{day} {MONTHS[month - 1]} {d.year}",
+        f"{d:%Y/%m/%d}",
     }
     if day == 1:
         forms.add(f"1er {MOIS[month - 1]} {d.year}")

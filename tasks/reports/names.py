@@ -80,4 +80,4 @@ def _glued_to_word(text: str, end: int) -> bool:
 
 def _ends_name(text: str, end: int) -> bool:
     rest = text[end : end + 3]
-    return rest == "" or rest[0] in "\n\r;)(" or rest.startswith((" - ", " (", ", ", " –"))
+    return rest == "" or rest[0] in "\n\r\t;)(" or rest.startswith((" - ", " (", ", ", " –", "  "))

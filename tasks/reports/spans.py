@@ -5,8 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LABELS = (
-    "PERSON", "DATE", "AGE", "NIR", "ID", "PHONE", "EMAIL", "ADDRESS", "POSTCODE", "CITY",
-    "ESTABLISHMENT", "DEVICE", "KNOWN",
+    "PERSON",
+    "DATE",
+    "AGE",
+    "NIR",
+    "ID",
+    "PHONE",
+    "EMAIL",
+    "ADDRESS",
+    "POSTCODE",
+    "CITY",
+    "ESTABLISHMENT",
+    "DEVICE",
+    "KNOWN",
 )
 # strong identifiers: the ones that must be found every time (benchmark target 100 %)
 STRONG_LABELS = frozenset({"PERSON", "NIR", "ID", "PHONE", "EMAIL", "KNOWN"})

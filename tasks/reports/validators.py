@@ -17,8 +17,9 @@ DURATION_BEFORE = re.compile(
     r"past|last|every|after|before|about|ago|during|next|of)\s*$",
     re.IGNORECASE,
 )
-AGE_BEFORE = re.compile(r"(?:âgée?s?\s+de|agée?\s+de|patiente?\s+de|enfant\s+de|aged|age[d:]?)\s*$",
-                        re.IGNORECASE)
+AGE_BEFORE = re.compile(
+    r"(?:âgée?s?\s+de|agée?\s+de|patiente?\s+de|enfant\s+de|aged|age[d:]?)\s*$", re.IGNORECASE
+)
 
 
 def nir_key(text: str, start: int, end: int) -> bool:
@@ -29,7 +30,9 @@ def nir_key(text: str, start: int, end: int) -> bool:
         return False
     if len(compact) == 13:
         return True  # no key written: a 13-digit social-security number is identifying anyway
-    return len(compact) == 15 and compact[13:].isdigit() and 97 - int(body) % 97 == int(compact[13:])
+    return (
+        len(compact) == 15 and compact[13:].isdigit() and 97 - int(body) % 97 == int(compact[13:])
+    )
 
 
 def phone_number(text: str, start: int, end: int) -> bool:
@@ -81,10 +84,19 @@ def not_a_duration(text: str, start: int, end: int) -> bool:
     return not DURATION_BEFORE.search(before)
 
 
+def name_words(text: str, start: int, end: int) -> bool:
+    """Every word a possible name: none is report vocabulary or a device make."""
+    from tasks.reports.vocab import is_report_word
+
+    words = re.split(r"[\s]+", text[start:end])
+    return not any(is_report_word(w) for w in words)
+
+
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
     "nir_key": nir_key,
     "phone_number": phone_number,
     "identifier_shape": identifier_shape,
     "numeric_date": numeric_date,
     "not_a_duration": not_a_duration,
+    "name_words": name_words,
 }

@@ -153,6 +153,7 @@ def _place(
                 y = int(rng.integers(max(2, size - size // 6 - height), size - height - 2))
             else:
                 y = int(rng.integers(2, size - height - 2))
+        x, y = min(x, size - width - 2), min(y, size - height - 2)  # keep the line inside
         candidate = (x - 6, y - 6, x + width + 6, y + height + 6)
         if all(_disjoint(candidate, other) for other in taken):
             return x, y
@@ -188,15 +189,24 @@ def _background(modality: str, size: int, frames: int, rng: np.random.Generator)
         radius = np.hypot(xx, yy + 0.45)
         sector = (np.abs(angle) < 0.6) & (radius > 0.2) & (radius < 0.85)
         stack = np.zeros((frames, size, size, 3), np.float32)
+        depth = np.clip(1.2 - radius, 0.3, 1.0)  # echoes fade with depth
         for frame in range(frames):
-            speckle = rng.gamma(2.0, 35.0, (size, size)) * sector
-            stack[frame] = np.clip(speckle, 0, 230)[..., None]
+            speckle = _smooth(rng.gamma(2.0, 30.0, (size, size)).astype(np.float32))
+            stack[frame] = np.clip(speckle * depth * sector, 0, 230)[..., None]
     else:  # SC: a screenshot with a grey panel and a picture inside
         stack = np.zeros((frames, size, size, 3), np.float32)
         picture = (np.abs(xx) < 0.35) & (np.abs(yy) < 0.3)
         base = np.where(picture, 110.0 + 60.0 * np.sin(xx * 25), 35.0)
         stack[:] = base[None, ..., None] * np.array([1.0, 0.95, 0.9], np.float32)
     return stack.astype(np.float32)
+
+
+def _smooth(image: np.ndarray) -> np.ndarray:
+    """3x3 box blur: speckle with a grain of a few pixels, like a scan-converted echo."""
+    padded = np.pad(image, 1, mode="edge")
+    height, width = image.shape
+    total = sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3))
+    return total / 9.0
 
 
 def _burn(
@@ -215,8 +225,8 @@ def _burn(
     if modality in ("US", "SC"):
         colours = {"high": (255, 255, 255), "medium": (230, 220, 60), "low": None}
         colour = colours.get(contrast)
-        if colour is None:  # grey label over the picture: ~40 levels brighter
-            colour = (min(255, local + 45),) * 3
+        if colour is None:  # grey label over the picture: ~70 levels brighter
+            colour = (min(255, local + 70),) * 3
         value = np.array(colour, np.float32)
     elif modality == "CR":  # MONOCHROME1: white text has low values
         value = {"high": 0.0, "medium": 900.0, "low": local - 250.0, "windowed_out": 3950.0}[

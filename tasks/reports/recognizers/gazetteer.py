@@ -39,8 +39,9 @@ class GazetteerRecognizer:
         found = []
         for _, start, end in matcher(doc):
             span = doc[start:end]
-            found.append(Candidate(span.start_char, span.end_char, self.label, self.priority,
-                                   weak=True))
+            found.append(
+                Candidate(span.start_char, span.end_char, self.label, self.priority, weak=True)
+            )
         return found
 
 

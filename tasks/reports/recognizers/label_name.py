@@ -26,6 +26,7 @@ class LabelNameRecognizer:
         labels = spec.labels if isinstance(spec.labels, list) else []
         self.rules = [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in labels]
         self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 2) for p in spec.labels_two_words]
+        self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in spec.labels_next_line]
         titles_spec = spec.model_copy(update={"file": TITLES_FILE})
         self.titles = title_pattern(data_path(titles_spec, config_path))
 
@@ -40,10 +41,18 @@ class LabelNameRecognizer:
                 title = self.titles.match(text, position)
                 if title is not None:
                     position = title.end()
-                span = read_name(text, position, min_words=min_words)
+                span = read_name(text, position, min_words=1)
+                if span is not None and min_words > 1 and not _enough(text[span[0] : span[1]]):
+                    span = None
                 if span is not None:
                     found.append(Candidate(span[0], span[1], self.label, self.priority))
         return found
+
+
+def _enough(name: str) -> bool:
+    """After a generic word ("par", "by"): two name words, or one upper-case surname."""
+    words = name.split()
+    return len(words) >= 2 or (len(words[0]) >= 3 and words[0].isupper())
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> LabelNameRecognizer:

@@ -16,7 +16,7 @@ from tasks.reports.vocab import is_report_word
 
 WORD = re.compile(r"[\wÀ-ÿ'’-]+")
 LEADING_TITLE = re.compile(
-    r"^(?:(?:M\.|Mme|Mlle|Dr\.?|Pr\.?|Docteur|Professeur|Monsieur|Madame|Mr\.?|Mrs\.?|Ms\.?)\s+)+"
+    r"(?:(?:M\.|Mme|Mlle|Dr\.?|Pr\.?|Docteur|Professeur|Monsieur|Madame|Mr\.?|Mrs\.?|Ms\.?)\s+)+"
 )
 
 
@@ -35,6 +35,10 @@ class SpacyNerRecognizer:
                     f"recognizer {spec.name}.labels.{source}: unknown label {target!r}"
                 )
         self.mapping = dict(spec.labels)
+        self.context = {
+            label: re.compile(rf"(?:{regex})[ \t]*$", re.IGNORECASE)
+            for label, regex in spec.context_before.items()
+        }
 
     def find(self, analysis: Analysis) -> list[Candidate]:
         text = analysis.text
@@ -47,16 +51,58 @@ class SpacyNerRecognizer:
             title = LEADING_TITLE.match(text, start, end)
             if title is not None:
                 start = title.end()
-            start, end = trim(text, start, end)
-            words = WORD.findall(text[start:end])
-            if not words or "\n" in text[start:end]:
+            context = self.context.get(ent.label_)
+            if context is not None and not context.search(text, max(0, start - 40), start):
                 continue
-            if all(is_report_word(w) or not w[0].isupper() for w in words):
-                continue
-            if not any(w[0].isupper() and not is_report_word(w) for w in words):
-                continue
-            found.append(Candidate(start, end, label, self.priority, weak=True))
+            for piece_start, piece_end in _lines(text, start, end):
+                if _looks_like_a_name(text[piece_start:piece_end]):
+                    found.append(Candidate(piece_start, piece_end, label, self.priority, weak=True))
         return found
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    pieces = []
+    for match in re.finditer(r"[^\n]+", text[start:end]):
+        piece = trim(text, start + match.start(), start + match.end())
+        if piece[0] < piece[1]:
+            pieces.append(piece)
+    return pieces
+
+
+def _looks_like_a_name(value: str) -> bool:
+    """Capitalised words, no digits, at least one word that is not report vocabulary and is
+    not a short upper-case abbreviation (VG, L5, N)."""
+    words = WORD.findall(value)
+    if not words or any(char.isdigit() for char in value):
+        return False
+    proper = [w for w in words if w[0].isupper() and not is_report_word(w)]
+    if not proper or all(len(w) <= 3 and w.isupper() for w in proper):
+        return False
+    lower = [w for w in words if not w[0].isupper()]
+    return all(w.lower() in PARTICLES for w in lower)
+
+
+PARTICLES = {
+    "de",
+    "du",
+    "des",
+    "la",
+    "le",
+    "les",
+    "d'",
+    "l'",
+    "van",
+    "von",
+    "der",
+    "sur",
+    "en",
+    "et",
+    "lès",
+    "lez",
+    "sous",
+    "aux",
+    "au",
+}
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> SpacyNerRecognizer:

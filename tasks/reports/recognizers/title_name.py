@@ -40,7 +40,11 @@ class TitleNameRecognizer:
         text = analysis.text
         found = []
         for match in self.pattern.finditer(text):
-            span = read_name(text, match.end())
+            position = match.end()
+            # "doctor M. Sanchez": after another title, "M." is the first name's initial
+            if match.group().endswith(" M.") or match.group().endswith("\tM."):
+                position -= 2
+            span = read_name(text, position)
             if span is not None:
                 found.append(Candidate(span[0], span[1], self.label, self.priority))
         return found

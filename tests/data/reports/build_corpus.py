@@ -29,47 +29,156 @@ MONTHS = "January February March April May June July August September October No
 MONTHS = MONTHS.split()
 
 FR_CITIES = [
-    "Lille", "Paris", "Lyon", "Marseille", "Toulouse", "Bordeaux", "Nantes", "Strasbourg",
-    "Rennes", "Montpellier", "Grenoble", "Dijon", "Angers", "Reims", "Saint-Étienne", "Brest",
-    "Amiens", "Limoges", "Clermont-Ferrand", "Besançon", "Metz", "Nancy", "Rouen", "Caen",
-    "Orléans", "Poitiers", "Valenciennes", "Roubaix", "Tourcoing", "Dunkerque", "Arras",
-    "Aix-en-Provence", "Boulogne-Billancourt", "Villeneuve-d'Ascq", "Perpignan", "Nîmes",
-    "La Rochelle", "Le Mans", "Chambéry", "Annecy", "Bayonne", "Pau", "Quimper", "Lorient",
+    "Lille",
+    "Paris",
+    "Lyon",
+    "Marseille",
+    "Toulouse",
+    "Bordeaux",
+    "Nantes",
+    "Strasbourg",
+    "Rennes",
+    "Montpellier",
+    "Grenoble",
+    "Dijon",
+    "Angers",
+    "Reims",
+    "Saint-Étienne",
+    "Brest",
+    "Amiens",
+    "Limoges",
+    "Clermont-Ferrand",
+    "Besançon",
+    "Metz",
+    "Nancy",
+    "Rouen",
+    "Caen",
+    "Orléans",
+    "Poitiers",
+    "Valenciennes",
+    "Roubaix",
+    "Tourcoing",
+    "Dunkerque",
+    "Arras",
+    "Aix-en-Provence",
+    "Boulogne-Billancourt",
+    "Villeneuve-d'Ascq",
+    "Perpignan",
+    "Nîmes",
+    "La Rochelle",
+    "Le Mans",
+    "Chambéry",
+    "Annecy",
+    "Bayonne",
+    "Pau",
+    "Quimper",
+    "Lorient",
 ]
 EN_CITIES = [
-    "London", "Manchester", "Birmingham", "Leeds", "Bristol", "Sheffield", "Liverpool",
-    "Newcastle", "Nottingham", "Cardiff", "Edinburgh", "Glasgow", "Boston", "Chicago",
-    "Seattle", "Houston", "Denver", "Baltimore", "Cleveland", "Oxford", "Cambridge",
+    "London",
+    "Manchester",
+    "Birmingham",
+    "Leeds",
+    "Bristol",
+    "Sheffield",
+    "Liverpool",
+    "Newcastle",
+    "Nottingham",
+    "Cardiff",
+    "Edinburgh",
+    "Glasgow",
+    "Boston",
+    "Chicago",
+    "Seattle",
+    "Houston",
+    "Denver",
+    "Baltimore",
+    "Cleveland",
+    "Oxford",
+    "Cambridge",
 ]
 FR_ESTABLISHMENTS = [
-    "CHU de {c}", "Centre Hospitalier de {c}", "CH de {c}", "CHRU de {c}", "Hôpital Saint-Louis",
-    "Hôpital Européen Georges Pompidou", "Clinique du Parc", "Clinique Saint-Jean",
-    "Polyclinique de la Louvière", "Hôpital privé Jacques Cartier", "Institut Gustave Roussy",
-    "Centre d'imagerie médicale du Lac", "Cabinet de radiologie des Lilas",
-    "Groupe Hospitalier Pitié-Salpêtrière", "Hospices Civils de {c}", "Hôpital Claude Huriez",
-    "Centre Oscar Lambret", "Clinique des Cèdres", "Hôpital Roger Salengro",
-    "Centre Hospitalier Universitaire de {c}", "Hôpital de la Croix-Rousse", "Clinique Pasteur",
-    "Centre de radiologie Vauban", "Hôpital d'instruction des armées Percy",
-    "Institut Paoli-Calmettes", "Centre Léon Bérard", "Clinique mutualiste de {c}",
+    "CHU de {c}",
+    "Centre Hospitalier de {c}",
+    "CH de {c}",
+    "CHRU de {c}",
+    "Hôpital Saint-Louis",
+    "Hôpital Européen Georges Pompidou",
+    "Clinique du Parc",
+    "Clinique Saint-Jean",
+    "Polyclinique de la Louvière",
+    "Hôpital privé Jacques Cartier",
+    "Institut Gustave Roussy",
+    "Centre d'imagerie médicale du Lac",
+    "Cabinet de radiologie des Lilas",
+    "Groupe Hospitalier Pitié-Salpêtrière",
+    "Hospices Civils de {c}",
+    "Hôpital Claude Huriez",
+    "Centre Oscar Lambret",
+    "Clinique des Cèdres",
+    "Hôpital Roger Salengro",
+    "Centre Hospitalier Universitaire de {c}",
+    "Hôpital de la Croix-Rousse",
+    "Clinique Pasteur",
+    "Centre de radiologie Vauban",
+    "Hôpital d'instruction des armées Percy",
+    "Institut Paoli-Calmettes",
+    "Centre Léon Bérard",
+    "Clinique mutualiste de {c}",
 ]
 EN_ESTABLISHMENTS = [
-    "St Thomas' Hospital", "Royal Free Hospital", "Massachusetts General Hospital",
-    "{c} General Hospital", "{c} Royal Infirmary", "Mayo Clinic", "Guy's Hospital",
-    "Johns Hopkins Hospital", "Cedars-Sinai Medical Center", "{c} Imaging Centre",
-    "University Hospitals of {c} NHS Foundation Trust", "St Mary's Hospital",
-    "Addenbrooke's Hospital", "Mount Sinai Hospital", "{c} Children's Hospital",
-    "Northwick Park Hospital", "Memorial Sloan Kettering Cancer Center",
+    "St Thomas' Hospital",
+    "Royal Free Hospital",
+    "Massachusetts General Hospital",
+    "{c} General Hospital",
+    "{c} Royal Infirmary",
+    "Mayo Clinic",
+    "Guy's Hospital",
+    "Johns Hopkins Hospital",
+    "Cedars-Sinai Medical Center",
+    "{c} Imaging Centre",
+    "University Hospitals of {c} NHS Foundation Trust",
+    "St Mary's Hospital",
+    "Addenbrooke's Hospital",
+    "Mount Sinai Hospital",
+    "{c} Children's Hospital",
+    "Northwick Park Hospital",
+    "Memorial Sloan Kettering Cancer Center",
 ]
 DEVICES = [
-    "Siemens SOMATOM Definition Edge", "Siemens SOMATOM Force", "SOMATOM go.Top",
-    "GE Revolution CT", "GE LightSpeed VCT", "GE Optima CT660", "Philips Ingenuity CT",
-    "Philips IQon Spectral CT", "Canon Aquilion ONE", "Toshiba Aquilion Prime",
-    "Siemens MAGNETOM Vida", "Siemens MAGNETOM Aera", "GE Signa Premier", "GE SIGNA Explorer",
-    "Philips Ingenia", "Philips Achieva", "Canon Vantage Galan", "Hologic Selenia Dimensions",
-    "GE Senographe Pristina", "Fujifilm Amulet Innovality", "Carestream DRX-Evolution",
-    "Samsung GC85A", "Agfa DX-D 600", "Siemens Ysio Max", "Philips DigitalDiagnost",
-    "GE Discovery MR750", "Siemens Biograph Vision", "Aquilion Lightning", "Esaote MyLab",
-    "Siemens ACUSON Sequoia", "GE LOGIQ E10", "Philips EPIQ 7", "Canon Aplio i800",
+    "Siemens SOMATOM Definition Edge",
+    "Siemens SOMATOM Force",
+    "SOMATOM go.Top",
+    "GE Revolution CT",
+    "GE LightSpeed VCT",
+    "GE Optima CT660",
+    "Philips Ingenuity CT",
+    "Philips IQon Spectral CT",
+    "Canon Aquilion ONE",
+    "Toshiba Aquilion Prime",
+    "Siemens MAGNETOM Vida",
+    "Siemens MAGNETOM Aera",
+    "GE Signa Premier",
+    "GE SIGNA Explorer",
+    "Philips Ingenia",
+    "Philips Achieva",
+    "Canon Vantage Galan",
+    "Hologic Selenia Dimensions",
+    "GE Senographe Pristina",
+    "Fujifilm Amulet Innovality",
+    "Carestream DRX-Evolution",
+    "Samsung GC85A",
+    "Agfa DX-D 600",
+    "Siemens Ysio Max",
+    "Philips DigitalDiagnost",
+    "GE Discovery MR750",
+    "Siemens Biograph Vision",
+    "Aquilion Lightning",
+    "Esaote MyLab",
+    "Siemens ACUSON Sequoia",
+    "GE LOGIQ E10",
+    "Philips EPIQ 7",
+    "Canon Aplio i800",
 ]
 FR_TITLES_DOC = ["Dr", "Dr.", "Docteur", "Pr", "Pr.", "Professeur"]
 EN_TITLES_DOC = ["Dr", "Dr.", "Doctor", "Prof.", "Professor"]
@@ -98,14 +207,30 @@ class Fillers:
         if kind == "last":
             return self.pick([last, last.upper()])
         if kind == "doc":
-            return self.pick([last, last.upper(), f"{first[0]}. {last}", f"{first} {last}",
-                              f"{first} {last.upper()}", f"{last.upper()} {first}"])
+            return self.pick(
+                [
+                    last,
+                    last.upper(),
+                    f"{first[0]}. {last}",
+                    f"{first} {last}",
+                    f"{first} {last.upper()}",
+                    f"{last.upper()} {first}",
+                ]
+            )
         if kind == "patient":
-            forms = [f"{last.upper()} {first}", f"{first} {last}", f"{last.upper()} {first.upper()}",
-                     f"{first} {last.upper()}", f"{last}, {first}"]
+            forms = [
+                f"{last.upper()} {first}",
+                f"{first} {last}",
+                f"{last.upper()} {first.upper()}",
+                f"{first} {last.upper()}",
+                f"{last}, {first}",
+            ]
             if self.language == "fr" and self.rng.random() < 0.25:
                 other = self.fake.last_name()
-                forms = [f"{last.upper()} épouse {other.upper()} {first}", f"{first} {last} née {other}"]
+                forms = [
+                    f"{last.upper()} épouse {other.upper()} {first}",
+                    f"{first} {last} née {other}",
+                ]
             return self.pick(forms)
         if kind == "first":
             return first
@@ -122,17 +247,38 @@ class Fillers:
         d = self.birth() if kind == "birth" else self.a_date()
         if self.language == "fr":
             day = "1er" if d.day == 1 else str(d.day)
-            forms = [f"{d:%d/%m/%Y}", f"{d.day}/{d.month}/{d:%y}", f"{d:%d.%m.%Y}", f"{d:%Y-%m-%d}",
-                     f"{day} {MOIS[d.month - 1]} {d.year}", f"{d.day} {MOIS[d.month - 1].upper()} {d.year}",
-                     f"{d:%d-%m-%Y}", f"{d:%d/%m/%y}"]
+            forms = [
+                f"{d:%d/%m/%Y}",
+                f"{d.day}/{d.month}/{d:%y}",
+                f"{d:%d.%m.%Y}",
+                f"{d:%Y-%m-%d}",
+                f"{day} {MOIS[d.month - 1]} {d.year}",
+                f"{d.day} {MOIS[d.month - 1].upper()} {d.year}",
+                f"{d:%d-%m-%Y}",
+                f"{d:%d/%m/%y}",
+            ]
             if kind == "loose":
-                forms += [f"{MOIS[d.month - 1]} {d.year}", f"{d:%d/%m}", f"{d.day} {MOIS[d.month - 1]}"]
+                forms += [
+                    f"{MOIS[d.month - 1]} {d.year}",
+                    f"{d:%d/%m}",
+                    f"{d.day} {MOIS[d.month - 1]}",
+                ]
         else:
             m = MONTHS[d.month - 1]
-            suffix = {1: "st", 2: "nd", 3: "rd"}.get(d.day % 10 if d.day not in (11, 12, 13) else 0, "th")
-            forms = [f"{m} {d.day}, {d.year}", f"{d.day} {m} {d.year}", f"{d.day}{suffix} {m} {d.year}",
-                     f"{d:%m/%d/%Y}", f"{d:%d/%m/%Y}", f"{d:%Y-%m-%d}", f"{m[:3]} {d.day} {d.year}",
-                     f"{d.day:02d}-{m[:3]}-{d.year}", f"{d.day} {m[:3]}. {d.year}"]
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(
+                d.day % 10 if d.day not in (11, 12, 13) else 0, "th"
+            )
+            forms = [
+                f"{m} {d.day}, {d.year}",
+                f"{d.day} {m} {d.year}",
+                f"{d.day}{suffix} {m} {d.year}",
+                f"{d:%m/%d/%Y}",
+                f"{d:%d/%m/%Y}",
+                f"{d:%Y-%m-%d}",
+                f"{m[:3]} {d.day} {d.year}",
+                f"{d.day:02d}-{m[:3]}-{d.year}",
+                f"{d.day} {m[:3]}. {d.year}",
+            ]
             if kind == "loose":
                 forms += [f"{m} {d.year}", f"{m} {d.day}", f"{m[:3]} {d.year}"]
         return self.pick(forms)
@@ -143,27 +289,52 @@ class Fillers:
         if self.language == "fr":
             return self.pick([f"{years} ans", f"{years}ans", f"{years} ans", f"{years} ANS"])
         if kind == "adj":
-            return self.pick([f"{years}-year-old", f"{years} year old", f"{years}-yr-old", f"{years}yo"])
+            return self.pick(
+                [f"{years}-year-old", f"{years} year old", f"{years}-yr-old", f"{years}yo"]
+            )
         return self.pick([f"{years} years", f"{years} years old", f"{years} yrs"])
 
     def nir(self, kind: str) -> str:
         n = self.fake.ssn() if self.rng.random() < 0.8 else self.corsican_nir()
-        return self.pick([n, f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]} {n[13:]}",
-                          f"{n[:13]} {n[13:]}", f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]} - {n[13:]}"])
+        return self.pick(
+            [
+                n,
+                f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]} {n[13:]}",
+                f"{n[:13]} {n[13:]}",
+                f"{n[0]} {n[1:3]} {n[3:5]} {n[5:7]} {n[7:10]} {n[10:13]} - {n[13:]}",
+            ]
+        )
 
     def corsican_nir(self) -> str:
-        body = f"{self.rng.choice('12')}{self.rng.randrange(30, 99):02d}{self.rng.randrange(1, 13):02d}"
-        body += self.rng.choice(["2A", "2B"]) + f"{self.rng.randrange(1, 999):03d}{self.rng.randrange(1, 999):03d}"
+        rng = self.rng
+        body = f"{rng.choice('12')}{rng.randrange(30, 99):02d}{rng.randrange(1, 13):02d}"
+        body += (
+            self.rng.choice(["2A", "2B"])
+            + f"{self.rng.randrange(1, 999):03d}{self.rng.randrange(1, 999):03d}"
+        )
         return body + nir_key(body)
 
     def ident(self, kind: str) -> str:
         r = self.rng
         if kind == "ipp":
-            return self.pick([f"{r.randrange(10**7, 10**8)}", f"{r.randrange(10**8, 10**9)}",
-                              f"{r.randrange(2000, 2025)}-{r.randrange(10**5, 10**6)}", f"P{r.randrange(10**6, 10**7)}"])
+            return self.pick(
+                [
+                    f"{r.randrange(10**7, 10**8)}",
+                    f"{r.randrange(10**8, 10**9)}",
+                    f"{r.randrange(2000, 2025)}-{r.randrange(10**5, 10**6)}",
+                    f"P{r.randrange(10**6, 10**7)}",
+                ]
+            )
         if kind == "acc":
-            return self.pick([f"ACC{r.randrange(10**6, 10**7)}", f"{r.randrange(15, 25)}R{r.randrange(10**5, 10**6)}",
-                              f"RX-{r.randrange(10**5, 10**6)}", f"{r.randrange(10**9, 10**10)}", f"E{r.randrange(10**7, 10**8)}"])
+            return self.pick(
+                [
+                    f"ACC{r.randrange(10**6, 10**7)}",
+                    f"{r.randrange(15, 25)}R{r.randrange(10**5, 10**6)}",
+                    f"RX-{r.randrange(10**5, 10**6)}",
+                    f"{r.randrange(10**9, 10**10)}",
+                    f"E{r.randrange(10**7, 10**8)}",
+                ]
+            )
         if kind == "nhs":
             digits = [r.randrange(10) for _ in range(9)]
             total = sum(d * (10 - i) for i, d in enumerate(digits))
@@ -184,8 +355,16 @@ class Fillers:
             d = [self.rng.randrange(10) for _ in range(8)]
             pre = self.pick(["01", "02", "03", "04", "05", "06", "07", "09"])
             pairs = [pre] + [f"{d[i]}{d[i + 1]}" for i in range(0, 8, 2)]
-            return self.pick([" ".join(pairs), ".".join(pairs), "".join(pairs), self.fake.phone_number(),
-                              "+33 " + pre[1] + " " + " ".join(pairs[1:]), "-".join(pairs)])
+            return self.pick(
+                [
+                    " ".join(pairs),
+                    ".".join(pairs),
+                    "".join(pairs),
+                    self.fake.phone_number(),
+                    "+33 " + pre[1] + " " + " ".join(pairs[1:]),
+                    "-".join(pairs),
+                ]
+            )
         return self.fake.phone_number()
 
     def email(self, kind: str) -> str:
@@ -193,20 +372,34 @@ class Fillers:
             first, last = self.fake.first_name().lower(), self.fake.last_name().lower()
             first = first.replace(" ", "").replace("é", "e").replace("è", "e").replace("ç", "c")
             last = last.replace(" ", "").replace("é", "e").replace("è", "e").replace("ç", "c")
-            dom = self.pick(["chu-lille.fr", "aphp.fr", "chru-strasbourg.fr", "nhs.net", "mgh.harvard.edu",
-                             "clinique-du-parc.fr", "imagerie-lac.com"])
+            dom = self.pick(
+                [
+                    "chu-lille.fr",
+                    "aphp.fr",
+                    "chru-strasbourg.fr",
+                    "nhs.net",
+                    "mgh.harvard.edu",
+                    "clinique-du-parc.fr",
+                    "imagerie-lac.com",
+                ]
+            )
             return f"{first}.{last}@{dom}"
         return self.fake.email()
 
     def address(self, kind: str) -> str:
         street = self.fake.street_address().replace("\n", ", ")
         if self.language == "fr" and self.rng.random() < 0.3:
-            street = self.pick([f"{self.rng.randrange(1, 200)} bis, rue {self.fake.last_name()}",
-                                f"{self.rng.randrange(1, 80)} boulevard de la Liberté",
-                                f"{self.rng.randrange(1, 80)} avenue du Général de Gaulle",
-                                f"{self.rng.randrange(1, 300)} place {self.fake.last_name()}",
-                                f"{self.rng.randrange(1, 40)} allée des {self.pick(['Tilleuls', 'Roses', 'Peupliers'])}",
-                                f"{self.rng.randrange(1, 40)} impasse {self.fake.last_name()}"])
+            street = self.pick(
+                [
+                    f"{self.rng.randrange(1, 200)} bis, rue {self.fake.last_name()}",
+                    f"{self.rng.randrange(1, 80)} boulevard de la Liberté",
+                    f"{self.rng.randrange(1, 80)} avenue du Général de Gaulle",
+                    f"{self.rng.randrange(1, 300)} place {self.fake.last_name()}",
+                    f"{self.rng.randrange(1, 40)} allée des "
+                    + self.pick(["Tilleuls", "Roses", "Peupliers"]),
+                    f"{self.rng.randrange(1, 40)} impasse {self.fake.last_name()}",
+                ]
+            )
         return street
 
     def postcode(self, kind: str) -> str:
@@ -219,16 +412,27 @@ class Fillers:
 
     def establishment(self, kind: str) -> str:
         pool = FR_ESTABLISHMENTS if self.language == "fr" else EN_ESTABLISHMENTS
-        return self.pick(pool).format(c=self.pick(FR_CITIES if self.language == "fr" else EN_CITIES))
+        return self.pick(pool).format(
+            c=self.pick(FR_CITIES if self.language == "fr" else EN_CITIES)
+        )
 
     def device(self, kind: str) -> str:
         return self.pick(DEVICES)
 
     def fill(self, label: str, kind: str) -> str:
         method: Callable[[str], str] = {
-            "PERSON": self.person, "DATE": self.date, "AGE": self.age, "NIR": self.nir, "ID": self.ident,
-            "PHONE": self.phone, "EMAIL": self.email, "ADDRESS": self.address, "POSTCODE": self.postcode,
-            "CITY": self.city, "ESTABLISHMENT": self.establishment, "DEVICE": self.device,
+            "PERSON": self.person,
+            "DATE": self.date,
+            "AGE": self.age,
+            "NIR": self.nir,
+            "ID": self.ident,
+            "PHONE": self.phone,
+            "EMAIL": self.email,
+            "ADDRESS": self.address,
+            "POSTCODE": self.postcode,
+            "CITY": self.city,
+            "ESTABLISHMENT": self.establishment,
+            "DEVICE": self.device,
         }[label]
         return method(kind)
 
@@ -261,8 +465,15 @@ def load_templates() -> list[dict]:
             header, _, body = block.partition("\n")
             meta = dict(part.split("=", 1) for part in header.split())
             keep = [k.strip() for k in meta.get("keep", "").split("|") if k.strip()]
-            templates.append({"language": language, "name": meta["name"], "group": meta.get("group", "dev"),
-                              "body": body.strip("\n") + "\n", "keep": [k.replace("_", " ") for k in keep]})
+            templates.append(
+                {
+                    "language": language,
+                    "name": meta["name"],
+                    "group": meta.get("group", "dev"),
+                    "body": body.strip("\n") + "\n",
+                    "keep": [k.replace("_", " ") for k in keep],
+                }
+            )
     return templates
 
 
@@ -275,9 +486,16 @@ def main() -> None:
             text, spans = render(template["body"], fillers)
             for phrase in template["keep"]:
                 assert phrase in text, (template["name"], phrase)
-            records.append({"id": f"{template['name']}-{copy}", "language": template["language"],
-                            "group": template["group"], "text": text, "spans": spans,
-                            "keep": template["keep"]})
+            records.append(
+                {
+                    "id": f"{template['name']}-{copy}",
+                    "language": template["language"],
+                    "group": template["group"],
+                    "text": text,
+                    "spans": spans,
+                    "keep": template["keep"],
+                }
+            )
     with open(HERE / "corpus.jsonl", "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")

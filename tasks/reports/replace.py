@@ -1,0 +1,151 @@
+"""Turn found spans into replacements: typed placeholders or consistent surrogates, shifted
+dates, age bands."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from tasks.keys import keyed_digest
+from tasks.reports import dates
+from tasks.reports.config import DATA_DIR, InvalidRecognizerConfig, read_yaml
+from tasks.reports.known_values import fold
+from tasks.reports.profile import ReportProfile
+from tasks.reports.spans import LABELS, Span
+
+AGE_NUMBER = re.compile(r"(\d{1,3})")
+AGE_MONTHS = re.compile(r"mois|month", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Replacements:
+    placeholders: dict[str, dict[str, str]]
+    age_units: dict[str, dict[str, str]]
+    surrogates: dict[str, list[str]]
+
+
+@functools.cache
+def replacements() -> Replacements:
+    path = DATA_DIR / "replacements.yaml"
+    data = read_yaml(path)
+    placeholders = data.get("placeholders", {})
+    for language in ("fr", "en"):
+        missing = [label for label in LABELS if label not in placeholders.get(language, {})]
+        if missing:
+            raise InvalidRecognizerConfig(
+                f"{path}: placeholders.{language} lacks {', '.join(missing)}"
+            )
+    return Replacements(placeholders, data.get("age_units", {}), data.get("surrogates", {}))
+
+
+@dataclass
+class Rewrite:
+    text: str  # what is released
+    masked: str  # the same with typed placeholders everywhere (what the gate checks)
+    counts: dict[str, int]
+
+
+def rewrite(
+    text: str,
+    spans: list[Span],
+    language: str,
+    profile: ReportProfile,
+    key: bytes,
+    shift_days: int,
+) -> Rewrite:
+    table = replacements()
+    placeholders = table.placeholders["en" if language == "en" else "fr"]
+    released: list[str] = []
+    masked: list[str] = []
+    counts = {"spans_replaced": 0, "dates_shifted": 0}
+    cursor = 0
+    for span in sorted(spans, key=lambda s: s.start):
+        value = text[span.start : span.end]
+        placeholder = placeholders[span.label]
+        released.append(text[cursor : span.start])
+        masked.append(text[cursor : span.start])
+        replacement = _replacement(
+            value, span.label, language, profile, key, shift_days, placeholder
+        )
+        if span.label == "DATE" and replacement != placeholder:
+            counts["dates_shifted"] += 1
+        released.append(replacement)
+        masked.append(placeholder)
+        counts["spans_replaced"] += 1
+        cursor = span.end
+    released.append(text[cursor:])
+    masked.append(text[cursor:])
+    return Rewrite("".join(released), "".join(masked), counts)
+
+
+def _replacement(
+    value: str,
+    label: str,
+    language: str,
+    profile: ReportProfile,
+    key: bytes,
+    shift_days: int,
+    placeholder: str,
+) -> str:
+    if label == "DATE":
+        if profile.dates == "shift" and shift_days != 0:
+            return dates.shift(value, shift_days, language) or placeholder
+        if profile.dates == "year":
+            return dates.year_only(value, language) or placeholder
+        return placeholder
+    if label == "AGE":
+        if profile.ages == "band":
+            return age_band(value, language, profile.age_bands) or placeholder
+        return placeholder
+    if profile.strategy == "surrogate":
+        return surrogate(value, label, key) or placeholder
+    return placeholder
+
+
+def age_band(value: str, language: str, bands: list[int]) -> str | None:
+    number = AGE_NUMBER.search(value)
+    if number is None:
+        return None
+    years = int(number.group(1))
+    if AGE_MONTHS.search(value):
+        years = years // 12
+    units = replacements().age_units["en" if language == "en" else "fr"]
+    for low, high in zip(bands, bands[1:], strict=False):
+        if low <= years < high:
+            return units["band"].format(low=low, high=high - 1)
+    return units["top"].format(low=bands[-1])
+
+
+def surrogate(value: str, label: str, key: bytes) -> str | None:
+    """The same fake value for the same original (keyed hash), shaped like the original."""
+    digest = keyed_digest(key, f"report-surrogate-{label}", fold(" ".join(value.split())))
+    number = int.from_bytes(digest[:8], "big")
+    if label in ("ID", "PHONE", "NIR", "POSTCODE"):
+        return _same_shape(value, digest)
+    pool = replacements().surrogates.get(label)
+    if not pool:
+        return None
+    if label == "PERSON":
+        words = value.split()
+        first = pool[number % len(pool)]
+        if len(words) >= 2:
+            second = pool[(number // len(pool)) % len(pool)]
+            return f"{first[0]}. {second.upper()}"
+        return first
+    return pool[number % len(pool)]
+
+
+def _same_shape(value: str, digest: bytes) -> str:
+    out = []
+    index = 0
+    for char in value:
+        if char.isdigit():
+            out.append(str(digest[index % len(digest)] % 10))
+            index += 1
+        elif char.isalpha():
+            out.append(chr(ord("A") + digest[index % len(digest)] % 26))
+            index += 1
+        else:
+            out.append(char)
+    return "".join(out)

@@ -1,0 +1,67 @@
+"""File stage: anonymise one radiology report (``<AccessionNumber>.txt``).
+
+Fail-closed checks, each a quarantine reason:
+  reports.no_matching_study    no DICOM study has this accession number
+  reports.no_pseudonym         the study has no pseudonymous accession number
+  reports.known_value_remaining  a value of the study's header is still in the output
+  reports.title_remaining      FIDAC gate: a title is still followed by a capitalised word
+  reports.unreadable           the file cannot be decoded
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks import atomic
+from tasks.reports.api import analyze
+from tasks.reports.gate import title_remaining
+from tasks.reports.known_values import KnownValues
+from tasks.reports.language import detect_language
+from tasks.reports.profile import ReportProfile
+from tasks.reports.replace import rewrite
+from tasks.reports.studies import known_groups, studies
+from tasks.reports.text_io import read_text
+from tasks.stage import Outcome, StageContext
+
+
+def settings(ctx: StageContext) -> ReportProfile:
+    return ctx.profile.section("reports")
+
+
+def report_language(text: str, ctx: StageContext, profile: ReportProfile) -> str:
+    requested = getattr(ctx.request, "language", None)
+    if requested in ("fr", "en"):
+        return requested
+    if profile.language != "auto":
+        return profile.language
+    return detect_language(text, default=profile.default_language)
+
+
+def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
+    profile = settings(ctx)
+    record = studies(ctx.workspace).get(Path(src).stem)
+    if record is None:
+        return Outcome(False, "reports.no_matching_study")
+    if not record.pseudo_accession:
+        return Outcome(False, "reports.no_pseudonym")
+    try:
+        text = read_text(Path(src))
+    except (OSError, UnicodeDecodeError):
+        return Outcome(False, "reports.unreadable")
+    language = report_language(text, ctx, profile)
+    groups = known_groups(record)
+    spans = analyze(
+        text,
+        language=language,
+        config_path=profile.recognizers_path(),
+        groups=groups,
+        default_language=profile.default_language,
+    )
+    result = rewrite(text, spans, language, profile, ctx.key, record.date_shift_days)
+    counts = dict(result.counts)
+    if KnownValues(groups).find(result.text):
+        return Outcome(False, "reports.known_value_remaining", counts)
+    if profile.title_gate and title_remaining(result.masked):
+        return Outcome(False, "reports.title_remaining", counts)
+    atomic.write_text(Path(dst), result.text)
+    return Outcome(True, counts=counts, release_name=f"reports/{record.pseudo_accession}.txt")

@@ -1,0 +1,85 @@
+"""Real files: pydicom's bundled test files and the public de-identification test DICOMs
+(tests/data/headers, with their licences). For each: a valid output, pixel data
+byte-identical, and none of the input's identifying values anywhere in the output bytes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.errors import InvalidDicomError
+
+from tasks.headers.stage import anonymise_file
+from tasks.headers.table import supported_sop_classes
+from tasks.phi import read_record
+from tests.test_headers_support import identifying_values, leaks, make_ctx
+
+PYDICOM_FILES = sorted((Path(pydicom.data.__file__).parent / "test_files").glob("*.dcm"))
+LOCAL = Path(__file__).parent / "data" / "headers"
+LOCAL_FILES = sorted(LOCAL.glob("*/*.dcm"))
+PROFILE = {"headers": {"descriptor_recognisers": False}}
+
+
+def _readable(path: Path) -> pydicom.Dataset | None:
+    try:
+        ds = pydicom.dcmread(path)
+        ds.SOPClassUID  # noqa: B018 - some files are truncated or lack the attribute
+        return ds
+    except (InvalidDicomError, AttributeError, ValueError, OSError, EOFError, KeyError):
+        return None
+
+
+def _check(src: Path, tmp_path: Path, profile) -> None:
+    ctx = make_ctx(tmp_path, profile)
+    dst = tmp_path / "out.dcm"
+    original = _readable(src)
+    try:
+        outcome = anonymise_file(src, dst, "item", ctx)
+    except Exception:
+        assert original is None, "a readable file must not raise"
+        return
+    if original is None or str(original.get("SOPClassUID", "")) not in supported_sop_classes():
+        assert not outcome.ok
+        assert outcome.reason == "headers.unsupported_sop_class"
+        return
+    uids = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
+    if not all(original.get(k) for k in uids):
+        assert (outcome.ok, outcome.reason) == (False, "headers.missing_uid")
+        return
+    assert outcome.ok, outcome.reason
+    out = pydicom.dcmread(dst)
+    if "PixelData" in original:
+        assert out.PixelData == original.PixelData
+    assert out.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
+    assert out.PatientIdentityRemoved == "YES"
+    assert leaks(dst, identifying_values(src)) == []
+    record = read_record(ctx.workspace, "item")
+    assert record is not None and record.pseudo_patient_id == out.PatientID
+
+
+@pytest.mark.parametrize("src", PYDICOM_FILES, ids=lambda p: p.name)
+def test_pydicom_test_files(src: Path, tmp_path: Path) -> None:
+    _check(src, tmp_path, PROFILE)
+
+
+@pytest.mark.parametrize("src", LOCAL_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("profile", ["default", "basic", "fidac"])
+def test_public_deidentification_test_files(src: Path, tmp_path: Path, profile: str) -> None:
+    _check(src, tmp_path, profile)
+
+
+def test_local_test_files_carry_their_licences() -> None:
+    assert LOCAL_FILES, "tests/data/headers is missing"
+    for folder in {p.parent for p in LOCAL_FILES}:
+        assert (folder / "LICENSE").read_text().strip()
+
+
+def test_truncated_name_in_a_real_descriptor_does_not_survive(tmp_path: Path) -> None:
+    # presidio's header-only CR: "XR CHEST AP PORTABLE for Douglas Davidso" (LO cut at 40)
+    src = LOCAL / "presidio" / "0_ORIGINAL_no_pixels.dcm"
+    ctx = make_ctx(tmp_path, PROFILE)
+    anonymise_file(src, tmp_path / "o.dcm", "i", ctx)
+    text = pydicom.dcmread(tmp_path / "o.dcm").StudyDescription
+    assert "Dougl" not in text and "Davids" not in text
+    assert text.startswith("XR CHEST AP PORTABLE")
