@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import pydicom
-import pytest
-from tests.checks_support import clean_release, make_instance, pseudonym, write_instance
 import pydicom.data
+import pytest
 from pydicom.uid import ImplicitVRLittleEndian
 
 from tasks.checks import header_facts, policy, suites, tables
 from tasks.checks.profile import ChecksProfile
 from tasks.checks.suggestions import suggest
 from tasks.checks.titles import count_title_mentions
+from tests.checks_support import clean_release, make_instance, pseudonym, write_instance
 
 WANTED = frozenset(
     ["PatientName", "PatientID", "Rows", "Columns", "PixelSpacing", "SliceThickness",
@@ -68,9 +68,7 @@ def test_private_elements_and_nested_uids_are_found(tmp_path):
     assert rules.private_elements_not_allowed(facts.private_creators) == 2
     assert rules.uids_outside_root(facts.uids) == 1
     assert rules.dates_outside_policy(facts.dates) == 1
-    allowed = policy.build_policy(
-        ChecksProfile(allowed_private_creators=["ACME PRIVATE"]), None
-    )
+    allowed = policy.build_policy(ChecksProfile(allowed_private_creators=["ACME PRIVATE"]), None)
     assert allowed.private_elements_not_allowed(facts.private_creators) == 0
 
 

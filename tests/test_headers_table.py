@@ -14,6 +14,7 @@ from tasks.headers.table import (
     TABLE_PATH,
     compile_plan,
     load_table,
+    resolve_combined,
     row_action,
     supported_sop_classes,
 )
@@ -68,7 +69,7 @@ def test_default_plan_is_basic_plus_clean_descriptors_and_shifted_dates() -> Non
     assert actions[0x00100020] == "P" and actions[0x00100010] == "P"  # pseudonyms
     assert actions[0x00080050] == "A" and actions[0x00200010] == "S"
     assert actions[PATIENT_SEX] == "Z" and actions[PATIENT_AGE] == "X"
-    assert actions[0x00080070] == "Z" and actions[0x00081090] == "X"  # device description
+    assert actions[0x00080070] == "D" and actions[0x00081090] == "X"  # device description
 
 
 @pytest.mark.parametrize(
@@ -106,7 +107,8 @@ def test_combined_codes_resolve_to_an_iod_safe_action() -> None:
     assert row_action(rows["PatientID"], none, False) == "D"  # Z/D
     assert row_action(rows["ReferencedImageSequence"], none, True) == "U"  # X/Z/U*
     assert row_action(rows["OperatorIdentificationSequence"], none, True) == "X"  # X/D on SQ
-    assert row_action(rows["InstitutionCodeSequence"], none, True) == "Z"  # X/Z/D on SQ
+    assert row_action(rows["InstitutionCodeSequence"], none, True) == "X"  # X/Z/D on SQ
+    assert row_action(rows["ReferencedStudySequence"], none, True) == "X"  # X/Z on SQ
 
 
 def test_date_rows_follow_the_date_policy_not_other_retain_options() -> None:
@@ -161,3 +163,24 @@ def test_basic_profile_has_no_option_and_fidac_generalises() -> None:
     assert fidac.body_part_groups.group_of("KNEE") == "OTHER"
     assert fidac.regions.region_of("chu  de LILLE") == "Hauts-de-France"
     assert fidac.regions.region_of("Clinique inconnue") == "Other"
+
+
+def test_combined_codes_follow_the_type_the_iod_gives() -> None:
+    plan = compile_plan(HeaderProfile())
+    sr = plan.actions_for("1.2.840.10008.5.1.4.1.1.88.33")  # Comprehensive SR
+    ct = plan.actions_for("1.2.840.10008.5.1.4.1.1.2")  # CT Image
+    assert sr[0x00081111] == "Z"  # Referenced PPS Sequence: Type 2 in SR Document Series
+    assert ct[0x00081111] == "X"  # Type 3 in General Series
+    assert ct[ACQ_CONTEXT] == sr[ACQ_CONTEXT] == "Z"  # Type 2 in its module
+    assert ct[INSTITUTION] == "D"  # Type unknown here: a dummy keeps any Type valid
+    overridden = compile_plan(HeaderProfile(overrides={"ReferencedStudySequence": "K"}))
+    assert overridden.actions_for("1.2.840.10008.5.1.4.1.1.88.33")[0x00081110] == "K"
+
+
+@pytest.mark.parametrize(
+    ("code", "type_", "expected"),
+    [("X/Z/D", 1, "D"), ("X/Z/D", 2, "Z"), ("X/Z/D", 3, "X"), ("X/D", 2, "D"),
+     ("Z/D", 3, "Z"), ("X/Z", 1, "Z"), ("X/Z/U*", 3, "X")],
+)
+def test_resolve_combined_by_type(code: str, type_: int, expected: str) -> None:
+    assert resolve_combined(code, type_, False) == expected

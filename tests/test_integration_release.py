@@ -64,7 +64,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory):
     return root, build_demo(root / "in", patients=2, image_size=256)
 
 
-def _request(root: Path, request_id: str, profile: str = "default") -> Path:
+def _request(root: Path, request_id: str, profile: str = "demo") -> Path:
     data = {
         "request_id": request_id,
         "purpose": "integration test",
@@ -92,7 +92,8 @@ def _scan(paths: list[Path], needles: list[str]) -> list[tuple[str, str]]:
         for file in [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]:
             data = file.read_bytes()
             hits += [(str(file), n) for n, raw in encoded if raw in data]
-            hits += [(str(file), f"name:{n}") for n, _ in encoded if n in str(file)]
+            name = str(file.relative_to(path)) if path.is_dir() else file.name
+            hits += [(str(file), f"name:{n}") for n, _ in encoded if n in name]
     return hits
 
 
@@ -149,7 +150,7 @@ def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
     env, _ = stack
     root, _ = inputs
     profile = yaml.safe_load(
-        (Path(__file__).parent.parent / "profiles" / "default.yaml").read_text()
+        (Path(__file__).parent.parent / "profiles" / "demo.yaml").read_text()
     )
     profile["gate"] = {"timeout_minutes": 0.05}
     profile_path = root / "short-gate.yaml"

@@ -38,7 +38,7 @@ class DatesPolicy(_Strict):
 class ClinicalColumns(_Strict):
     """The clinical CSV in staging: its patient column and its quasi-identifying columns."""
 
-    patient_column: str = "patient_id"
+    patient_column: str = "PatientID"  # the clinical stage keeps the input column names
     quasi_identifiers: list[str] = Field(default_factory=list)
 
 

@@ -14,10 +14,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-from collections.abc import Iterable
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,15 +74,15 @@ class CheckTables:
         return getattr(self, name)
 
 
-def staged_dicom_files(staging: Path) -> list[Path]:
+def staged_dicom_files(staging: Path) -> list[str]:
     """Every file under staging/dicom (any name: a stray file fails the checks, not hides)."""
     root = staging / "dicom"
-    found: list[Path] = []
+    found: list[str] = []
     if not root.is_dir():
         return found
     for folder, dirs, files in os.walk(root):
         dirs.sort()
-        found.extend(Path(folder, name) for name in sorted(files))
+        found.extend(os.path.join(folder, name) for name in sorted(files))
     return found
 
 
@@ -89,29 +93,83 @@ def wanted_attributes(checks: ChecksProfile) -> frozenset[str]:
 
 
 def build_instances(
-    files: Iterable[Path], root: Path, checks: ChecksProfile, policy: ReleasePolicy
+    files: list[str],
+    root: Path,
+    checks: ChecksProfile,
+    policy: ReleasePolicy,
+    workers: int | None = None,
 ) -> pd.DataFrame:
-    wanted = wanted_attributes(checks)
-    rows: list[dict[str, object]] = []
+    """One row per file. Large releases are read by ``workers`` processes (default: one per
+    CPU from PARALLEL_FROM files on); if processes cannot start, the read is serial."""
+    wanted = tuple(sorted(wanted_attributes(checks)))
+    prefix = str(root) + os.sep
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1
+    columns = _read_parallel(files, wanted, prefix, policy, workers) if workers > 1 else None
+    if columns is None:
+        columns = instance_columns(files, wanted, prefix, policy)
+    return add_derived_columns(pd.DataFrame(columns), checks)
+
+
+PARALLEL_FROM = 20_000
+CHUNK = 5_000
+PATH_COLUMNS = ("patient_folder", "study_folder", "series_folder", "instance_file")
+
+
+def instance_columns(
+    files: list[str], wanted: tuple[str, ...], prefix: str, policy: ReleasePolicy
+) -> dict[str, list[object]]:
+    """Read the files' headers into columns (attribute values, path parts, violation counts)."""
+    wanted_set = frozenset(wanted)
+    values = {name: [] for name in wanted}
+    paths = {name: [] for name in PATH_COLUMNS}
+    counts = {name: [] for name in _COUNT_COLUMNS}
+    no_parts = (None, None, None, None)
     for path in files:
-        facts = read_facts(path, wanted)
-        row: dict[str, object] = dict(facts.values)
-        parts = path.relative_to(root).parts
-        row["patient_folder"] = parts[0] if len(parts) == 4 else None
-        row["study_folder"] = parts[1] if len(parts) == 4 else None
-        row["series_folder"] = parts[2] if len(parts) == 4 else None
-        row["instance_file"] = parts[3] if len(parts) == 4 else None
-        row["header_readable"] = facts.readable
-        row["attributes_outside_allow_list"] = policy.attributes_outside_allow_list(facts.tags)
-        row["private_elements_not_allowed"] = policy.private_elements_not_allowed(
-            facts.private_creators
+        facts = read_facts(path, wanted_set)
+        found = facts.values
+        for name, column in values.items():
+            column.append(found.get(name) or None)  # empty value = missing
+        parts = str(path).removeprefix(prefix).split(os.sep)
+        for name, part in zip(PATH_COLUMNS, parts if len(parts) == 4 else no_parts, strict=True):
+            paths[name].append(part)
+        counts["header_readable"].append(facts.readable)
+        counts["attributes_outside_allow_list"].append(
+            policy.attributes_outside_allow_list(facts.tags)
         )
-        row["uids_outside_root"] = policy.uids_outside_root(facts.uids)
-        row["dates_outside_policy"] = policy.dates_outside_policy(facts.dates)
-        rows.append(row)
-    columns = sorted(wanted | {"patient_folder", "study_folder", "series_folder", "instance_file"})
-    frame = pd.DataFrame.from_records(rows, columns=[*columns, *_COUNT_COLUMNS])
-    return add_derived_columns(frame, checks)
+        counts["private_elements_not_allowed"].append(
+            policy.private_elements_not_allowed(facts.private_creators)
+            if facts.private_creators
+            else 0
+        )
+        counts["uids_outside_root"].append(policy.uids_outside_root(facts.uids))
+        counts["dates_outside_policy"].append(policy.dates_outside_policy(facts.dates))
+    return {**values, **paths, **counts}
+
+
+def _read_parallel(
+    files: list[str], wanted: tuple[str, ...], prefix: str, policy: ReleasePolicy, workers: int
+) -> dict[str, list[object]] | None:
+    chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(
+                pool.map(
+                    instance_columns,
+                    chunks,
+                    [wanted] * len(chunks),
+                    [prefix] * len(chunks),
+                    [policy] * len(chunks),
+                )
+            )
+    except (OSError, RuntimeError, ValueError, BrokenProcessPool, AssertionError):
+        return None  # e.g. no fork here, or a daemonic parent: read serially
+    merged: dict[str, list[object]] = {name: [] for name in parts[0]} if parts else {}
+    for part in parts:
+        for name, column in part.items():
+            merged[name].extend(column)
+    return merged
 
 
 _COUNT_COLUMNS = (
@@ -124,22 +182,20 @@ _COUNT_COLUMNS = (
 
 
 def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFrame:
-    """Typed numbers, empty strings as missing, age band, study year, aliases, path checks."""
-    text_columns = [c for c in frame.columns if c not in _COUNT_COLUMNS]
-    for column in text_columns:
-        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-        frame.loc[frame[column] == "", column] = None
+    """Typed numbers, age band, study year, aliases, path checks (computed per distinct value:
+    headers repeat the same few values across thousands of instances)."""
+    for column in frame.columns:
+        if frame[column].dtype != object and column not in _COUNT_COLUMNS:
+            frame[column] = frame[column].astype(object)
     for column in NUMERIC:
         if column in frame:
-            frame[column] = pd.to_numeric(_first_value(frame[column]), errors="coerce")
-    spacing = frame["PixelSpacing"].astype("string").str.split("\\", n=1, expand=True)
-    frame["pixel_spacing_row"] = pd.to_numeric(spacing[0], errors="coerce")
-    frame["pixel_spacing_column"] = (
-        pd.to_numeric(spacing[1], errors="coerce") if spacing.shape[1] > 1 else np.nan
-    )
-    frame["age_years"] = age_in_years(frame["PatientAge"])
-    frame["age_band"] = age_bands(frame["age_years"], checks.age_band_edges)
-    frame["study_year"] = frame["StudyDate"].astype("string").str.slice(0, 4)
+            frame[column] = map_distinct(frame[column], _number_of).astype(float)
+    frame["pixel_spacing_row"] = map_distinct(frame["PixelSpacing"], _spacing(0)).astype(float)
+    frame["pixel_spacing_column"] = map_distinct(frame["PixelSpacing"], _spacing(1)).astype(float)
+    frame["age_years"] = map_distinct(frame["PatientAge"], years_of_age).astype(float)
+    edges, labels = np.asarray(checks.age_band_edges), band_labels(checks.age_band_edges)
+    frame["age_band"] = map_distinct(frame["age_years"], lambda y: _band(y, edges, labels))
+    frame["study_year"] = map_distinct(frame["StudyDate"], lambda d: d[:4] if len(d) >= 4 else None)
     for alias, keyword in checks.aliases.items():
         frame[alias] = frame[keyword]
     frame["is_image"] = frame["Rows"].notna()
@@ -147,7 +203,7 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
     frame["folders_match_uids"] = (
         (frame["study_folder"] == frame["StudyInstanceUID"])
         & (frame["series_folder"] == frame["SeriesInstanceUID"])
-        & (frame["instance_file"] == frame["SOPInstanceUID"].astype("string") + ".dcm")
+        & (frame["instance_file"] == frame["SOPInstanceUID"] + ".dcm")
     ).fillna(False)
     frame["burned_in_annotation_on_image"] = np.where(
         frame["is_image"], frame["BurnedInAnnotation"].fillna("ABSENT"), None
@@ -155,16 +211,50 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
     return frame
 
 
-def _first_value(column: pd.Series) -> pd.Series:
-    return column.astype("string").str.split("\\", n=1).str[0]
+def map_distinct(column: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """``function`` applied once per distinct non-missing value; missing stays None."""
+    mapping = {value: function(value) for value in column.dropna().unique()}
+    return column.map(mapping).astype(object).where(column.notna(), None)
+
+
+def _number_of(text: str) -> float | None:
+    try:
+        return float(text.split("\\", 1)[0])
+    except ValueError:
+        return None
+
+
+def _spacing(index: int) -> Callable[[str], float | None]:
+    def pick(text: str) -> float | None:
+        parts = text.split("\\")
+        try:
+            return float(parts[index]) if index < len(parts) else None
+        except ValueError:
+            return None
+
+    return pick
+
+
+AGE_UNITS = {"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25}
+
+
+def years_of_age(text: str) -> float | None:
+    """DICOM AS ("045Y", "006M", "002W", "010D") -> years; anything else -> None."""
+    text = text.strip()
+    if 2 <= len(text) <= 4 and text[:-1].isdigit() and text[-1] in AGE_UNITS:
+        return int(text[:-1]) * AGE_UNITS[text[-1]]
+    return None
 
 
 def age_in_years(ages: pd.Series) -> pd.Series:
-    """DICOM AS ("045Y", "006M", "002W", "010D") -> years (float); anything else -> NaN."""
-    parts = ages.astype("string").str.extract(r"^\s*(\d{1,3})\s*([DWMY])\s*$")
-    number = pd.to_numeric(parts[0], errors="coerce")
-    unit = parts[1].map({"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25})
-    return (number * unit.astype(float)).astype(float)
+    return map_distinct(ages, years_of_age).astype(float)
+
+
+def _band(years: float, edges: np.ndarray, labels: list[str]) -> str | None:
+    if years is None or np.isnan(years):
+        return None
+    index = int(np.searchsorted(edges, years, side="right")) - 1
+    return labels[index] if index >= 0 else None
 
 
 def band_labels(edges: list[int]) -> list[str]:
@@ -174,13 +264,7 @@ def band_labels(edges: list[int]) -> list[str]:
 
 def age_bands(years: pd.Series, edges: list[int]) -> pd.Series:
     labels = band_labels(edges)
-    values = years.to_numpy(dtype=float)
-    index = np.searchsorted(np.asarray(edges), values, side="right") - 1
-    found = [
-        labels[i] if i >= 0 and not np.isnan(v) else None
-        for i, v in zip(index, values, strict=True)
-    ]
-    return pd.Series(found, index=years.index, dtype=object)
+    return map_distinct(years, lambda y: _band(y, np.asarray(edges), labels))
 
 
 # --- aggregates --------------------------------------------------------------------------------
@@ -312,9 +396,11 @@ def mark_clinical_released(clinical: pd.DataFrame, instances: pd.DataFrame) -> p
     return clinical
 
 
-def build_tables(staging: Path, checks: ChecksProfile, policy: ReleasePolicy) -> CheckTables:
+def build_tables(
+    staging: Path, checks: ChecksProfile, policy: ReleasePolicy, workers: int | None = None
+) -> CheckTables:
     files = staged_dicom_files(staging)
-    instances = build_instances(files, staging / "dicom", checks, policy)
+    instances = build_instances(files, staging / "dicom", checks, policy, workers)
     clinical = read_clinical(staging, checks)
     if clinical is not None:
         clinical = mark_clinical_released(clinical, instances)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from tasks.headers.generalise import generalised_values
@@ -40,7 +41,8 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     section: HeaderProfile = ctx.profile.section(STAGE)
     plan = compile_plan(section)
     ds = pydicom.dcmread(src)
-    if _text(ds, "SOPClassUID") not in supported_sop_classes():
+    sop_class_uid = _text(ds, "SOPClassUID")
+    if sop_class_uid not in supported_sop_classes():
         return Outcome(False, f"{STAGE}.unsupported_sop_class")
     if not all(_text(ds, k) for k in ("SOPInstanceUID", "SeriesInstanceUID", "StudyInstanceUID")):
         return Outcome(False, f"{STAGE}.missing_uid")
@@ -80,6 +82,7 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         plan=plan,
         pseudo_patient_id=pseudo_patient_id,
         date_shift_days=shift,
+        sop_class_uid=sop_class_uid,
         language=getattr(ctx.request, "language", None),
         generalised=generalised_values(
             section,
@@ -141,10 +144,12 @@ def _write(ds: Dataset, dst: Path) -> None:
     and a batch is only done once its results file is written."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     syntax = ds.file_meta.TransferSyntaxUID
-    if syntax.is_transfer_syntax and ds.original_encoding != (
-        syntax.is_implicit_VR,
-        syntax.is_little_endian,
-    ):
-        for _ in ds.iterall():  # encoded unlike its transfer syntax says: decode everything
-            pass
+    if syntax.is_transfer_syntax:
+        implicit = syntax.is_implicit_VR
+        if ds.original_encoding != (implicit, syntax.is_little_endian) or any(
+            isinstance(e, RawDataElement) and e.is_implicit_VR != implicit
+            for e in ds._dict.values()
+        ):
+            for _ in ds.iterall():  # encoded unlike its transfer syntax says: decode it all
+                pass
     ds.save_as(dst, enforce_file_format=True)

@@ -13,17 +13,20 @@ Actions (single codes from the standard, plus internal ones for pseudonyms/gener
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
 from pydicom.datadict import DicomDictionary
+from pydicom.uid import UID
 
 from tasks.errors import InvalidProfile
-from tasks.headers.profile import HeaderProfile
+from tasks.headers.profile import HeaderProfile, parse_tag
 
 TABLE_PATH = Path(__file__).resolve().parent / "data" / "ps3.15_table_e1-1.json"
 SOP_CLASSES_PATH = Path(__file__).resolve().parent / "data" / "supported_sop_classes.json"
+TYPES_PATH = Path(__file__).resolve().parent / "data" / "attribute_types.json"
 SINGLE_CODES = {"X", "Z", "D", "K", "C", "U"}
 COMBINED_CODES = {"X/Z", "X/D", "X/Z/D", "Z/D", "X/Z/U*"}
 DATE_OPTIONS = ("retain_full_dates", "retain_modified_dates")
@@ -40,10 +43,12 @@ OTHER_OPTIONS = (
 
 # Combined codes when the attribute's Type in the IOD is unknown: the standard picks X only
 # if the attribute is Type 3; not knowing, take the action that keeps any Type valid (an
-# empty or dummy value carries no information either). Sequences: an empty sequence rather
-# than a dummy item; X/Z/U* keeps the references with their UIDs remapped.
+# empty or dummy value carries no information either). Sequences with combined codes are
+# Type 3 in the common IODs and an empty Type 3 sequence is itself an error (dciodvfy), so
+# they are removed; X/Z/U* keeps the references with their UIDs remapped.
+BY_TYPE = {1: "D", 2: "Z", 3: "X"}  # the action each Type requires
 COMBINED_VALUE = {"X/Z": "Z", "X/D": "D", "X/Z/D": "D", "Z/D": "D", "X/Z/U*": "U"}
-COMBINED_SEQUENCE = {"X/Z": "Z", "X/D": "X", "X/Z/D": "Z", "Z/D": "Z", "X/Z/U*": "U"}
+COMBINED_SEQUENCE = {"X/Z": "X", "X/D": "X", "X/Z/D": "X", "Z/D": "Z", "X/Z/U*": "U"}
 
 PSEUDONYM_ACTIONS = {
     0x00100020: "P",  # PatientID
@@ -52,7 +57,7 @@ PSEUDONYM_ACTIONS = {
     0x00200010: "S",  # StudyID
 }
 DEVICE_DESCRIPTION = {
-    0x00080070: "Z",  # Manufacturer (Type 2 in General Equipment)
+    0x00080070: "D",  # Manufacturer (Type 1 in some modules): a dummy value
     0x00081090: "X",  # ManufacturerModelName
     0x00181020: "X",  # SoftwareVersions
 }
@@ -78,6 +83,59 @@ class Plan:
     keep_safe_private: frozenset[tuple[int, str, int]]  # (group, creator, element byte)
     date_mode: str  # remove | shift | keep
     options_used: tuple[str, ...]  # PS3.15 options in effect (for the method attributes)
+    combined: dict[int, str] = field(default_factory=dict)  # tag -> combined code it came from
+    _by_sop_class: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
+
+    def actions_for(self, sop_class_uid: str) -> dict[int, str]:
+        """The actions for one SOP class: combined codes resolved by the Type its IOD gives."""
+        cached = self._by_sop_class.get(sop_class_uid)
+        if cached is not None:
+            return cached
+        actions = dict(self.actions)
+        for tag, type_ in attribute_types(sop_class_uid).items():
+            code = self.combined.get(tag)
+            if code is not None:
+                actions[tag] = resolve_combined(code, type_, tag in SQ_TAGS)
+        self._by_sop_class[sop_class_uid] = actions
+        return actions
+
+
+def resolve_combined(code: str, type_: int | None, is_sequence: bool) -> str:
+    """The standard's rule: X if the attribute is Type 3, Z if Type 2, D if Type 1 (taking
+    the strongest action the code allows); unknown Type -> an action valid for any Type."""
+    if type_ is None:
+        return (COMBINED_SEQUENCE if is_sequence else COMBINED_VALUE)[code]
+    allowed = code.rstrip("*").split("/")
+    preferred = {3: ("X", "Z", "D"), 2: ("Z", "D"), 1: ("D",)}[type_]
+    return next((action for action in preferred if action in allowed), allowed[-1])
+
+
+@cache
+def _types_data() -> tuple[dict[int, int], tuple[tuple[re.Pattern[str], dict[int, int]], ...]]:
+    try:
+        data = json.loads(TYPES_PATH.read_text(encoding="utf-8"))
+        default = {parse_tag(k): int(v) for k, v in data["default"].items()}
+        rules = tuple(
+            (re.compile(rule["names"]), {parse_tag(k): int(v) for k, v in rule["types"].items()})
+            for rule in data["by_sop_class"]
+        )
+    except (OSError, ValueError, KeyError, TypeError, re.error) as error:
+        raise InvalidProfile(f"{TYPES_PATH} is invalid ({type(error).__name__})") from None
+    every = [*default.values(), *(t for _, types in rules for t in types.values())]
+    if any(t not in BY_TYPE for t in every):
+        raise InvalidProfile(f"{TYPES_PATH}: a Type must be 1, 2 or 3")
+    return default, rules
+
+
+@cache
+def attribute_types(sop_class_uid: str) -> dict[int, int]:
+    default, rules = _types_data()
+    name = UID(sop_class_uid).name if sop_class_uid else ""
+    types = dict(default)
+    for pattern, refined in rules:
+        if pattern.search(name):
+            types.update(refined)
+    return types
 
 
 @cache
@@ -150,11 +208,14 @@ def _compile(profile: HeaderProfile) -> Plan:
     enabled = enabled_options(profile)
     actions: dict[int, str] = {}
     identifying = set()
+    combined: dict[int, str] = {}
     for row in load_table():
         if len(row.tag) != 8 or "X" in row.tag:
             continue  # the private row and the 50xx/60xx ranges are rules in the walker
         tag = int(row.tag, 16)
         actions[tag] = row_action(row, enabled, tag in SQ_TAGS)
+        if row.basic in COMBINED_CODES and actions[tag] in row.basic:
+            combined[tag] = row.basic  # the basic code decided: Type-dependent per IOD
         if "clean_descriptors" not in row.options:  # descriptors are cleaned, not collected
             identifying.add(tag)
     # safer than the table: dates and person names the table does not list
@@ -178,6 +239,11 @@ def _compile(profile: HeaderProfile) -> Plan:
     if profile.regions is not None:
         actions[INSTITUTION_NAME] = "G"
     actions.update(profile.override_actions)
+    for tag in list(combined):
+        if actions.get(tag) not in combined[tag]:  # replaced by a special action or override
+            del combined[tag]
+    for tag in profile.override_actions:
+        combined.pop(tag, None)
     safe = frozenset(
         (entry.group, entry.creator.strip(), entry.element) for entry in profile.safe_private
     )
@@ -188,4 +254,5 @@ def _compile(profile: HeaderProfile) -> Plan:
         keep_safe_private=safe if profile.retain_safe_private else frozenset(),
         date_mode=profile.dates.mode,
         options_used=used,
+        combined=combined,
     )

@@ -57,6 +57,7 @@ class FileState:
     plan: Plan
     pseudo_patient_id: str
     date_shift_days: int
+    sop_class_uid: str = ""
     language: str | None = None
     generalised: dict[int, str | None] = field(default_factory=dict)
     identifiers: Identifiers = field(default_factory=Identifiers)
@@ -70,7 +71,7 @@ class FileState:
 class Walker:
     def __init__(self, state: FileState) -> None:
         self.state = state
-        self.actions = state.plan.actions
+        self.actions = state.plan.actions_for(state.sop_class_uid)
         self.identifying = state.plan.identifying
         self.safe_private = state.plan.keep_safe_private
         self.uid_root = state.profile.uid_root

@@ -93,7 +93,7 @@ def _png(image: np.ndarray, size: int) -> bytes:
     picture = Image.fromarray(image)
     picture.thumbnail((size, size), Image.Resampling.BILINEAR)
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG", optimize=True)
+    picture.save(buffer, format="PNG", compress_level=6)
     return buffer.getvalue()
 
 

@@ -2,8 +2,10 @@
 
 The viewer rendering applies the Modality LUT / rescale, the first VOI window or VOI LUT
 (else the frame's own min-max), and inverts MONOCHROME1. Faint text may sit in a range the
-window hides (below the lower or above the upper bound), so a second, full-range (min-max)
-rendering of the stored values is made for greyscale frames whenever the window clips.
+window hides (below the lower or above the upper bound), so a second rendering of the whole
+stored range is made for greyscale frames whenever the window clips; it is locally
+normalised (value minus local mean over local spread) so that text a few levels off its
+background, which an attacker could reveal with a narrow window, shows as well.
 Palette colour is rendered through its LUT.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, apply_modality_lut
@@ -31,10 +34,26 @@ class Renderer:
     window: Window | None
     rescale: bool
     full_range: bool
+    merge: bool = True
 
     @classmethod
-    def for_dataset(cls, ds: Dataset, photometric: str, full_range: bool) -> Renderer:
-        return cls(ds, photometric, _first_window(ds), _has_modality_lut(ds), full_range)
+    def for_dataset(
+        cls, ds: Dataset, photometric: str, full_range: bool, merge: bool = True
+    ) -> Renderer:
+        return cls(ds, photometric, _first_window(ds), _has_modality_lut(ds), full_range, merge)
+
+    def detection_images(self, frame: np.ndarray) -> list[np.ndarray]:
+        """What the detector sees: each rendering, or both merged into one colour image.
+
+        Merged, the viewer rendering fills the red and blue channels and the full-range one
+        the green channel: text visible in either shows as coloured text, one detection
+        instead of two.
+        """
+        images = self.renderings(frame)
+        if self.merge and len(images) == 2:
+            viewer, full = images
+            return [np.dstack([viewer, full, viewer])]
+        return images
 
     def renderings(self, frame: np.ndarray) -> list[np.ndarray]:
         """The viewer rendering, plus the full-range one when the window hides values."""
@@ -50,7 +69,7 @@ class Renderer:
         out = [self._polarity(viewer)]
         clips = window.low > low or window.high < high
         if self.full_range and clips and high > low:
-            out.append(self._polarity(_scale(values, low, high)))
+            out.append(self._polarity(_equalised(values, low, high)))
         return out
 
     def _polarity(self, image: np.ndarray) -> np.ndarray:
@@ -62,6 +81,23 @@ def _scale(values: np.ndarray, low: float, high: float) -> np.ndarray:
         return np.where(values > low, 255, 0).astype(np.uint8)
     scaled = (values - low) * (255.0 / (high - low))
     return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+LOCAL_WINDOW = 31  # px: a few text heights
+LOCAL_FLOOR = 0.01  # of the full range: keeps flat areas (air, padding) from exploding
+
+
+def _equalised(values: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Whole stored range, locally normalised: (value - local mean) / local spread.
+
+    Text a few levels off its background, which an attacker could reveal with a narrow
+    window, stands out wherever it sits in the range.
+    """
+    size = (LOCAL_WINDOW, LOCAL_WINDOW)
+    mean = cv2.blur(values, size)
+    spread = np.sqrt(np.maximum(cv2.blur(values * values, size) - mean * mean, 0))
+    score = (values - mean) / (spread + LOCAL_FLOOR * (high - low))
+    return np.clip(128.0 + 40.0 * score, 0, 255).astype(np.uint8)
 
 
 def _colour_to_8bit(frame: np.ndarray) -> np.ndarray:

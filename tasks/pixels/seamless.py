@@ -3,30 +3,55 @@
 A filled box is uniform, so it cannot hold text; but its straight edges (a black block on a
 bright body, a block bridging two dark organs) can look like a glyph to a text detector and
 send a clean file to quarantine, or grow into ever larger boxes. The verifier therefore sees
-each filled area smoothly inpainted from its surroundings (OpenCV Telea): residue of a glyph
-next to a box, or text missed elsewhere, is left exactly as it is in the output.
+each filled area replaced by a smooth patch interpolated from the pixels around it (a
+bilinearly blended Coons patch of its four borders): residue of a glyph next to a box, or
+text missed elsewhere, is left exactly as it is in the output.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 
 from tasks.pixels.boxes import Box
-
-INPAINT_RADIUS = 3
 
 
 def seamless(rendering: np.ndarray, filled: Sequence[Box]) -> np.ndarray:
     if not filled:
         return rendering
     height, width = rendering.shape[:2]
-    mask = np.zeros((height, width), dtype=np.uint8)
-    for box in filled:
-        clipped = box.clipped(width, height)
-        mask[clipped.y0 : clipped.y1, clipped.x0 : clipped.x1] = 255
-    if mask.all():
-        return np.zeros_like(rendering)
-    return cv2.inpaint(np.ascontiguousarray(rendering), mask, INPAINT_RADIUS, cv2.INPAINT_TELEA)
+    out = rendering.astype(np.float32)
+    for box in sorted(filled, key=lambda b: b.area):
+        b = box.clipped(width, height)
+        if b.area:
+            out[b.y0 : b.y1, b.x0 : b.x1] = _coons(out, b)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _coons(image: np.ndarray, box: Box) -> np.ndarray:
+    """Blend of the rows above/below and the columns left/right of ``box``."""
+    height, width = image.shape[:2]
+    top = image[box.y0 - 1] if box.y0 > 0 else None
+    bottom = image[box.y1] if box.y1 < height else None
+    left = image[:, box.x0 - 1] if box.x0 > 0 else None
+    right = image[:, box.x1] if box.x1 < width else None
+    top = bottom if top is None else top
+    bottom = top if bottom is None else bottom
+    left = right if left is None else left
+    right = left if right is None else right
+    rows, cols = box.height, box.width
+    v = ((np.arange(rows, dtype=np.float32) + 1) / (rows + 1)).reshape(-1, 1)
+    u = ((np.arange(cols, dtype=np.float32) + 1) / (cols + 1)).reshape(1, -1)
+    if image.ndim == 3:
+        v, u = v[..., None], u[..., None]
+    parts = []
+    if top is not None:
+        t, b = top[box.x0 : box.x1][None], bottom[box.x0 : box.x1][None]
+        parts.append((1 - v) * t + v * b)
+    if left is not None:
+        lft, rgt = left[box.y0 : box.y1][:, None], right[box.y0 : box.y1][:, None]
+        parts.append((1 - u) * lft + u * rgt)
+    if not parts:  # the box covers the whole frame
+        return np.zeros((rows, cols) + image.shape[2:], np.float32)
+    return sum(parts) / len(parts)

@@ -109,7 +109,7 @@ def scan_frame(
     """
     redact: list[Box] = []
     detected = kept = artifacts = 0
-    for raw in renderer.renderings(frame):
+    for raw in renderer.detection_images(frame):
         rendering = seamless(raw, filled or [])
         boxes = engine.detect(rendering)
         if filled and max_text_height:
@@ -186,7 +186,9 @@ def _redact_image(
     except Exception as error:
         return Outcome(False, f"{STAGE}.engine_error.{type(error).__name__}"), None
     policy = _policy(engine, settings, ctx, item_id)
-    renderer = Renderer.for_dataset(ds, image.photometric, settings.full_range_rendering)
+    renderer = Renderer.for_dataset(
+        ds, image.photometric, settings.full_range_rendering, settings.merge_renderings
+    )
     original = image.frames
     redacted = original.copy()
     fill = fill_value(image) if settings.fill == "black" else None

@@ -28,7 +28,7 @@ RELEASE_NAME = "clinical/clinical.csv"
 
 
 def column_roles(header: list[str], clinical: ClinicalSettings) -> list[str] | None:
-    """A role per column: accession, patient_id, drop, date, age, keep or clean.
+    """A role per column: accession, patient_id, drop, date, age, keep or clean (free text).
 
     None when a column has no role and the profile says to reject such files.
     """
@@ -36,11 +36,12 @@ def column_roles(header: list[str], clinical: ClinicalSettings) -> list[str] | N
     def names(values: list[str]) -> set[str]:
         return {v.strip().lower() for v in values}
 
-    drop, dates, ages, keep = (
+    drop, dates, ages, keep, texts = (
         names(clinical.drop_columns),
         names(clinical.date_columns),
         names(clinical.age_columns),
         names(clinical.keep_columns),
+        names(clinical.text_columns),
     )
     roles = []
     for column in header:
@@ -57,6 +58,8 @@ def column_roles(header: list[str], clinical: ClinicalSettings) -> list[str] | N
             roles.append("age")
         elif name in keep:
             roles.append("keep")
+        elif name in texts:
+            roles.append("clean")
         elif clinical.other_columns == "reject":
             return None
         else:

@@ -20,23 +20,51 @@ class ClinicalSettings(BaseModel):
     drop_columns: list[str] = Field(
         default_factory=lambda: [
             "PatientName",
+            "patient_name",
             "PatientBirthDate",
             "BirthDate",
+            "birth_date",
             "NIR",
             "SSN",
             "Address",
-            "Phone",
-            "Email",
             "PatientAddress",
+            "Phone",
             "PatientTelephoneNumbers",
+            "Email",
+            "OtherPatientIDs",
+            "ReferringPhysicianName",
+            "InstitutionName",
         ]
     )
     date_columns: list[str] = Field(
-        default_factory=lambda: ["StudyDate", "AdmissionDate", "DischargeDate", "DiagnosisDate"]
+        default_factory=lambda: [
+            "StudyDate",
+            "study_date",
+            "AdmissionDate",
+            "admission_date",
+            "DischargeDate",
+            "discharge_date",
+            "DiagnosisDate",
+            "diagnosis_date",
+            "DeathDate",
+            "death_date",
+        ]
     )
-    age_columns: list[str] = Field(default_factory=lambda: ["Age", "PatientAge"])
-    keep_columns: list[str] = []  # released unchanged (numeric measurements, codes)
-    # columns named nowhere above: "clean" = free text through the report engine,
+    age_columns: list[str] = Field(default_factory=lambda: ["Age", "PatientAge", "age_years"])
+    # free text, cleaned by the report engine with the row's study values
+    text_columns: list[str] = Field(
+        default_factory=lambda: [
+            "Diagnosis",
+            "Comment",
+            "Comments",
+            "Notes",
+            "Indication",
+            "Conclusion",
+            "Outcome",
+        ]
+    )
+    keep_columns: list[str] = Field(default_factory=lambda: ["Sex", "PatientSex"])
+    # columns named nowhere above: "clean" = like text_columns,
     # "drop" = removed, "reject" = the whole file goes to quarantine
     other_columns: Literal["clean", "drop", "reject"] = "clean"
     delimiter: str = Field(default=",", min_length=1, max_length=1)

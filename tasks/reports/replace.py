@@ -119,7 +119,10 @@ def age_band(value: str, language: str, bands: list[int]) -> str | None:
 
 def surrogate(value: str, label: str, key: bytes) -> str | None:
     """The same fake value for the same original (keyed hash), shaped like the original."""
-    digest = keyed_digest(key, f"report-surrogate-{label}", fold(" ".join(value.split())))
+    normalised = fold(" ".join(value.replace(",", " ").split()))
+    if label == "PERSON":  # "DUPONT Jean" and "Jean Dupont" are one person
+        normalised = " ".join(sorted(normalised.split()))
+    digest = keyed_digest(key, f"report-surrogate-{label}", normalised)
     number = int.from_bytes(digest[:8], "big")
     if label in ("ID", "PHONE", "NIR", "POSTCODE"):
         return _same_shape(value, digest)

@@ -1,0 +1,149 @@
+"""End-to-end benchmark: N synthetic files (mixed modalities, burned-in text, reports, a
+clinical CSV) through the real local stack up to the DPO gate.
+
+Prints wall time to the gate, files/s, time per stage (from the Prefect task runs) and the
+peak resident memory of the whole process tree serving the run (sampled every 0.5 s).
+
+    .venv/bin/python bench/e2e.py --files 500 [--image-size 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flows import stack  # noqa: E402
+from tasks.demo import MODALITIES, build_demo  # noqa: E402
+
+
+def _tree_rss(pid: int) -> int:
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def _stage_times(run_id: str) -> dict[str, float]:
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])), limit=200
+        )
+    spans: dict[str, list[float]] = {}
+    for run in runs:
+        if run.start_time and run.end_time:
+            stage = run.name.split("-")[0]
+            span = spans.setdefault(stage, [run.start_time.timestamp(), run.end_time.timestamp()])
+            span[0] = min(span[0], run.start_time.timestamp())
+            span[1] = max(span[1], run.end_time.timestamp())
+    return {stage: end - start for stage, (start, end) in spans.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--image-size", type=int, default=256)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("CLEARANCE_PSEUDONYM_KEY", "bench-key-0123456789abcdef")
+    per_patient = sum(files for _, files, _ in MODALITIES)
+    patients = max(1, round(args.files / per_patient))
+    work = Path(tempfile.mkdtemp(prefix="clearance-e2e-"))
+    start = time.monotonic()
+    demo = build_demo(work / "in", patients=patients, image_size=args.image_size)
+    print(
+        f"generated {demo.dicom_files} DICOM files, {patients} reports in "
+        f"{time.monotonic() - start:.1f} s"
+    )
+    request = work / "request.yaml"
+    request.write_text(
+        yaml.safe_dump(
+            {
+                "request_id": "bench-e2e",
+                "purpose": "benchmark",
+                "requester": "bench",
+                "approvers": ["DPO"],
+                "inputs": {
+                    "dicom": "in/dicom",
+                    "reports": "in/reports",
+                    "clinical": "in/clinical.csv",
+                },
+                "profile": "demo",
+                "workspace": "ws",
+                "destination": "out",
+            }
+        )
+    )
+    state = stack.up()
+    serve_pid = state["serve_pid"]
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(serve_pid))
+            time.sleep(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "submit", str(request)],
+        capture_output=True,
+        text=True,
+    )
+    wall = time.monotonic() - start
+    done.set()
+    run_id = result.stdout.strip().splitlines()[-1]
+    files = demo.dicom_files + demo.junk_files
+    print(f"submit exit code {result.returncode} (0 = paused at the gate)")
+    print(f"files: {files}  wall time to the gate: {wall:.1f} s  ({files / wall:.2f} files/s)")
+    print(f"peak RSS of the serving process tree: {peak[0] / 1024**2:.0f} MB")
+    for stage, seconds in sorted(_stage_times(run_id).items(), key=lambda kv: -kv[1]):
+        print(f"  stage {stage:<15} {seconds:7.1f} s")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "reject",
+            run_id,
+            "--dpo",
+            "DPO",
+            "--reason",
+            "benchmark",
+        ],
+        capture_output=True,
+    )
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,269 @@
+"""Benchmark of the burned-in text stage on synthetic images with known text.
+
+Prints, per image set (512², 1024², US multi-frame): line recall (a planted line counts as
+redacted when every pixel of its ink box is uniform in every frame of the output), box
+precision (filled boxes that touch a planted line / all filled boxes), quarantined files,
+images/s and frames/s of ``redact_file`` end to end (read, decode, detect, redact, verify,
+encode, re-decode check, write), after the engine is warm.
+
+    .venv/bin/python bench/pixels.py                 # 200 x 512², 40 x 1024², 20 US x 8 frames
+    .venv/bin/python bench/pixels.py --quick         # a few images per set
+    .venv/bin/python bench/pixels.py --processes 2 --threads 1
+    .venv/bin/python bench/pixels.py --presidio      # also presidio-image-redactor, if installed
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+import pydicom  # noqa: E402
+import yaml  # noqa: E402
+
+FIRST = ["JEAN", "MARIE", "PIERRE", "SOPHIE", "LUC", "ANNE", "PAUL", "CLAIRE", "MOHAMED", "LEA"]
+LAST = ["DUPONT", "MARTIN", "LEFEBVRE", "NGUYEN", "BERNARD", "PETIT", "DURAND", "MOREAU"]
+PLACES = ["CHU de Lille", "Hopital Nord", "CH Roubaix", "Clinique St Jean", "Radiologie B"]
+TECH = ["L", "R", "kV 120", "mA 250", "5 cm", "AX T2", "HFS", "W 400 L 40", "Se 3 Im 12", "TIS 0.4"]
+
+
+@dataclass
+class Case:
+    name: str
+    path: Path
+    planted: list  # [(box, frames)]
+    frames: int
+    lines: list  # PlantedText
+    modality: str
+
+
+def random_lines(rng: np.random.Generator) -> list[str]:
+    def name() -> str:
+        first, last = rng.choice(FIRST), rng.choice(LAST)
+        return str(rng.choice([f"{last}^{first}", f"{last} {first}", f"{first} {last}"]))
+
+    def date() -> str:
+        y, m, d = rng.integers(1930, 2024), rng.integers(1, 13), rng.integers(1, 29)
+        return str(
+            rng.choice([f"{d:02d}/{m:02d}/{y}", f"{y}-{m:02d}-{d:02d}", f"{d:02d}.{m:02d}.{y}"])
+        )
+
+    makers = [
+        name,
+        lambda: f"ID {rng.integers(10**7, 10**10)}",
+        lambda: f"DOB {date()}",
+        date,
+        lambda: str(rng.choice(PLACES)),
+        lambda: f"Acc A{rng.integers(10**5, 10**7)}",
+        lambda: str(rng.choice(TECH)),
+        lambda: f"Dr {rng.choice(LAST)}",
+    ]
+    count = int(rng.integers(5, 9))
+    return [makers[int(i)]() for i in rng.choice(len(makers), size=count, replace=True)]
+
+
+def build_cases(folder: Path, count: int, size: int, frames: int, modalities, seed0: int):
+    from tasks.synthetic import make_image, save
+
+    cases = []
+    for i in range(count):
+        rng = np.random.default_rng(seed0 + i)
+        modality = modalities[i % len(modalities)]
+        ds, planted = make_image(modality, size, random_lines(rng), frames=frames, seed=seed0 + i)
+        path = folder / f"{size}-{frames}-{i:04d}.dcm"
+        save(ds, path)
+        cases.append(
+            Case(path.stem, path, [(p.box, p.frames) for p in planted], frames, planted, modality)
+        )
+    return cases
+
+
+_CTX = None
+MISSED: list[tuple[str, str, int, int]] = []
+
+
+def _init(threads: int, workspace: str, overrides: dict | None = None) -> None:
+    global _CTX
+    os.environ["CLEARANCE_OCR_THREADS"] = str(threads)
+    from tasks.pixels.ocr import get_engine
+    from tasks.pixels.profile import PixelProfile
+    from tasks.pixels.stage import detector_settings
+    from tasks.profile import ReleaseProfile
+    from tasks.stage import StageContext
+    from tasks.workspace import Workspace
+
+    settings = PixelProfile(threads=threads, evidence_thumbnails=0, **(overrides or {}))
+    ws = Workspace(workspace, "bench")
+    ws.create()
+    _CTX = StageContext(
+        ws, ReleaseProfile(name="bench", sections={"pixels": settings}), b"k" * 32, None
+    )
+    engine = get_engine(detector_settings(settings))
+    engine.detect(np.zeros((256, 256), np.uint8))  # warm up
+
+
+def _warm(_: int) -> int:
+    return os.getpid()
+
+
+def _run(path_text: str) -> tuple[str, bool, str | None]:
+    from tasks.pixels.stage import redact_file
+
+    path = Path(path_text)
+    outcome = redact_file(path, path.with_suffix(".out.dcm"), path.stem, _CTX)
+    return path.stem, outcome.ok, outcome.reason
+
+
+def run_stage(cases: list[Case], processes: int, threads: int, workspace: Path, overrides: dict):
+    paths = [str(c.path) for c in cases]
+    if processes <= 1:
+        _init(threads, str(workspace), overrides)
+        start = time.perf_counter()
+        results = [_run(p) for p in paths]
+        return results, time.perf_counter() - start
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(
+        processes, initializer=_init, initargs=(threads, str(workspace), overrides)
+    ) as pool:
+        pool.map(_warm, range(processes * 4))
+        start = time.perf_counter()
+        results = pool.map(_run, paths, chunksize=2)
+        return results, time.perf_counter() - start
+
+
+def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
+    outcome = {name: ok for name, ok, _ in results}
+    lines = found = boxes = true_boxes = quarantined = 0
+    for case in cases:
+        lines += len(case.planted)
+        if not outcome[case.name]:
+            quarantined += 1  # a quarantined file releases nothing: its lines count as found
+            found += len(case.planted)
+            continue
+        ds = pydicom.dcmread(case.path.with_suffix(".out.dcm"))
+        array = ds.pixel_array
+        samples = int(ds.SamplesPerPixel)
+        array = array.reshape(
+            (case.frames, ds.Rows, ds.Columns) + ((samples,) if samples > 1 else ())
+        )
+        for ((x0, y0, x1, y1), frames), line in zip(case.planted, case.lines, strict=True):
+            ok = True
+            for frame in frames:
+                region = array[frame, y0:y1, x0:x1].reshape(-1, samples)
+                ok &= bool((region == region[0]).all())
+            found += ok
+            if not ok:
+                MISSED.append((case.modality, line.contrast, line.font_px, len(line.text)))
+        entry = json.loads(
+            (workspace / "bench" / "evidence" / "pixels" / f"{case.name}.json").read_text()
+        )
+        for frame, bx0, by0, bx1, by1 in entry["boxes"]:
+            if frame:
+                continue
+            boxes += 1
+            true_boxes += any(
+                not (bx1 <= x0 or x1 <= bx0 or by1 <= y0 or y1 <= by0)
+                for (x0, y0, x1, y1), _ in case.planted
+            )
+    return {
+        "lines": lines,
+        "recall": found / max(lines, 1),
+        "precision": true_boxes / max(boxes, 1),
+        "quarantined": quarantined,
+    }
+
+
+def presidio_run(cases: list[Case]) -> tuple[float, float, float] | None:
+    """presidio-image-redactor (Tesseract) on the same files: (seconds, recall, precision)."""
+    try:
+        from presidio_image_redactor import DicomImageRedactorEngine
+    except ImportError:
+        return None
+    engine = DicomImageRedactorEngine()
+    start = time.perf_counter()
+    outputs = []
+    for case in cases:
+        ds = pydicom.dcmread(case.path)
+        outputs.append(engine.redact(ds, fill="contrast", use_metadata=False))
+    elapsed = time.perf_counter() - start
+    lines = found = 0
+    for case, ds in zip(cases, outputs, strict=True):
+        array = ds.pixel_array
+        samples = int(ds.SamplesPerPixel)
+        array = array.reshape(
+            (case.frames, ds.Rows, ds.Columns) + ((samples,) if samples > 1 else ())
+        )
+        for (x0, y0, x1, y1), frames in case.planted:
+            lines += 1
+            region = array[frames[0], y0:y1, x0:x1].reshape(-1, samples)
+            found += bool((region == region[0]).all())
+    return elapsed, found / max(lines, 1), float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n512", type=int, default=200)
+    parser.add_argument("--n1024", type=int, default=40)
+    parser.add_argument("--nus", type=int, default=20)
+    parser.add_argument("--us-frames", type=int, default=8)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--presidio", action="store_true")
+    parser.add_argument("--verbose", action="store_true", help="list the missed lines")
+    parser.add_argument(
+        "--set", action="append", default=[], help="pixels profile field=value (YAML value)"
+    )
+    args = parser.parse_args()
+    overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if args.quick:
+        args.n512, args.n1024, args.nus = 20, 4, 2
+    sets = [
+        ("512²", args.n512, 512, 1, ["CT", "MR", "CR", "SC", "US"], 1000),
+        ("1024²", args.n1024, 1024, 1, ["CT", "MR", "CR", "SC", "US"], 5000),
+        (f"US 512² x{args.us_frames}", args.nus, 512, args.us_frames, ["US"], 9000),
+    ]
+    print(f"processes={args.processes} threads/process={args.threads} cpu={os.cpu_count()}")
+    print(f"profile overrides: {overrides or 'none'}; load average {os.getloadavg()[0]:.1f}")
+    header = f"{'set':<14}{'images':>7}{'frames':>7}{'lines':>7}{'recall':>8}{'precis.':>8}"
+    print(header + f"{'quar.':>6}{'img/s':>8}{'frames/s':>9}")
+    with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
+        root = Path(tmp)
+        for label, count, size, frames, modalities, seed in sets:
+            if count <= 0:
+                continue
+            folder = root / label.replace(" ", "_").replace("²", "")
+            folder.mkdir()
+            cases = build_cases(folder, count, size, frames, modalities, seed)
+            workspace = folder / "ws"
+            results, elapsed = run_stage(cases, args.processes, args.threads, workspace, overrides)
+            s = score(cases, results, workspace)
+            print(
+                f"{label:<14}{count:>7}{count * frames:>7}{s['lines']:>7}{s['recall']:>8.3f}"
+                f"{s['precision']:>8.3f}{s['quarantined']:>6}{count / elapsed:>8.2f}"
+                f"{count * frames / elapsed:>9.2f}",
+                flush=True,
+            )
+            if MISSED and args.verbose:
+                print("  missed (modality, contrast, font px, chars):", sorted(MISSED))
+            MISSED.clear()
+            if args.presidio:
+                other = presidio_run(cases)
+                if other is None:
+                    print("  presidio-image-redactor not installed")
+                else:
+                    seconds, recall, _ = other
+                    print(f"  presidio     recall {recall:.3f}  img/s {count / seconds:.2f}")
+
+
+if __name__ == "__main__":
+    main()

