@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -25,15 +26,40 @@ def _read_run(run_id: str):
         return client.read_flow_run(UUID(run_id))
 
 
+def _stage_progress(run_id: str) -> str:
+    """'headers 3/5 · pixels 1/5' from the run's task runs (batches done / started)."""
+    from uuid import UUID
+
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    with _client() as client:
+        runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])), limit=1000
+        )
+    stages: dict[str, list[int]] = {}
+    for run in sorted(runs, key=lambda r: r.expected_start_time or r.created):
+        stage = re.sub(r"-((dicom|report|clinical)-\d+|[0-9a-f]{3})$", "", run.name)
+        done_total = stages.setdefault(stage, [0, 0])
+        done_total[1] += 1
+        done_total[0] += bool(run.state and run.state.is_final())
+    return " · ".join(f"{name} {done}/{total}" for name, (done, total) in stages.items())
+
+
 def _wait_for(run_id: str, stop, timeout: float, progress: bool = True):
     deadline = time.monotonic() + timeout
     last = None
+    shown = ""
     while True:
         run = _read_run(run_id)
         state = run.state
         if progress and state and state.name != last:
             print(f"  {time.strftime('%H:%M:%S')} {state.name}", file=sys.stderr)
             last = state.name
+        if progress and state and state.is_running():
+            line = _stage_progress(run_id)
+            if line != shown:
+                print(f"  {time.strftime('%H:%M:%S')} {line}", file=sys.stderr)
+                shown = line
         if state and stop(state):
             return run
         if time.monotonic() > deadline:
@@ -87,7 +113,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
     return 0 if outcome == "PAUSED" else 1
 
 
-def resume(run_id: str, approved: bool, dpo: str, comment: str, timeout: float) -> str:
+def resume(
+    run_id: str, approved: bool, dpo: str, comment: str, timeout: float, progress: bool = True
+) -> str:
     from prefect.flow_runs import resume_flow_run
 
     before = _read_run(run_id).state
@@ -100,6 +128,7 @@ def resume(run_id: str, approved: bool, dpo: str, comment: str, timeout: float) 
         run_id,
         lambda s: s.type.value in FINAL_STATES or (s.is_paused() and s.id != before.id),
         timeout,
+        progress,
     )
     return "PAUSED" if run.state.is_paused() else run.state.type.value
 
@@ -119,7 +148,7 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def cmd_reject(args: argparse.Namespace) -> int:
     stack.configure_environment()
-    outcome = resume(args.run_id, False, args.dpo, args.reason, args.timeout)
+    outcome = resume(args.run_id, False, args.dpo, args.reason, args.timeout, progress=False)
     if outcome == "PAUSED":
         print("refused: that name is not one of the request's approvers; the run stays paused")
         return 2
@@ -192,8 +221,6 @@ def main(argv: list[str] | None = None) -> int:
     from tasks.errors import ClearanceError
 
     args = parser().parse_args(argv)
-    if args.command == "reject":
-        args.comment = args.reason
     try:
         return COMMANDS[args.command](args)
     except ClearanceError as error:

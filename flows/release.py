@@ -53,6 +53,7 @@ def release(request_path: str) -> dict[str, int]:
     logger = get_run_logger()
     ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
     request, ws = ctx.request, ctx.workspace
+    run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends
     ws.create()
     ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
 

@@ -6,19 +6,46 @@ never cross these boundaries, so nothing identifying reaches the Prefect databas
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.context import stage_context
 from tasks import ingest
 from tasks.assemble import assemble_staging
+from tasks.errors import ClearanceError
 from tasks.publish import publish
 from tasks.stage import run_file_stage
 
 STAGE_TASK = {"cache_policy": NO_CACHE, "retries": 0}
 
 
+class StageFailed(Exception):
+    """What Prefect records when a stage crashes: the stage and the error class only."""
+
+
+def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Library exceptions often quote the values they choked on; Prefect would store the
+    message and traceback in its database. Re-raise with the error class only (our own
+    ClearanceError messages are written to be safe and pass through)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except ClearanceError:
+            raise
+        except Exception as error:
+            raise StageFailed(f"{function.__name__} failed: {type(error).__name__}") from None
+
+    return wrapper
+
+
 @task(name="prepare", **STAGE_TASK)
+@values_stay_inside
 def prepare(request_path: str) -> dict[str, list[str]]:
     """Validate request, profile and key; create the workspace; index every input."""
     ctx = stage_context(request_path)
@@ -30,11 +57,13 @@ def prepare(request_path: str) -> dict[str, list[str]]:
 
 
 @task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
+@values_stay_inside
 def recognise(request_path: str, batch: str) -> dict[str, int]:
     return ingest.classify_dicom_batch(stage_context(request_path).workspace, batch)
 
 
 @task(name="headers", task_run_name="headers-{batch}", **STAGE_TASK)
+@values_stay_inside
 def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
     from tasks.headers.stage import anonymise_file
 
@@ -42,6 +71,7 @@ def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str
 
 
 @task(name="pixels", task_run_name="pixels-{batch}", **STAGE_TASK)
+@values_stay_inside
 def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
     from tasks.pixels.stage import redact_file
 
@@ -49,6 +79,7 @@ def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, in
 
 
 @task(name="reports", task_run_name="reports-{batch}", **STAGE_TASK)
+@values_stay_inside
 def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
     from tasks.reports.stage import anonymise_report
 
@@ -57,6 +88,7 @@ def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
 
 
 @task(name="clinical", task_run_name="clinical-{batch}", **STAGE_TASK)
+@values_stay_inside
 def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
     from tasks.reports.clinical import pseudonymise_clinical as clean_csv
 
@@ -65,6 +97,7 @@ def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
 
 
 @task(name="assemble", **STAGE_TASK)
+@values_stay_inside
 def assemble(request_path: str) -> dict[str, int]:
     ws = stage_context(request_path).workspace
     counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
@@ -73,6 +106,7 @@ def assemble(request_path: str) -> dict[str, int]:
 
 
 @task(name="release-rules", **STAGE_TASK)
+@values_stay_inside
 def apply_release_rules(request_path: str) -> dict[str, int]:
     from tasks.headers.generalise import apply_release_rules as apply_rules
 
@@ -83,6 +117,7 @@ def apply_release_rules(request_path: str) -> dict[str, int]:
 
 
 @task(name="quality-checks", **STAGE_TASK)
+@values_stay_inside
 def quality_checks(request_path: str) -> dict:
     """Run the expectation suites; returns pass/fail, names and counts (no values)."""
     from tasks.checks.run import run_checks
@@ -101,6 +136,7 @@ def quality_checks(request_path: str) -> dict:
 
 
 @task(name="pixel-evidence", **STAGE_TASK)
+@values_stay_inside
 def pixel_evidence(request_path: str) -> str:
     from tasks.pixels.evidence import evidence_markdown
 
@@ -108,6 +144,7 @@ def pixel_evidence(request_path: str) -> str:
 
 
 @task(name="publish", **STAGE_TASK)
+@values_stay_inside
 def publish_release(request_path: str) -> dict[str, int]:
     ctx = stage_context(request_path)
     counts = publish(ctx.workspace.staging, ctx.request.destination)

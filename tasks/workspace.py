@@ -20,14 +20,16 @@ This module is the only place that moves files into quarantine or staging.
 from __future__ import annotations
 
 import csv
+import fcntl
 import json
 import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tasks import atomic, audit
+from tasks.errors import ClearanceError
 
 RELEASED = "released"
 QUARANTINED = "quarantined"
@@ -119,6 +121,20 @@ class Workspace:
 
     def absolute(self, relative: str) -> Path:
         return self.root / relative
+
+    def hold_run_lock(self) -> IO[str]:
+        """One run per request at a time: an exclusive lock held while the returned handle
+        stays open (released by the OS when the process ends, even on kill -9)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        handle = open(self.root / "run.lock", "a+")  # noqa: SIM115 - held for the run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise ClearanceError(
+                f"another run of request '{self.request_id}' is in progress"
+            ) from None
+        return handle
 
     # --- audit ---------------------------------------------------------------------------
     def audit(self, event: str, **fields: Any) -> None:

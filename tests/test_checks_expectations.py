@@ -105,3 +105,33 @@ def test_unknown_expectation_type_is_refused():
             {"patients": many_patients({("F", "Nord"): 3})},
             None,
         )
+
+
+def test_custom_types_are_registered_with_great_expectations():
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    from tasks.checks.gx_runner import gx_context
+
+    gx_context()
+    assert get_expectation_impl(SINGLE).__name__ == "ExpectColumnValueGroupSizeToBeAtLeast"
+    assert get_expectation_impl(COMBINATION).__name__ == "ExpectMulticolumnGroupSizeToBeAtLeast"
+
+
+def test_data_docs_hold_counts_only_while_summary_format_would_leak(tmp_path):
+    """The planted name reaches Data Docs with GE's SUMMARY format, never with ours."""
+    planted = "PLANTEDSURNAME^ALICIA"
+    names = pd.DataFrame({"PatientName": [f"P{i:012d}" for i in range(30)] + [planted]})
+    check = [spec("pn", "expect_column_values_to_match_regex", table="instances",
+                  column="PatientName", regex=r"^P[0-9]{12}$")]  # fmt: skip
+
+    def docs_bytes(folder):
+        return b"".join(p.read_bytes() for p in folder.rglob("*.html"))
+
+    [ours] = run_specs(check, {"instances": names}, tmp_path / "ours")
+    [leaky] = run_specs(
+        check, {"instances": names}, tmp_path / "summary", {"result_format": "SUMMARY"}
+    )
+    assert not ours.success and ours.unexpected_count == 1 and not leaky.success
+    assert planted.encode() in docs_bytes(tmp_path / "summary")  # the measured pitfall
+    assert b"PLANTEDSURNAME" not in docs_bytes(tmp_path / "ours")
+    assert len(docs_bytes(tmp_path / "ours")) > 5_000

@@ -14,6 +14,7 @@ from pydicom.uid import ImplicitVRLittleEndian
 
 from tasks.checks import header_facts, policy, suites, tables
 from tasks.checks.profile import ChecksProfile
+from tasks.checks.run import suite_parameters
 from tasks.checks.suggestions import suggest
 from tasks.checks.titles import count_title_mentions
 from tests.checks_support import clean_release, make_instance, pseudonym, write_instance
@@ -184,13 +185,7 @@ def test_title_check():
 
 def test_suite_files_load_and_expand():
     checks = ChecksProfile(k_by_column={"region": 100})
-    params = {
-        "k": 5, "m": 5, "k_by_column": {c: checks.k_for(c) for c in checks.quasi_identifiers},
-        "quasi_identifiers": checks.quasi_identifiers, "has_combination": True,
-        "rare_value_attributes": checks.rare_value_attributes,
-        "required_attributes": checks.required_attributes,
-        "pseudonym_pattern": "^P$", "uid_root": "2.25",
-    }  # fmt: skip
+    params = suite_parameters(checks, policy.build_policy(checks, None))
     specs = [s for f in suites.load_suites(checks.suites) for s in suites.expand_suite(f, params)]
     by_name = {s.name: s for s in specs}
     assert len(by_name) == len(specs)

@@ -13,7 +13,7 @@ from pydicom.errors import InvalidDicomError
 from tasks.headers.stage import anonymise_file
 from tasks.headers.table import supported_sop_classes
 from tasks.phi import read_record
-from tests.test_headers_support import identifying_values, leaks, make_ctx
+from tests.test_headers_support import identifying_values, leaks, make_ctx, source_charset
 
 PYDICOM_DATA = Path(pydicom.data.__file__).parent
 PYDICOM_FILES = sorted((PYDICOM_DATA / "test_files").glob("*.dcm"))
@@ -55,7 +55,7 @@ def _check(src: Path, tmp_path: Path, profile) -> None:
         assert out.PixelData == original.PixelData
     assert out.file_meta.TransferSyntaxUID == original.file_meta.TransferSyntaxUID
     assert out.PatientIdentityRemoved == "YES"
-    assert leaks(dst, identifying_values(src)) == []
+    assert leaks(dst, identifying_values(src), source_charset(src)) == []
     record = read_record(ctx.workspace, "item")
     assert record is not None and record.pseudo_patient_id == out.PatientID
 
@@ -123,3 +123,10 @@ def test_outputs_add_no_dciodvfy_error(src: Path, tmp_path: Path, profile: str) 
     ctx = make_ctx(tmp_path, profile)
     assert anonymise_file(src, tmp_path / "out.dcm", "item", ctx).ok
     assert _iod_errors(tool, tmp_path / "out.dcm") - _iod_errors(tool, src) == set()
+
+
+@pytest.mark.parametrize("name", ["chrJapMulti.dcm", "chrFren.dcm", "chrArab.dcm"])
+def test_the_leak_search_finds_values_in_an_unprocessed_file(name: str) -> None:
+    src = PYDICOM_DATA / "charset_files" / name
+    values = identifying_values(src)
+    assert values and leaks(src, values, source_charset(src))

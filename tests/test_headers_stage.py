@@ -247,3 +247,49 @@ def test_unreadable_input_raises(tmp_path: Path) -> None:
     src.write_bytes(b"not dicom at all")
     with pytest.raises(Exception):  # noqa: B017 - the runner quarantines any exception
         anonymise_file(src, tmp_path / "o.dcm", "j", ctx)
+
+
+def test_leak_search_is_not_blind(tmp_path: Path) -> None:
+    src = write(synthetic_ct(), tmp_path / "in.dcm")
+    found = leaks(src, identifying_values(src))
+    assert {"DUPONT^JEAN^MARIE", "PID778899", "CHU de Lille", "20210312"} <= set(found)
+
+
+def test_clean_graphics_cleans_annotation_text_else_dummy(tmp_path: Path) -> None:
+    ds = synthetic_ct()
+    text = Dataset()
+    text.UnformattedTextValue = "Dr MARTIN for DUPONT Jean"
+    annotation = Dataset()
+    annotation.GraphicLayer = "LAYER1"
+    annotation.TextObjectSequence = Sequence([text])
+    ds.GraphicAnnotationSequence = Sequence([annotation])
+    _, dst, _ = run(tmp_path, {"headers": {**NO_NLP, "clean_graphics": True}}, ds)
+    out = pydicom.dcmread(dst).GraphicAnnotationSequence[0]
+    assert out.TextObjectSequence[0].UnformattedTextValue == "Dr for"
+    assert out.GraphicLayer == "LAYER1"
+    _, dst, _ = run(tmp_path / "d", {"headers": NO_NLP}, ds)
+    out = pydicom.dcmread(dst).GraphicAnnotationSequence[0]
+    assert out.TextObjectSequence[0].UnformattedTextValue == "ANONYMOUS"
+
+
+def test_standard_attributes_stored_with_un_vr_are_still_processed(tmp_path: Path) -> None:
+    ds = synthetic_ct()
+    del ds.PatientName, ds.StudyDate, ds.InstitutionName
+    ds.add_new(0x00100010, "UN", b"DUPONT^JEAN^MARIE ")
+    ds.add_new(0x00080020, "UN", b"20210312")
+    ds.add_new(0x00080080, "UN", b"CHU de Lille")
+    _, dst, _ = run(tmp_path, {"headers": NO_NLP}, ds)
+    out = pydicom.dcmread(dst)
+    assert leaks(dst, identifying_values(tmp_path / "in.dcm")) == []
+    assert out.PatientName == out.PatientID
+    assert out.StudyDate != "20210312" and len(out.StudyDate) == 8
+
+
+def test_accented_names_in_latin1_are_found_in_every_spelling(tmp_path: Path) -> None:
+    ds = synthetic_ct(name="LEFÈVRE^HÉLÈNE")
+    ds.SeriesDescription = "Thorax Hélène Lefèvre"
+    _, dst, ctx = run(tmp_path, {"headers": NO_NLP}, ds)
+    out = pydicom.dcmread(dst)
+    assert out.SeriesDescription == "Thorax"
+    assert leaks(dst, identifying_values(tmp_path / "in.dcm"), "ISO_IR 100") == []
+    assert "Hélène Lefèvre" in read_record(ctx.workspace, "in").identifiers["names"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pydicom
 import yaml
+from pydicom.charset import convert_encodings, encode_string
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
@@ -193,12 +194,26 @@ def identifying_values(path: Path) -> set[str]:
     return (found | private) - public
 
 
-def leaks(output: Path, values: set[str]) -> list[str]:
-    """The values found anywhere in the output bytes (case-insensitive for text)."""
+def leaks(output: Path, values: set[str], charset: object = None) -> list[str]:
+    """The values found anywhere in the output bytes: ASCII case-insensitively, and encoded
+    as UTF-8, Latin-1 and the input's own character set (``charset``)."""
     data = output.read_bytes().lower()
     marking = pydicom.dcmread(output).get("DeidentificationMethod") or []
     for text in [marking] if isinstance(marking, str) else marking:  # e.g. "profile: default"
         data = data.replace(text.lower().encode("latin-1"), b"")
-    return sorted(
-        v for v in values if v.lower().encode("latin-1", "ignore") in data and v.strip()
-    )
+    encodings = convert_encodings(charset or "ISO_IR 100")
+    found = []
+    for value in sorted(values):
+        forms = {value.encode("utf-8")}
+        for encode in (lambda v: v.encode("latin-1"), lambda v: encode_string(v, encodings)):
+            try:
+                forms.add(encode(value))
+            except (UnicodeError, LookupError):
+                pass
+        if any(form and form.lower() in data for form in forms):
+            found.append(value)
+    return found
+
+
+def source_charset(path: Path) -> object:
+    return pydicom.dcmread(path, stop_before_pixels=True).get("SpecificCharacterSet")

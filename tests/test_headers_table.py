@@ -184,3 +184,8 @@ def test_combined_codes_follow_the_type_the_iod_gives() -> None:
 )
 def test_resolve_combined_by_type(code: str, type_: int, expected: str) -> None:
     assert resolve_combined(code, type_, False) == expected
+
+
+def test_plans_are_compiled_once_per_profile_content() -> None:
+    assert compile_plan(HeaderProfile()) is compile_plan(HeaderProfile())
+    assert compile_plan(HeaderProfile(retain_uids=True)) is not compile_plan(HeaderProfile())

@@ -86,3 +86,16 @@ def test_manifest_marks_unprocessed_inputs_as_lost(tmp_path: Path) -> None:
     counts = ws.write_manifest(released={})
     assert counts == {"lost": 1}
     assert "not_accounted_for" in ws.manifest_path.read_text()
+
+
+def test_second_run_of_the_same_request_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from tasks.errors import ClearanceError
+
+    ws = Workspace(tmp_path, "req-1")
+    held = ws.hold_run_lock()
+    with pytest.raises(ClearanceError, match="in progress"):
+        Workspace(tmp_path, "req-1").hold_run_lock()
+    held.close()
+    Workspace(tmp_path, "req-1").hold_run_lock().close()

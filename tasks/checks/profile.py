@@ -67,6 +67,9 @@ class ChecksProfile(_Strict):
     # derived column -> DICOM keyword it is read from (the header stage writes the region into
     # InstitutionName when it generalises institutions to regions)
     aliases: dict[str, str] = Field(default_factory=lambda: {"region": "InstitutionName"})
+    # dummy values the header stage writes instead of removing (PS3.15 action D): they say
+    # nothing about the patient, so quasi-identifier and rare-value checks treat them as missing
+    dummy_values: list[str] = Field(default_factory=lambda: ["ANONYMOUS"])
     # lower edges of the age bands used for the age_band column (PatientAge -> band label)
     age_band_edges: list[int] = Field(default_factory=lambda: [0, 18, 30, 40, 50, 60, 70, 80, 90])
     clinical: ClinicalColumns = ClinicalColumns()
@@ -82,6 +85,9 @@ class ChecksProfile(_Strict):
     check_uid_root: bool = True  # false when the profile retains original UIDs
     allowed_private_creators: list[str] = Field(default_factory=list)
     dates: DatesPolicy = DatesPolicy()
+    # "title + capitalised word" in a report fails (FIDAC); turn off when the report stage
+    # writes realistic surrogate names instead of placeholders
+    report_title_check: bool = True
 
     # --- data quality ------------------------------------------------------------------------
     required_attributes: list[str] = Field(

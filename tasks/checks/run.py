@@ -63,6 +63,7 @@ def suite_parameters(checks: ChecksProfile, policy: ReleasePolicy) -> dict[str, 
         "required_attributes": list(checks.required_attributes),
         "pseudonym_pattern": policy.pseudonym_pattern,
         "uid_root": policy.uid_root,
+        "report_title_check": checks.report_title_check,
     }
 
 

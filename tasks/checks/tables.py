@@ -112,6 +112,9 @@ def build_instances(
 
 
 PARALLEL_FROM = 20_000
+# forkserver: workers start from a clean process, never from a fork of a threaded one (a
+# Prefect worker has threads)
+START_METHOD = "fork"
 CHUNK = 5_000
 PATH_COLUMNS = ("patient_folder", "study_folder", "series_folder", "instance_file")
 
@@ -152,7 +155,7 @@ def _read_parallel(
 ) -> dict[str, list[object]] | None:
     chunks = [files[i : i + CHUNK] for i in range(0, len(files), CHUNK)]
     try:
-        context = multiprocessing.get_context("fork")
+        context = multiprocessing.get_context(START_METHOD)
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             parts = list(
                 pool.map(
@@ -198,6 +201,10 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
     frame["study_year"] = map_distinct(frame["StudyDate"], lambda d: d[:4] if len(d) >= 4 else None)
     for alias, keyword in checks.aliases.items():
         frame[alias] = frame[keyword]
+    dummies = set(checks.dummy_values)
+    for column in {*checks.quasi_identifiers, *checks.rare_value_attributes}:
+        if column in frame and dummies:
+            frame[column] = frame[column].where(~frame[column].isin(dummies), None)
     frame["is_image"] = frame["Rows"].notna()
     frame["patient_folder_matches_id"] = frame["patient_folder"] == frame[PATIENT]
     frame["folders_match_uids"] = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pydicom.multival import MultiValue
+
 from tasks.headers.dates import date_values
 
 GROUPS = ("names", "ids", "dates", "institutions", "other")
@@ -67,7 +69,7 @@ class Identifiers:
         """Record an element's value in its group, by VR and keyword."""
         if value is None or value == "":
             return
-        items = value if isinstance(value, list | tuple) or _is_multi(value) else [value]
+        items = value if isinstance(value, list | tuple | MultiValue) else [value]
         texts = [str(item) for item in items if item is not None and str(item).strip()]
         if not texts:
             return
@@ -97,10 +99,6 @@ class Identifiers:
 
     def as_record(self) -> dict[str, list[str]]:
         return {group: list(values) for group, values in self.groups.items() if values}
-
-
-def _is_multi(value: object) -> bool:
-    return type(value).__name__ == "MultiValue"
 
 
 def date_spellings(ymd: str) -> list[str]:

@@ -191,16 +191,24 @@ def _date_action(mode: str) -> str:
     return {"remove": "X", "shift": "C", "keep": "K"}[mode]
 
 
-_PLANS: dict[int, tuple[HeaderProfile, Plan]] = {}
+_BY_IDENTITY: dict[int, tuple[HeaderProfile, Plan]] = {}
+_BY_CONTENT: dict[str, Plan] = {}
 
 
 def compile_plan(profile: HeaderProfile) -> Plan:
-    """The plan of a profile, compiled once per process (profiles are frozen models)."""
-    cached = _PLANS.get(id(profile))
+    """The plan of a profile, compiled once per process. Profiles are frozen models: the
+    same object is found by identity; an equal one (e.g. defaults built anew for a profile
+    without a ``headers`` section) by content."""
+    cached = _BY_IDENTITY.get(id(profile))
     if cached is not None and cached[0] is profile:
         return cached[1]
-    plan = _compile(profile)
-    _PLANS[id(profile)] = (profile, plan)
+    content = profile.model_dump_json()
+    plan = _BY_CONTENT.get(content)
+    if plan is None:
+        plan = _BY_CONTENT[content] = _compile(profile)
+    if len(_BY_IDENTITY) > 64:
+        _BY_IDENTITY.clear()
+    _BY_IDENTITY[id(profile)] = (profile, plan)
     return plan
 
 

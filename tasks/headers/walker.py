@@ -255,7 +255,10 @@ class Walker:
         elif vr in ("DA", "DT"):
             self._collect(ds, tag)
             value = self._value(ds, tag)
-            if value:
+            mode = self.state.plan.date_mode
+            if value and mode == "remove":  # C named by an override while dates are removed
+                self._put(ds, tag, vr, "")
+            elif value and mode == "shift":
                 days = self.state.date_shift_days
                 text = value if isinstance(value, str) else "\\".join(str(v) for v in value)
                 new = shift_da(text, days) if vr == "DA" else shift_dt(text, days)

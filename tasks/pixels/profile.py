@@ -42,10 +42,6 @@ class PixelProfile(BaseModel):
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
     max_rounds: int = Field(default=4, ge=2, le=8)
-    # in verification passes, a detection taller than max(px, ratio * frame height) that
-    # overlaps a filled box is a fill artifact (blocks read as giant glyphs), not a text line
-    max_text_height_px: int = Field(default=64, ge=8)
-    max_text_height_ratio: float = Field(default=0.2, gt=0, le=1)
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
     # onnxruntime intra-op threads per process (0 = env CLEARANCE_OCR_THREADS or cpu count)

@@ -1,11 +1,12 @@
-"""What the verifier looks at: the redacted rendering with its filled boxes inpainted.
+"""What the verifier looks at: the redacted frame with its filled boxes patched smoothly.
 
 A filled box is uniform, so it cannot hold text; but its straight edges (a black block on a
 bright body, a block bridging two dark organs) can look like a glyph to a text detector and
 send a clean file to quarantine, or grow into ever larger boxes. The verifier therefore sees
-each filled area replaced by a smooth patch interpolated from the pixels around it (a
-bilinearly blended Coons patch of its four borders): residue of a glyph next to a box, or
-text missed elsewhere, is left exactly as it is in the output.
+each filled area replaced, in the stored values before rendering, by a smooth patch
+interpolated from the pixels around it (the mean of the vertical and horizontal linear
+blends of its borders): residue of a glyph next to a box, or text missed elsewhere, is left
+exactly as it is in the output.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ import numpy as np
 from tasks.pixels.boxes import Box
 
 
-def seamless(rendering: np.ndarray, filled: Sequence[Box]) -> np.ndarray:
+def seamless(frame: np.ndarray, filled: Sequence[Box]) -> np.ndarray:
+    """A copy of the stored ``frame`` (same dtype) with every filled box patched smoothly."""
     if not filled:
-        return rendering
-    height, width = rendering.shape[:2]
-    out = rendering.astype(np.float32)
+        return frame
+    height, width = frame.shape[:2]
+    out = frame.astype(np.float32)
     for box in sorted(filled, key=lambda b: b.area):
         b = box.clipped(width, height)
         if b.area:
             out[b.y0 : b.y1, b.x0 : b.x1] = _coons(out, b)
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    if np.issubdtype(frame.dtype, np.integer):
+        info = np.iinfo(frame.dtype)
+        out = np.clip(np.rint(out), info.min, info.max)
+    return out.astype(frame.dtype)
 
 
 def _coons(image: np.ndarray, box: Box) -> np.ndarray:

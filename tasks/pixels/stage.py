@@ -17,6 +17,7 @@ Nothing identifying leaves: the outcome holds a reason code and counts.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,7 +91,6 @@ class FrameScan:
     redact: list[Box]
     detected: int
     kept: int
-    artifacts: int = 0
 
 
 def scan_frame(
@@ -99,32 +99,17 @@ def scan_frame(
     engine: TextEngine,
     policy: Policy,
     filled: list[Box] | None = None,
-    max_text_height: int | None = None,
 ) -> FrameScan:
-    """Detect on every rendering of ``frame``; ``filled`` areas are shown inpainted.
-
-    On a redacted frame, a detection taller than ``max_text_height`` that overlaps a filled
-    area is a fill artifact (the detector reading blocks and organs as giant glyphs), not a
-    text line: it is counted, not redacted. Text next to a fill is line-sized and stays.
-    """
+    """Detect on every rendering of ``frame``; ``filled`` areas are shown smoothly patched."""
     redact: list[Box] = []
-    detected = kept = artifacts = 0
-    for raw in renderer.detection_images(frame):
-        rendering = seamless(raw, filled or [])
+    detected = kept = 0
+    for rendering in renderer.detection_images(seamless(frame, filled or [])):
         boxes = engine.detect(rendering)
-        if filled and max_text_height:
-            plausible = [b for b in boxes if not _fill_artifact(b, filled, max_text_height)]
-            artifacts += len(boxes) - len(plausible)
-            boxes = plausible
         detected += len(boxes)
         chosen, skipped = policy.select(rendering, boxes)
         kept += skipped
         redact.extend(chosen)
-    return FrameScan(unique(redact), detected, kept, artifacts)
-
-
-def _fill_artifact(box: Box, filled: list[Box], max_text_height: int) -> bool:
-    return box.height > max_text_height and any(box.intersects(f) for f in filled)
+    return FrameScan(unique(redact), detected, kept)
 
 
 def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
@@ -202,8 +187,6 @@ def _redact_image(
     counts = {"images": 1, "frames": image.count, "text_boxes": 0, "redacted_boxes": 0}
     counts["template_boxes"] = 0
     counts["kept_boxes"] = 0
-    counts["fill_artifacts"] = 0
-    max_text = max(settings.max_text_height_px, round(settings.max_text_height_ratio * height))
     try:
         first = scan_frame(redacted[0], renderer, engine, policy)
         fixed = template_boxes(templates, ds)
@@ -213,22 +196,23 @@ def _redact_image(
         counts["template_boxes"] = len(fixed)
         for index in range(image.count):
             counts["redacted_boxes"] += apply(index, shared + fixed)
-        to_verify = list(range(image.count))
+        groups = identical_frames(original)  # representative frame -> all frames like it
+        to_verify = list(groups)
+        if not (shared or fixed):  # frame 0 unchanged: pass 1 already proved it clean
+            to_verify = [index for index in to_verify if index != 0]
         passes = 1
         while to_verify:
             passes += 1
             found_on: list[int] = []
             for index in to_verify:
-                scan = scan_frame(
-                    redacted[index], renderer, engine, policy, filled[index], max_text
-                )
-                counts["fill_artifacts"] += scan.artifacts
+                scan = scan_frame(redacted[index], renderer, engine, policy, filled[index])
                 if scan.redact:
-                    counts["text_boxes"] += len(scan.redact)
+                    counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)
                     if passes < settings.max_rounds:
                         extra = [_pad(b, settings, width, height) for b in scan.redact]
-                        counts["redacted_boxes"] += apply(index, extra)
+                        for twin in groups[index]:
+                            counts["redacted_boxes"] += apply(twin, extra)
             if found_on and passes >= settings.max_rounds:
                 counts["verify_passes"] = passes
                 return Outcome(False, f"{STAGE}.text_remaining", counts=counts), None
@@ -237,6 +221,20 @@ def _redact_image(
     except (RuntimeError, ValueError, TypeError, MemoryError) as error:
         return Outcome(False, f"{STAGE}.ocr_error.{type(error).__name__}", counts=counts), None
     return Outcome(True, counts=counts), RedactedFrames(original, redacted, filled, renderer)
+
+
+def identical_frames(frames: np.ndarray) -> dict[int, list[int]]:
+    """Group byte-identical frames: each first occurrence -> every frame equal to it.
+
+    Identical frames get identical fills, so verifying one of them verifies them all.
+    """
+    groups: dict[int, list[int]] = {}
+    seen: dict[bytes, int] = {}
+    for index in range(frames.shape[0]):
+        digest = hashlib.blake2b(frames[index].tobytes(), digest_size=16).digest()
+        first = seen.setdefault(digest, index)
+        groups.setdefault(first, []).append(index)
+    return groups
 
 
 def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_id: str) -> Policy:

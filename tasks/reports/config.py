@@ -31,6 +31,7 @@ RecognizerType = Literal[
     "label_name",
     "name_line",
     "spacy_ner",
+    "first_name",
 ]
 
 

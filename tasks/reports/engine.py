@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 from tasks.reports.config import DEFAULT_CONFIG, load_config
@@ -36,7 +37,29 @@ class Engine:
             candidates = [c for c in candidates if not (c.weak and _inside(c, allowed))]
         if known:
             candidates.extend(known.find(text, fold(text)))
-        return merge(candidates)
+        return join_names(text, merge(candidates))
+
+
+# what may separate two parts of one person's name
+NAME_GAP = re.compile(
+    r"[ \t]+(?:(?:née|né|nee|épouse|epouse|ép\.|ep\.|veuve|vve|dit|dite|alias)[ \t]+)?"
+)
+
+
+def join_names(text: str, spans: list[Span]) -> list[Span]:
+    """One span for "Thérèse Schneider née Lacroix" when its parts were found separately."""
+    out: list[Span] = []
+    for span in spans:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and previous.label == span.label == "PERSON"
+            and NAME_GAP.fullmatch(text, previous.end, span.start)
+        ):
+            out[-1] = Span(previous.start, span.end, "PERSON")
+        else:
+            out.append(span)
+    return out
 
 
 def _inside(candidate: Candidate, ranges: list[tuple[int, int]]) -> bool:

@@ -23,12 +23,16 @@ SPACE = re.compile(r"[ \t]+|(?<=')")
 MAX_TOKENS = 6
 
 
-def read_name(text: str, position: int, min_words: int = 1) -> tuple[int, int] | None:
+def read_name(
+    text: str, position: int, min_words: int = 1, after_title: bool = False
+) -> tuple[int, int] | None:
     """(start, end) of the name beginning at ``position`` (after optional blanks), or None.
 
     Reads name tokens separated by blanks (never a line break), with particles between
     them ("de la", "van", "épouse") and one "LAST, First" comma. Stops at report vocabulary
-    ("Radiologue", "Conclusion") and at anything else.
+    ("Radiologue", "Conclusion") and at anything else. ``after_title``: right after a title,
+    a surname that is also a report word ("Dr MASSE", "Dr Petit Jean") is still read when it
+    is upper-case or followed by another name word.
     """
     index = _skip_blanks(text, position)
     start = index
@@ -40,6 +44,8 @@ def read_name(text: str, position: int, min_words: int = 1) -> tuple[int, int] |
         if particle is not None and _name_token_at(text, particle.end()) is not None:
             index = particle.end()
         token = _name_token_at(text, index)
+        if token is None and after_title and words == 0:
+            token = _report_word_as_surname(text, index)
         if token is None:
             break
         words += 1
@@ -66,6 +72,19 @@ def _name_token_at(text: str, index: int) -> re.Match[str] | None:
     if token is None or is_report_word(token.group()) or _glued_to_word(text, token.end()):
         return None
     return token
+
+
+def _report_word_as_surname(text: str, index: int) -> re.Match[str] | None:
+    token = NAME_TOKEN.match(text, index)
+    if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
+        return None
+    word = token.group()
+    if len(word) >= 3 and word.isupper():
+        return token
+    following = _skip_blanks(text, token.end())
+    if following > token.end() and _name_token_at(text, following) is not None:
+        return token
+    return None
 
 
 def _skip_blanks(text: str, index: int) -> int:

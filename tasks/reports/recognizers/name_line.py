@@ -24,13 +24,20 @@ class NameLineRecognizer:
         self.languages = frozenset(spec.languages)
         self.label = spec.label or "PERSON"
         self.priority = spec.priority
+        roles = spec.labels if isinstance(spec.labels, list) else []
+        self.role_after = (
+            re.compile(rf"[ \t]*,[ \t]*(?:{'|'.join(roles)})", re.IGNORECASE) if roles else None
+        )
 
     def find(self, analysis: Analysis) -> list[Candidate]:
         text = analysis.text
         found = []
         for match in LINE_START.finditer(text):
-            span = read_name(text, match.end(), min_words=2)
+            span = read_name(text, match.end(), min_words=1)
             if span is None or not AFTER_NAME.match(text, span[1]):
+                continue
+            single = len(text[span[0] : span[1]].split()) < 2
+            if single and not (self.role_after and self.role_after.match(text, span[1])):
                 continue
             found.append(Candidate(span[0], span[1], self.label, self.priority, weak=True))
         return found

@@ -44,7 +44,7 @@ class TitleNameRecognizer:
             # "doctor M. Sanchez": after another title, "M." is the first name's initial
             if match.group().endswith(" M.") or match.group().endswith("\tM."):
                 position -= 2
-            span = read_name(text, position)
+            span = read_name(text, position, after_title=True)
             if span is not None:
                 found.append(Candidate(span[0], span[1], self.label, self.priority))
         return found

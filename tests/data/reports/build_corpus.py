@@ -204,6 +204,8 @@ class Fillers:
     # --- people ------------------------------------------------------------------------
     def person(self, kind: str) -> str:
         first, last = self.fake.first_name(), self.fake.last_name()
+        while first.startswith("M"):  # "M. Dupont" would read as Monsieur: gold ambiguous
+            first = self.fake.first_name()
         if kind == "last":
             return self.pick([last, last.upper()])
         if kind == "doc":

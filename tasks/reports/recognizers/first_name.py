@@ -1,0 +1,56 @@
+"""Given names from a gazetteer, with the surname written next to them: "Suzanne Lacroix",
+"Thérèse Schneider née Lacroix", "ALLAIN, Suzanne", "Hi Carl"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.reports.config import RecognizerSpec, data_path, read_lines
+from tasks.reports.names import NAME_TOKEN, read_name
+from tasks.reports.recognizers.base import Analysis
+from tasks.reports.spans import Candidate
+from tasks.reports.vocab import is_report_word
+
+WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]+")
+SURNAME_BEFORE = re.compile(
+    r"(?:^|(?<=[\s(:;]))((?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+|[A-ZÀ-ÖØ-Þ]{2,})(?:[-'][\wÀ-ÿ]+)*)"
+    r"(?:,[ \t]|[ \t])$"
+)
+
+
+class FirstNameRecognizer:
+    needs_doc = False
+
+    def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
+        self.name = spec.name
+        self.languages = frozenset(spec.languages)
+        self.label = spec.label or "PERSON"
+        self.priority = spec.priority
+        names = read_lines(data_path(spec, config_path))
+        self.names = frozenset(names) | frozenset(n.upper() for n in names)
+
+    def _is_first_name(self, word: str) -> bool:
+        return word in self.names or word.split("-")[0] in self.names
+
+    def find(self, analysis: Analysis) -> list[Candidate]:
+        text = analysis.text
+        found = []
+        for match in WORD.finditer(text):
+            if not self._is_first_name(match.group()):
+                continue
+            span = read_name(text, match.start())
+            if span is None:
+                continue
+            start, end = span
+            before = SURNAME_BEFORE.search(text, max(0, start - 40), start)
+            if before is not None and not is_report_word(before.group(1)):
+                token = NAME_TOKEN.fullmatch(before.group(1))
+                if token is not None and (", " in before.group() or before.group(1).isupper()):
+                    start = before.start(1)
+            found.append(Candidate(start, end, self.label, self.priority, weak=True))
+        return found
+
+
+def build(spec: RecognizerSpec, config_path: Path) -> FirstNameRecognizer:
+    return FirstNameRecognizer(spec, config_path)
