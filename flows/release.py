@@ -1,8 +1,10 @@
 """The release DAG, top to bottom:
 
-prepare (validate + index) → ingest (recognise DICOM) → headers → pixels   ┐
-                                        └→ reports, clinical (after headers) ┴→ assemble
-→ release-level rules → quality checks → DPO gate (pause) → publish.
+build_candidate (subflow, parallel task runner):
+    prepare (validate + index) → ingest (recognise DICOM) → headers → pixels ┐
+                                   └→ reports, clinical (after headers)     ┴→ assemble
+    → release-level rules → pixel evidence → quality checks
+release: candidate → blocking checks? → DPO gate (pause) → publish.
 
 Tasks exchange the request path, batch names and counts only.
 """
@@ -48,15 +50,21 @@ def _workers() -> int:
     return int(os.environ.get("CLEARANCE_WORKERS", os.cpu_count() or 2))
 
 
-@flow(name=FLOW_NAME, task_runner=ProcessPoolTaskRunner(max_workers=_workers()))
-def release(request_path: str) -> dict[str, int]:
-    logger = get_run_logger()
-    ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
-    request, ws = ctx.request, ctx.workspace
-    run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends
-    ws.create()
-    ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
+def task_runner():
+    """Processes on this machine by default; a Dask cluster when CLEARANCE_DASK_ADDRESS is
+    set (the scheduler address of an existing cluster, e.g. tcp://10.0.0.5:8786)."""
+    address = os.environ.get("CLEARANCE_DASK_ADDRESS")
+    if address:
+        from prefect_dask import DaskTaskRunner
 
+        return DaskTaskRunner(address=address)
+    return ProcessPoolTaskRunner(max_workers=_workers())
+
+
+@flow(name="clearance-candidate", task_runner=task_runner())
+def build_candidate(request_path: str) -> dict:
+    """Everything before the gate: the candidate release in staging, its manifest, checks."""
+    request_id = stage_context(request_path).request.request_id
     batches = prepare(request_path)
     recognised = recognise.map(unmapped(request_path), batches["dicom"])
     headers = anonymise_headers.map(unmapped(request_path), batches["dicom"], recognised)
@@ -78,11 +86,25 @@ def release(request_path: str) -> dict[str, int]:
     stage_counts["release-rules"] = apply_release_rules(request_path)
 
     evidence = pixel_evidence(request_path)
-    create_markdown_artifact(evidence, key=f"{request.request_id}-pixels", description="Pixels")
+    create_markdown_artifact(evidence, key=f"{request_id}-pixels", description="Pixels")
     checks = quality_checks(request_path)
     create_markdown_artifact(
-        checks["markdown"], key=f"{request.request_id}-checks", description="Quality checks"
+        checks["markdown"], key=f"{request_id}-checks", description="Quality checks"
     )
+    return {"counts": counts, "stage_counts": stage_counts, "checks": checks}
+
+
+@flow(name=FLOW_NAME)
+def release(request_path: str) -> dict[str, int]:
+    logger = get_run_logger()
+    ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
+    request, ws = ctx.request, ctx.workspace
+    run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends
+    ws.create()
+    ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
+
+    candidate = build_candidate(request_path)
+    checks = candidate["checks"]
     if checks["blocking_failed"] and not checks["override_allowed"]:
         ws.audit("release_blocked", failed=checks["blocking_failed"])
         raise ReleaseRefused("blocking checks failed: " + ", ".join(checks["blocking_failed"]))
@@ -90,8 +112,8 @@ def release(request_path: str) -> dict[str, int]:
     description = gate_description(
         request.request_id,
         request.purpose,
-        counts,
-        stage_counts,
+        candidate["counts"],
+        candidate["stage_counts"],
         checks["markdown"],
         request.approvers,
     )

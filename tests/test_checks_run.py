@@ -195,3 +195,10 @@ def test_allow_list_of_released_attributes(tmp_path):
     counts = {r["name"]: r["unexpected_count"] for r in summary.results}
     assert counts["residual_identifiers.attributes_in_allow_list"] == 1
     assert "residual_identifiers.attributes_in_allow_list" in summary.blocking_failed
+
+
+def test_empty_staging_fails_without_crashing(tmp_path):
+    ws = workspace(tmp_path)
+    summary = run_checks(ws, profile())
+    assert "data_quality.release_has_instances" in summary.blocking_failed
+    assert summary.counts["instances"] == 0

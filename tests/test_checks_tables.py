@@ -222,3 +222,23 @@ def test_profile_rejects_unknown_columns():
         ChecksProfile(quasi_identifiers=["Sexe"])
     with pytest.raises(ValueError, match="k_by_column"):
         ChecksProfile(k_by_column={"Manufacturer": 3})
+
+
+def test_parallel_read_matches_serial(tmp_path):
+    clean_release(tmp_path, patients=4, instances=3)
+    checks = ChecksProfile()
+    rules = policy.build_policy(checks, None)
+    files = tables.staged_dicom_files(tmp_path)
+    serial = tables.build_instances(files, tmp_path / "dicom", checks, rules, workers=1)
+    parallel = tables.build_instances(files, tmp_path / "dicom", checks, rules, workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_a_label_on_many_instances_of_one_patient_is_still_rare(tmp_path):
+    clean_release(tmp_path, patients=6, instances=1)
+    for n in range(1, 40):  # one patient, 39 instances with an odd label
+        write_instance(tmp_path, make_instance("odd", "s1", "se1", n, body_part="ODDPART"))
+    checks = ChecksProfile()
+    built = tables.build_tables(tmp_path, checks, policy.build_policy(checks, None))
+    counts = built.patient_values["BodyPartExamined"].value_counts()
+    assert counts["ODDPART"] == 1 and counts["CHEST"] == 6

@@ -65,17 +65,35 @@ def test_regions_with_too_few_patients_become_other_release_wide(tmp_path: Path)
     # two patients in Lille (Hauts-de-France), one in Lyon (Auvergne-Rhone-Alpes)
     _run(tmp_path, headers, "a", id="P1", name="A^A", sop="1.2.3.1")
     _run(tmp_path, headers, "b", id="P2", name="B^B", sop="1.2.3.2")
-    _run(tmp_path, headers, "c", id="P3", name="C^C", sop="1.2.3.3",
-         institution="Hospices Civils de Lyon")
-    _run(tmp_path, headers, "d", id="P3", name="C^C", sop="1.2.3.4",
-         institution="Hospices Civils de Lyon")
+    _run(
+        tmp_path,
+        headers,
+        "c",
+        id="P3",
+        name="C^C",
+        sop="1.2.3.3",
+        institution="Hospices Civils de Lyon",
+    )
+    _run(
+        tmp_path,
+        headers,
+        "d",
+        id="P3",
+        name="C^C",
+        sop="1.2.3.4",
+        institution="Hospices Civils de Lyon",
+    )
     staging = tmp_path / "staging" / "dicom"
     section = HeaderProfile(**headers)
     counts = apply_release_rules(staging, section)
     assert counts == {"files_scanned": 4, "regions_generalised": 1, "files_rewritten": 2}
     regions = {p.name: pydicom.dcmread(p).InstitutionName for p in staging.glob("*.dcm")}
-    assert regions == {"a.dcm": "Hauts-de-France", "b.dcm": "Hauts-de-France",
-                       "c.dcm": "Other", "d.dcm": "Other"}
+    assert regions == {
+        "a.dcm": "Hauts-de-France",
+        "b.dcm": "Hauts-de-France",
+        "c.dcm": "Other",
+        "d.dcm": "Other",
+    }
     assert pydicom.dcmread(staging / "c.dcm").PixelData == PIXELS
     assert apply_release_rules(staging, section)["files_rewritten"] == 0  # idempotent
 

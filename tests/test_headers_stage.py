@@ -192,8 +192,14 @@ def test_same_input_same_output_across_files_and_runs_with_the_same_key(tmp_path
     _, b, _ = run(tmp_path / "b", {"headers": NO_NLP}, synthetic_ct(sop="1.2.826.0.1.99.3.2"))
     _, c, _ = run(tmp_path / "c", {"headers": NO_NLP}, key=b"another-key-0123456789abcdef")
     a, b, c = (pydicom.dcmread(p) for p in (a, b, c))
-    for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "FrameOfReferenceUID",
-                    "PatientID", "AccessionNumber", "StudyDate"):
+    for keyword in (
+        "StudyInstanceUID",
+        "SeriesInstanceUID",
+        "FrameOfReferenceUID",
+        "PatientID",
+        "AccessionNumber",
+        "StudyDate",
+    ):
         assert a.get(keyword) == b.get(keyword), keyword
         assert a.get(keyword) != c.get(keyword), keyword
     assert a.SOPInstanceUID != b.SOPInstanceUID
@@ -220,8 +226,17 @@ def test_phi_record_holds_originals_and_pseudonyms(tmp_path: Path) -> None:
     assert record.new_study_uid == out.StudyInstanceUID
     assert record.study_uid == "1.2.826.0.1.99.1" and record.birth_date == PATIENT["birth"]
     names = record.identifiers["names"]
-    for spelling in ("DUPONT^JEAN^MARIE", "Jean Dupont", "DUPONT JEAN", "DUPONT", "JEAN",
-                     "MARIE", "MARTIN^CLAIRE", "NESTED", "DEEPER"):
+    for spelling in (
+        "DUPONT^JEAN^MARIE",
+        "Jean Dupont",
+        "DUPONT JEAN",
+        "DUPONT",
+        "JEAN",
+        "MARIE",
+        "MARTIN^CLAIRE",
+        "NESTED",
+        "DEEPER",
+    ):
         assert spelling in names, spelling
     assert {"20210312", "19520314"} <= set(record.identifiers["dates"])
     assert "CHU de Lille" in record.identifiers["institutions"]

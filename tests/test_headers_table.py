@@ -179,8 +179,15 @@ def test_combined_codes_follow_the_type_the_iod_gives() -> None:
 
 @pytest.mark.parametrize(
     ("code", "type_", "expected"),
-    [("X/Z/D", 1, "D"), ("X/Z/D", 2, "Z"), ("X/Z/D", 3, "X"), ("X/D", 2, "D"),
-     ("Z/D", 3, "Z"), ("X/Z", 1, "Z"), ("X/Z/U*", 3, "X")],
+    [
+        ("X/Z/D", 1, "D"),
+        ("X/Z/D", 2, "Z"),
+        ("X/Z/D", 3, "X"),
+        ("X/D", 2, "D"),
+        ("Z/D", 3, "Z"),
+        ("X/Z", 1, "Z"),
+        ("X/Z/U*", 3, "X"),
+    ],
 )
 def test_resolve_combined_by_type(code: str, type_: int, expected: str) -> None:
     assert resolve_combined(code, type_, False) == expected

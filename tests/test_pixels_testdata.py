@@ -83,7 +83,7 @@ def test_presidio_ct_ground_truth_boxes_are_redacted(tmp_path: Path) -> None:
         assert changed[ink].all(), "a ground-truth glyph pixel is unchanged"
     keep = outside_mask(after.shape, filled_boxes(ctx, "ct"), 0)
     assert np.array_equal(before[keep], after[keep])
-    assert outcome.counts["redacted_boxes"] >= 3
+    assert outcome.counts["redacted_boxes"] >= 2  # two lines of text
 
 
 def test_jpeg_baseline_secondary_capture_is_written_uncompressed(tmp_path: Path) -> None:

@@ -38,6 +38,7 @@ TEXT_VRS = frozenset(
         b"TM", b"UC", b"UI", b"UR", b"UT",
     }
 )  # fmt: skip
+SHORT_TEXT_VRS = TEXT_VRS - {b"LT", b"ST", b"UT"}
 KNOWN_VRS = LONG_VRS | TEXT_VRS | frozenset({b"AT", b"FD", b"FL", b"SL", b"SS", b"UL", b"US"})
 BINARY_FORMATS = {b"US": "H", b"SS": "h", b"UL": "I", b"SL": "i", b"FL": "f", b"FD": "d"}
 UTF8_CHARSETS = ("ISO_IR 192",)
@@ -122,11 +123,19 @@ class _FastReader:
 
     def _file_meta(self, buf: bytes, pos: int) -> tuple[int, str]:
         syntax = ""
-        while pos + 8 <= len(buf):
-            group, element = struct.unpack_from("<HH", buf, pos)
+        size = len(buf)
+        while pos + 8 <= size:
+            group, element, vr, length = ELEMENT_HEADER(buf, pos)
             if group != 0x0002:
                 break
-            vr, length, start = _header(buf, pos)
+            if vr in LONG_VRS:
+                if pos + 12 > size:
+                    raise _NeedMore
+                length, start = LONG_LENGTH(buf, pos + 8)[0], pos + 12
+            elif vr in KNOWN_VRS:
+                start = pos + 8
+            else:
+                raise Unsupported
             end = start + length
             if end > len(buf):
                 raise _NeedMore
@@ -200,9 +209,15 @@ class _FastReader:
                     self.encoding = "utf-8" if charset in UTF8_CHARSETS else "latin-1"
                 name = wanted.get(tag)
                 if name is not None:
-                    decoded = _decode(vr, buf[start:pos], self.encoding)
-                    if decoded is not None:
-                        facts.values[name] = decoded
+                    if vr in SHORT_TEXT_VRS:
+                        text = buf[start:pos].decode(self.encoding).strip("\x00 ")
+                        if "\\" in text:
+                            text = "\\".join(part.strip() for part in text.split("\\"))
+                        facts.values[name] = text
+                    else:
+                        decoded = _decode(vr, buf[start:pos], self.encoding)
+                        if decoded is not None:
+                            facts.values[name] = decoded
         return pos
 
     def _sequence(self, buf: bytes, pos: int, length: int) -> int:
@@ -236,19 +251,6 @@ class _FastReader:
 
 class _NeedMore(Exception):
     """The first chunk ended inside the header: read the whole file."""
-
-
-def _header(buf: bytes, pos: int) -> tuple[bytes, int, int]:
-    vr = buf[pos + 4 : pos + 6]
-    if len(vr) < 2:
-        raise _NeedMore
-    if vr not in KNOWN_VRS:
-        raise Unsupported
-    if vr in LONG_VRS:
-        if pos + 12 > len(buf):
-            raise _NeedMore
-        return vr, struct.unpack_from("<I", buf, pos + 8)[0], pos + 12
-    return vr, struct.unpack_from("<H", buf, pos + 6)[0], pos + 8
 
 
 def _dictionary_vr(tag: int) -> bytes:

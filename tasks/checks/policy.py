@@ -25,6 +25,7 @@ class ReleasePolicy:
     uid_root: str | None
     date_attributes: frozenset[str] | None  # None: any attribute may hold a date
     forbidden_date_attributes: frozenset[str]
+    dummy_dates: frozenset[str]
     earliest: str  # YYYYMMDD
     latest: str
     precision: str
@@ -55,6 +56,8 @@ class ReleasePolicy:
         return sum(1 for name, value in dates if not self.date_allowed(name, value))
 
     def date_allowed(self, name: str, value: str) -> bool:
+        if value in self.dummy_dates:
+            return True
         if name in self.forbidden_date_attributes:
             return False
         if self.date_attributes is not None and name not in self.date_attributes:
@@ -95,6 +98,7 @@ def build_policy(
         if dates.allowed_attributes == "any"
         else frozenset(dates.allowed_attributes),
         forbidden_date_attributes=frozenset(dates.forbidden_attributes),
+        dummy_dates=frozenset(dates.dummy_values),
         earliest=dates.earliest.strftime("%Y%m%d"),
         latest=latest.strftime("%Y%m%d"),
         precision=dates.precision,

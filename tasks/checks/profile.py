@@ -30,6 +30,8 @@ class DatesPolicy(_Strict):
 
     allowed_attributes: list[str] | Literal["any"] = "any"  # keywords allowed to hold a date
     forbidden_attributes: list[str] = Field(default_factory=lambda: ["PatientBirthDate"])
+    # the header stage's dummy date (PS3.15 action D): no information, allowed anywhere
+    dummy_values: list[str] = Field(default_factory=lambda: ["19000101"])
     earliest: date = date(1900, 1, 1)
     latest: date | None = None  # None: today (no date in the future)
     precision: Literal["day", "month", "year"] = "day"  # month: YYYYMM01, year: YYYY0101
@@ -85,9 +87,9 @@ class ChecksProfile(_Strict):
     check_uid_root: bool = True  # false when the profile retains original UIDs
     allowed_private_creators: list[str] = Field(default_factory=list)
     dates: DatesPolicy = DatesPolicy()
-    # "title + capitalised word" in a report fails (FIDAC); turn off when the report stage
-    # writes realistic surrogate names instead of placeholders
-    report_title_check: bool = True
+    # "title + capitalised word" in a report fails (FIDAC); None: on, unless the report stage
+    # writes realistic surrogate names (reports.strategy: surrogate) instead of placeholders
+    report_title_check: bool | None = None
 
     # --- data quality ------------------------------------------------------------------------
     required_attributes: list[str] = Field(

@@ -22,7 +22,10 @@ DATA_DOCS = "data_docs"
 def run_checks(workspace: Workspace, profile: ReleaseProfile) -> CheckSummary:
     """Check the candidate release in ``workspace.staging``; Data Docs go to evidence/."""
     checks: ChecksProfile = profile.section("checks")
-    policy = build_policy(checks, header_settings(profile))
+    if checks.report_title_check is None:
+        strategy = getattr(stage_settings(profile, "reports"), "strategy", None)
+        checks = checks.model_copy(update={"report_title_check": strategy != "surrogate"})
+    policy = build_policy(checks, stage_settings(profile, "headers"))
     tables = build_tables(workspace.staging, checks, policy)
     return check_tables(tables, checks, policy, workspace.evidence / DATA_DOCS)
 
@@ -63,7 +66,7 @@ def suite_parameters(checks: ChecksProfile, policy: ReleasePolicy) -> dict[str, 
         "required_attributes": list(checks.required_attributes),
         "pseudonym_pattern": policy.pseudonym_pattern,
         "uid_root": policy.uid_root,
-        "report_title_check": checks.report_title_check,
+        "report_title_check": checks.report_title_check is not False,
     }
 
 
@@ -89,9 +92,9 @@ def table_counts(tables: CheckTables) -> dict[str, int]:
     return counts
 
 
-def header_settings(profile: ReleaseProfile) -> object | None:
-    """The header stage's settings (pseudonym format, UID root), when that stage is installed."""
+def stage_settings(profile: ReleaseProfile, section: str) -> object | None:
+    """Another stage's settings (headers: pseudonym format, UID root; reports: strategy)."""
     try:
-        return profile.section("headers")
-    except Exception:  # header stage not installed: the checks profile's own defaults apply
+        return profile.section(section)
+    except Exception:  # that stage is not installed: the checks profile's own defaults apply
         return None

@@ -18,7 +18,6 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,7 +113,7 @@ def build_instances(
 PARALLEL_FROM = 20_000
 # forkserver: workers start from a clean process, never from a fork of a threaded one (a
 # Prefect worker has threads)
-START_METHOD = "fork"
+START_METHOD = "forkserver"
 CHUNK = 5_000
 PATH_COLUMNS = ("patient_folder", "study_folder", "series_folder", "instance_file")
 
@@ -166,8 +165,8 @@ def _read_parallel(
                     [policy] * len(chunks),
                 )
             )
-    except (OSError, RuntimeError, ValueError, BrokenProcessPool, AssertionError):
-        return None  # e.g. no fork here, or a daemonic parent: read serially
+    except Exception:  # e.g. no process start method here, a daemonic parent: read serially
+        return None
     merged: dict[str, list[object]] = {name: [] for name in parts[0]} if parts else {}
     for part in parts:
         for name, column in part.items():

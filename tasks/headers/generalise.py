@@ -47,9 +47,7 @@ def generalised_values(
     out: dict[int, str | None] = {}
     if profile.age_bands is not None:
         years = age_in_years(age, birth, study_date)
-        out[PATIENT_AGE] = (
-            None if years is None else f"{profile.age_bands.band(years)[0]:03d}Y"
-        )
+        out[PATIENT_AGE] = None if years is None else f"{profile.age_bands.band(years)[0]:03d}Y"
     if profile.body_part_groups is not None:
         out[BODY_PART] = profile.body_part_groups.group_of(body_part) if body_part else None
     if profile.regions is not None:

@@ -109,13 +109,13 @@ class Walker:
                         del elements[tag]
                     private_removed = True
                 elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
-                    del elements[tag]  # curves and overlays (PS3.15: X; see README for graphics)
+                    del elements[
+                        tag
+                    ]  # curves and overlays (PS3.15: X; overlay bitmaps cannot be text-cleaned here)
                 elif number in SQ_TAGS or elements[tag].VR == "SQ":
                     self._recurse(ds, tag, mode)
-                elif mode is not None and (
-                    number == TEXT_VALUE or self._vr(ds, tag) in FREE_TEXT_VRS
-                ):
-                    self._text_in_mode(ds, tag, mode)
+                elif mode is not None:
+                    self._text_in_mode(ds, tag, number, mode)
                 continue
             if action == "K":
                 if number in SQ_TAGS:
@@ -267,11 +267,17 @@ class Walker:
             self.state.to_clean.append((ds, tag))  # once every identifier is known
         # other VRs (TM, CS, numbers): nothing to clean, kept
 
-    def _text_in_mode(self, ds: Dataset, tag: BaseTag, mode: str) -> None:
+    def _text_in_mode(self, ds: Dataset, tag: BaseTag, number: int, mode: str) -> None:
+        """Text the table does not list, inside a D or C sequence. D: long free text gets a
+        dummy (codes and labels stay, the items remain usable). C: every text value is
+        cleaned (a CodeMeaning may hold a name as well as a description)."""
+        vr = self._vr(ds, tag)
         if mode == "dummy":
-            if not self._element(ds, tag).is_empty:
-                self._put(ds, tag, self._vr(ds, tag), DUMMY_TEXT)
-        else:
+            if (number == TEXT_VALUE or vr in FREE_TEXT_VRS) and not self._element(
+                ds, tag
+            ).is_empty:
+                self._put(ds, tag, vr, DUMMY_TEXT)
+        elif vr in TEXT_VRS or vr == "PN":
             self.state.to_clean.append((ds, tag))
 
     def _clean(

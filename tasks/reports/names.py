@@ -46,6 +46,8 @@ def read_name(
         token = _name_token_at(text, index)
         if token is None and after_title and words == 0:
             token = _report_word_as_surname(text, index)
+        if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
+            token = _report_word_as_surname(text, index, alone=True)
         if token is None:
             break
         words += 1
@@ -74,12 +76,12 @@ def _name_token_at(text: str, index: int) -> re.Match[str] | None:
     return token
 
 
-def _report_word_as_surname(text: str, index: int) -> re.Match[str] | None:
+def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Match[str] | None:
     token = NAME_TOKEN.match(text, index)
     if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
         return None
     word = token.group()
-    if len(word) >= 3 and word.isupper():
+    if (alone and len(word) >= 3) or (len(word) >= 3 and word.isupper()):
         return token
     following = _skip_blanks(text, token.end())
     if following > token.end() and _name_token_at(text, following) is not None:

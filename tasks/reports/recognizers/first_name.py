@@ -7,16 +7,12 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec, data_path, read_lines
-from tasks.reports.names import NAME_TOKEN, read_name
+from tasks.reports.names import read_name
 from tasks.reports.recognizers.base import Analysis
 from tasks.reports.spans import Candidate
 from tasks.reports.vocab import is_report_word
 
 WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]+")
-SURNAME_BEFORE = re.compile(
-    r"(?:^|(?<=[\s(:;]))((?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+|[A-ZÀ-ÖØ-Þ]{2,})(?:[-'][\wÀ-ÿ]+)*)"
-    r"(?:,[ \t]|[ \t])$"
-)
 
 
 class FirstNameRecognizer:
@@ -43,13 +39,31 @@ class FirstNameRecognizer:
             if span is None:
                 continue
             start, end = span
-            before = SURNAME_BEFORE.search(text, max(0, start - 40), start)
-            if before is not None and not is_report_word(before.group(1)):
-                token = NAME_TOKEN.fullmatch(before.group(1))
-                if token is not None and (", " in before.group() or before.group(1).isupper()):
-                    start = before.start(1)
+            start = _extend_backwards(text, start)
             found.append(Candidate(start, end, self.label, self.priority, weak=True))
         return found
+
+
+BEFORE = re.compile(
+    r"(?:^|(?<=[\s(:;]))((?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+|[A-ZÀ-ÖØ-Þ]{2,})(?:[-'][\wÀ-ÿ]+)*)"
+    r"(,[ \t]|[ \t]+(?:(?:née|épouse|ép\.|veuve|dit|dite)[ \t]+)?)$"
+)
+
+
+def _extend_backwards(text: str, start: int) -> int:
+    """Take in the surname(s) written before a given name: "ALLAIN, Suzanne",
+    "LAUNAY épouse SIMON Patrick" (upper-case words, or any name word before a comma)."""
+    for _ in range(3):
+        before = BEFORE.search(text, max(0, start - 40), start)
+        if before is None or is_report_word(before.group(1)):
+            break
+        word, gap = before.group(1), before.group(2)
+        if not (word.isupper() or gap.startswith(",") or gap.strip()):
+            break
+        start = before.start(1)
+        if gap.startswith(","):
+            break
+    return start
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> FirstNameRecognizer:
