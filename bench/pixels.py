@@ -89,6 +89,7 @@ def build_cases(folder: Path, count: int, size: int, frames: int, modalities, se
 
 _CTX = None
 MISSED: list[tuple[str, str, int, int]] = []
+PASSES: list[int] = []
 
 
 def _init(threads: int, workspace: str, overrides: dict | None = None) -> None:
@@ -167,6 +168,7 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
         entry = json.loads(
             (workspace / "bench" / "evidence" / "pixels" / f"{case.name}.json").read_text()
         )
+        PASSES.append(int(entry["counts"].get("verify_passes", 0)))
         for frame, bx0, by0, bx1, by1 in entry["boxes"]:
             if frame:
                 continue
@@ -257,7 +259,10 @@ def main() -> None:
             )
             if MISSED and args.verbose:
                 print("  missed (modality, contrast, font px, chars):", sorted(MISSED))
+            if args.verbose:
+                print("  detection passes per image:", np.bincount(PASSES).tolist())
             MISSED.clear()
+            PASSES.clear()
             if args.presidio:
                 other = presidio_run(cases)
                 if other is None:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import stat
+import zlib
 from pathlib import Path
 
 import pydicom
 from pydicom.errors import InvalidDicomError
+from pydicom.filereader import read_file_meta_info
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from tasks.request import ReleaseRequest
 from tasks.workspace import Item, ItemResult, Workspace
@@ -21,6 +24,14 @@ from tasks.workspace import Item, ItemResult, Workspace
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 INGEST = "ingest"
 MAX_FILE_BYTES = 4 * 1024**3  # larger than any sane instance: refuse before reading
+# Decoders allocate the declared Rows x Columns x Frames x Samples x BitsAllocated/8 before
+# they look at the data: a 2 KB RLE file declaring 30000 x 30000 x 3 x 2 frames made the
+# pixel stage allocate gigabytes. The pixel stage holds ~3 copies of the decoded frames.
+MAX_DECODED_PIXEL_BYTES = 1024**3
+# pydicom inflates a deflated dataset whole, in memory: a 3 MB file inflated to 600 MB
+MAX_INFLATED_BYTES = 256 * 1024**2
+PIXEL_DATA = 0x7FE00010
+UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
 def walk_files(root: Path) -> list[tuple[Path, str | None]]:
@@ -109,6 +120,8 @@ def recognise_dicom(path: Path) -> str | None:
     has_preamble = len(head) >= 132 and head[128:132] == b"DICM"
     if not has_preamble and not _looks_like_raw_dicom(head):
         return "ingest.not_dicom"
+    if has_preamble and _inflates_too_much(path):
+        return "ingest.deflate_too_large"
     try:
         # defer_size keeps large values (pixels) on disk: we only need the structure
         dataset = pydicom.dcmread(path, defer_size=1024, force=not has_preamble)
@@ -118,6 +131,9 @@ def recognise_dicom(path: Path) -> str | None:
         return "ingest.unreadable_dicom"
     if _is_truncated(dataset, path.stat().st_size):
         return "ingest.truncated"
+    pixel_problem = _pixel_size_problem(dataset)
+    if pixel_problem:
+        return pixel_problem
     media_class = str(getattr(dataset.get("file_meta", None), "MediaStorageSOPClassUID", ""))
     if media_class == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in dataset:
         return "ingest.dicomdir"
@@ -139,6 +155,91 @@ def _is_truncated(dataset: pydicom.Dataset, size: int) -> bool:
     if tell is None or length is None or length == 0xFFFFFFFF:
         return False
     return tell + length > size
+
+
+def _inflates_too_much(path: Path) -> bool:
+    """A Deflated Explicit VR Little Endian file whose dataset inflates beyond the cap
+    (counted by streaming, never holding more than a chunk)."""
+    try:
+        meta = read_file_meta_info(path)
+    except Exception:
+        return False  # not ours to judge here: the full read decides
+    if meta.get("TransferSyntaxUID") != DeflatedExplicitVRLittleEndian:
+        return False
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    total = 0
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(_meta_end(handle))
+            while chunk := handle.read(1 << 16):
+                while chunk:
+                    total += len(inflater.decompress(chunk, 1 << 20))
+                    if total > MAX_INFLATED_BYTES:
+                        return True
+                    chunk = inflater.unconsumed_tail
+    except (OSError, zlib.error):
+        return False  # corrupt stream: the full read fails and quarantines it
+    return False
+
+
+def _meta_end(handle) -> int:  # noqa: ANN001 - a binary file object
+    """Offset of the first dataset byte after the file meta group (preamble present)."""
+    handle.seek(132)
+    read_file_meta_info_end = 132
+    while True:
+        header = handle.read(8)
+        if len(header) < 8 or int.from_bytes(header[0:2], "little") != 0x0002:
+            return read_file_meta_info_end
+        vr = header[4:6]
+        if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV"):
+            length = int.from_bytes(handle.read(4), "little")
+            start = read_file_meta_info_end + 12
+        else:
+            length = int.from_bytes(header[6:8], "little")
+            start = read_file_meta_info_end + 8
+        read_file_meta_info_end = start + length
+        handle.seek(read_file_meta_info_end)
+
+
+def _pixel_size_problem(dataset: pydicom.Dataset) -> str | None:
+    """Refuse pixel data whose declared geometry is absurd before any decoder allocates it:
+    beyond ``MAX_DECODED_PIXEL_BYTES`` whatever the syntax, or (native syntaxes) more bytes
+    declared than the Pixel Data element holds."""
+    if PIXEL_DATA not in dataset:
+        return None
+    try:
+        rows = int(dataset.get("Rows") or 0)
+        columns = int(dataset.get("Columns") or 0)
+        samples = int(dataset.get("SamplesPerPixel") or 1)
+        bits = int(dataset.get("BitsAllocated") or 0)
+        frames = int(str(dataset.get("NumberOfFrames") or 1).strip() or 1)
+    except (TypeError, ValueError, OverflowError):
+        return "ingest.pixel_size_mismatch"
+    if min(rows, columns, samples, bits, frames) <= 0:
+        return "ingest.pixel_size_mismatch"
+    declared = (rows * columns * frames * samples * bits + 7) // 8
+    if declared > MAX_DECODED_PIXEL_BYTES:
+        return "ingest.pixels_too_large"
+    if not _is_native(dataset):
+        return None
+    element = dataset.get_item(PIXEL_DATA, keep_deferred=True)
+    length = getattr(element, "length", None)
+    if length is None:
+        value = getattr(element, "value", None)
+        length = len(value) if isinstance(value, bytes | bytearray) else None
+    if length is None or length == UNDEFINED_LENGTH or declared > length:
+        return "ingest.pixel_size_mismatch"
+    return None
+
+
+def _is_native(dataset: pydicom.Dataset) -> bool:
+    """Pixel data stored uncompressed (a file without a known syntax is read as native)."""
+    meta = getattr(dataset, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is None:
+        return True
+    syntax = UID(str(syntax))
+    return syntax.is_transfer_syntax and not syntax.is_compressed
 
 
 def _looks_like_raw_dicom(head: bytes) -> bool:

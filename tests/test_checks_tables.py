@@ -46,7 +46,7 @@ def test_fast_reader_matches_pydicom_on_bundled_files():
         except (header_facts.Unsupported, ValueError, UnicodeDecodeError):
             continue  # read_facts falls back to pydicom for these
         compared += 1
-        for field in ("tags", "values", "uids", "dates", "private_creators"):
+        for field in ("tags", "values", "uids", "dates", "private_creators", "texts", "person_names"):
             assert getattr(fast, field) == getattr(reference, field), (name, field)
     assert compared >= 30
 

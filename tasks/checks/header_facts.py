@@ -38,6 +38,9 @@ TEXT_VRS = frozenset(
         b"TM", b"UC", b"UI", b"UR", b"UT",
     }
 )  # fmt: skip
+FREE_TEXT = ("LO", "SH", "ST", "LT", "UT", "UC")
+FREE_TEXT_VRS = frozenset(vr.encode("ascii") for vr in FREE_TEXT)
+PATIENT_NAME = 0x00100010
 SHORT_TEXT_VRS = TEXT_VRS - {b"LT", b"ST", b"UT"}
 KNOWN_VRS = LONG_VRS | TEXT_VRS | frozenset({b"AT", b"FD", b"FL", b"SL", b"SS", b"UL", b"US"})
 BINARY_FORMATS = {b"US": "H", b"SS": "h", b"UL": "I", b"SL": "i", b"FL": "f", b"FD": "d"}
@@ -55,6 +58,8 @@ class HeaderFacts:
     uids: list[str] = field(default_factory=list)  # every UI value, any depth
     dates: list[tuple[str, str]] = field(default_factory=list)  # (keyword, DA/DT value)
     private_creators: list[str | None] = field(default_factory=list)  # one per private element
+    texts: list[str] = field(default_factory=list)  # LO SH ST LT UT UC values, any depth
+    person_names: list[str] = field(default_factory=list)  # PN values but Patient's Name
     readable: bool = True
 
 
@@ -202,6 +207,12 @@ class _FastReader:
                 name = tag_name(tag)
                 text = _text(buf[start:pos], "ascii")
                 facts.dates.extend((name, v) for v in text.split("\\") if v)
+            elif vr in FREE_TEXT_VRS:
+                if pos > start and (text := _clean(buf[start:pos].decode(self.encoding))):
+                    facts.texts.append(text)
+            elif vr == b"PN" and (tag != PATIENT_NAME or not top):
+                if pos > start and (text := _clean(buf[start:pos].decode(self.encoding))):
+                    facts.person_names.append(text)
             if top:
                 facts.tags.append(tag)
                 if tag == 0x00080005:
@@ -262,6 +273,13 @@ def _dictionary_vr(tag: int) -> bytes:
     return vr
 
 
+def _clean(text: str) -> str:
+    text = text.strip("\x00 ")
+    if "\\" in text:
+        return "\\".join(part.strip() for part in text.split("\\"))
+    return text
+
+
 def _text(raw: bytes, encoding: str) -> str:
     return raw.decode(encoding).strip("\x00 ")
 
@@ -311,6 +329,11 @@ def _walk_dataset(ds: Dataset, facts: HeaderFacts, wanted: frozenset[str], top: 
                 facts.uids.extend(str(v).strip("\x00 ") for v in _as_list(elem.value) if v)
             elif elem.VR in ("DA", "DT"):
                 facts.dates.extend((name, _date_text(v)) for v in _as_list(elem.value) if v)
+            elif elem.VR in FREE_TEXT or (elem.VR == "PN" and (tag != PATIENT_NAME or not top)):
+                if elem.value not in (None, ""):
+                    text = "\\".join(_value_text(v) for v in _as_list(elem.value))
+                    if text:
+                        (facts.texts if elem.VR != "PN" else facts.person_names).append(text)
             if top and name in wanted and elem.VR != "SQ":
                 values = [] if elem.value is None else _as_list(elem.value)
                 facts.values[name] = "\\".join(_value_text(v) for v in values)

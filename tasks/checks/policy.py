@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from tasks.checks.header_facts import tag_name
 from tasks.checks.profile import ChecksProfile
+from tasks.checks.titles import count_title_mentions
 
 DICOM_DEFINED_UID_ROOT = "1.2.840.10008."
 FALLBACK_PSEUDONYM = r"^[A-Z0-9]{0,8}[A-Z2-7]{8,12}$"
@@ -30,6 +31,7 @@ class ReleasePolicy:
     latest: str
     precision: str
     pseudonym_pattern: str
+    dummy_values: frozenset[str]
 
     def attributes_outside_allow_list(self, tags: list[int]) -> int:
         if self.allowed_attributes is None:
@@ -51,6 +53,19 @@ class ReleasePolicy:
             for uid in uids
             if not (uid.startswith(prefix) or uid.startswith(DICOM_DEFINED_UID_ROOT))
         )
+
+    def other_person_names(self, names: list[str]) -> int:
+        """Person names other than the patient's pseudonym (physicians, operators...)."""
+        if not names:
+            return 0
+        pseudonym = _compiled(self.pseudonym_pattern)
+        return sum(
+            1 for name in names if name not in self.dummy_values and not pseudonym.match(name)
+        )
+
+    def text_title_mentions(self, texts: list[str]) -> int:
+        """'Title + capitalised word' in released free-text attributes (descriptions...)."""
+        return sum(count_title_mentions(text) for text in texts) if texts else 0
 
     def dates_outside_policy(self, dates: list[tuple[str, str]]) -> int:
         return sum(1 for name, value in dates if not self.date_allowed(name, value))
@@ -75,6 +90,11 @@ class ReleasePolicy:
 
 def _is_private(tag: int) -> bool:
     return bool((tag >> 16) & 1)
+
+
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=4096)
@@ -103,6 +123,7 @@ def build_policy(
         latest=latest.strftime("%Y%m%d"),
         precision=dates.precision,
         pseudonym_pattern=resolve_pseudonym_pattern(checks, headers),
+        dummy_values=frozenset(checks.dummy_values),
     )
 
 

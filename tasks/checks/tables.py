@@ -146,6 +146,8 @@ def instance_columns(
         )
         counts["uids_outside_root"].append(policy.uids_outside_root(facts.uids))
         counts["dates_outside_policy"].append(policy.dates_outside_policy(facts.dates))
+        counts["other_person_names"].append(policy.other_person_names(facts.person_names))
+        counts["text_title_mentions"].append(policy.text_title_mentions(facts.texts))
     return {**values, **paths, **counts}
 
 
@@ -180,6 +182,8 @@ _COUNT_COLUMNS = (
     "private_elements_not_allowed",
     "uids_outside_root",
     "dates_outside_policy",
+    "other_person_names",
+    "text_title_mentions",
 )
 
 

@@ -109,9 +109,8 @@ class Walker:
                         del elements[tag]
                     private_removed = True
                 elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
-                    del elements[
-                        tag
-                    ]  # curves and overlays (PS3.15: X; overlay bitmaps cannot be text-cleaned here)
+                    # curves and overlays (X; overlay bitmaps cannot be text-cleaned here)
+                    del elements[tag]
                 elif number in SQ_TAGS or elements[tag].VR == "SQ":
                     self._recurse(ds, tag, mode)
                 elif mode is not None:

@@ -3,7 +3,7 @@
 The implementation runs PaddleOCR 3.x's text detection and recognition predictors with
 ``engine="onnxruntime"`` on the PP-OCRv6 small models shipped in the rapidocr wheel (see
 tasks/pixels/README.md for why). One engine per process, built lazily and reused; its thread
-count comes from the profile, else ``$CLEARANCE_OCR_THREADS``, else the CPU count.
+count comes from the profile, else ``$CLEARANCE_OCR_THREADS``, else cores per worker process.
 """
 
 from __future__ import annotations
@@ -44,12 +44,21 @@ class TextEngine(Protocol):
 
 
 def resolve_threads(configured: int) -> int:
+    """Profile value, else $CLEARANCE_OCR_THREADS, else the cores left per worker process.
+
+    The flow runs ``$CLEARANCE_WORKERS`` processes (default: one per core), so the default
+    is cores // workers, i.e. one thread per process: measured faster than fewer processes
+    with more threads, and it never oversubscribes the machine.
+    """
     if configured > 0:
         return configured
     from_env = os.environ.get("CLEARANCE_OCR_THREADS", "")
     if from_env.isdigit() and int(from_env) > 0:
         return int(from_env)
-    return max(1, os.cpu_count() or 1)
+    cores = os.cpu_count() or 1
+    workers = os.environ.get("CLEARANCE_WORKERS", "")
+    per_worker = cores // int(workers) if workers.isdigit() and int(workers) > 0 else 1
+    return max(1, per_worker)
 
 
 def _bgr(image: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ class PixelProfile(BaseModel):
     # redacted when its recognised text matches the dataset's identifying values (any
     # spelling), looks like a date or an identifier, or cannot be read confidently.
     redact: Literal["all_text", "identifying_text"] = "all_text"
-    # padding added around each detected box before filling: max(padding_px, ratio * height)
+    # padding added around each detected box: max(padding_px, ratio * its smaller side)
     padding_px: int = Field(default=3, ge=0, le=64)
     padding_ratio: float = Field(default=0.25, ge=0, le=2)
     # fill of a redacted box: black for the photometry (min / max stored value, RGB 0) or
@@ -44,7 +44,8 @@ class PixelProfile(BaseModel):
     max_rounds: int = Field(default=4, ge=2, le=8)
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
-    # onnxruntime intra-op threads per process (0 = env CLEARANCE_OCR_THREADS or cpu count)
+    # onnxruntime intra-op threads per process; 0 = $CLEARANCE_OCR_THREADS, else
+    # cores // $CLEARANCE_WORKERS (1 when the flow runs one process per core)
     threads: int = Field(default=0, ge=0, le=64)
     # up to this many before/after thumbnail pairs are kept as evidence for the DPO
     evidence_thumbnails: int = Field(default=12, ge=0, le=500)

@@ -33,6 +33,7 @@ def analyze(
     config_path: Path | None = None,
     groups: dict[str, list[str]] | None = None,
     default_language: str = "fr",
+    statistical_ner: bool = True,
 ) -> list[Span]:
     from tasks.reports.config import DEFAULT_CONFIG
     from tasks.reports.engine import engine_for
@@ -47,4 +48,5 @@ def analyze(
     if extra:
         merged.setdefault("other", []).extend(extra)
     known = KnownValues(merged) if merged else None
-    return engine_for(config_path or DEFAULT_CONFIG).analyze(text, language, known)
+    engine = engine_for(config_path or DEFAULT_CONFIG)
+    return engine.analyze(text, language, known, statistical_ner=statistical_ner)

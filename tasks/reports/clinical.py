@@ -180,5 +180,6 @@ def _free_text(
         config_path=profile.recognizers_path(),
         groups=groups,
         default_language=profile.default_language,
+        statistical_ner=profile.statistical_ner,
     )
     return rewrite(cell, spans, language, profile, ctx.key, record.date_shift_days).text

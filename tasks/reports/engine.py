@@ -12,7 +12,7 @@ from tasks.reports.pipeline import nlp_for
 from tasks.reports.recognizers import build
 from tasks.reports.recognizers.base import Analysis, Recognizer
 from tasks.reports.spans import Candidate, Span, merge
-from tasks.reports.vocab import allowed_ranges
+from tasks.reports.vocab import allowed_ranges, is_report_word
 
 
 class Engine:
@@ -22,22 +22,73 @@ class Engine:
             build(spec, Path(config_path)) for spec in config.recognizers if spec.enabled
         ]
 
-    def analyze(self, text: str, language: str, known: KnownValues | None = None) -> list[Span]:
-        active = [r for r in self.recognizers if language in r.languages]
+    def analyze(
+        self,
+        text: str,
+        language: str,
+        known: KnownValues | None = None,
+        statistical_ner: bool = True,
+    ) -> list[Span]:
+        active = [
+            r
+            for r in self.recognizers
+            if language in r.languages and (statistical_ner or r.needs_doc != "ner")
+        ]
         analysis = Analysis(text=text, language=language)
+        rules = [r for r in active if r.needs_doc != "ner"]
+        statistical = [r for r in active if r.needs_doc == "ner"]
         if any(r.needs_doc for r in active):
             nlp = nlp_for(language)
-            analysis.doc = nlp(text)
+            analysis.doc = nlp.make_doc(text)
             analysis.make_doc = nlp.make_doc
         candidates: list[Candidate] = []
-        for recognizer in active:
+        for recognizer in rules:
             candidates.extend(recognizer.find(analysis))
+        if statistical:
+            # the statistical NER reads only the lines where it can add something: those
+            # with a capitalised word that no rule explains (most report lines have none)
+            pieces = suspicious_lines(text, candidates)
+            if pieces:
+                nlp = nlp_for(language)
+                docs = nlp.pipe([text[start:end] for start, end in pieces])
+                analysis.ner_docs = [
+                    (start, doc) for (start, _), doc in zip(pieces, docs, strict=True)
+                ]
+                for recognizer in statistical:
+                    candidates.extend(recognizer.find(analysis))
         allowed = allowed_ranges(text)
         if allowed:
             candidates = [c for c in candidates if not (c.weak and _inside(c, allowed))]
         if known:
             candidates.extend(known.find(text, fold(text)))
         return join_names(text, merge(candidates))
+
+
+CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*")
+LINE = re.compile(r"[^\n]+")
+SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[-–•*>]\s*)$")
+
+
+def suspicious_lines(text: str, candidates: list[Candidate]) -> list[tuple[int, int]]:
+    """(start, end) of lines holding a capitalised word that is not report vocabulary, not
+    inside a rule's span, and not merely the first word of a sentence (short lines, such as
+    a signature, always count)."""
+    covered = bytearray(len(text))
+    for candidate in candidates:
+        covered[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+    pieces = []
+    for line in LINE.finditer(text):
+        start, end = line.span()
+        words = line.group().split()
+        short = len(words) <= 3
+        for word in CAPITALISED.finditer(text, start, end):
+            if covered[word.start()] or is_report_word(word.group()):
+                continue
+            if not short and SENTENCE_START.search(text, start, word.start()):
+                continue
+            pieces.append((start, end))
+            break
+    return pieces
 
 
 # what may separate two parts of one person's name

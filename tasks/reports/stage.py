@@ -56,6 +56,7 @@ def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> O
         config_path=profile.recognizers_path(),
         groups=groups,
         default_language=profile.default_language,
+        statistical_ner=profile.statistical_ner,
     )
     result = rewrite(text, spans, language, profile, ctx.key, record.date_shift_days)
     counts = dict(result.counts)

@@ -18,6 +18,7 @@ import io
 import os
 import random
 import struct
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,6 @@ from pathlib import Path
 import pydicom
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence
 from pydicom.uid import (
     DeflatedExplicitVRLittleEndian,
     ExplicitVRBigEndian,
@@ -35,6 +35,7 @@ from pydicom.uid import (
     JPEGBaseline8Bit,
     JPEGLSLossless,
     RLELossless,
+    generate_uid,
 )
 
 from tasks.demo import build_demo
@@ -151,8 +152,10 @@ def _to_bytes(ds: Dataset) -> bytes:
 
 def _is_explicit_le(ds: Dataset) -> bool:
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
-    return syntax is not None and syntax.is_transfer_syntax and (
-        not syntax.is_implicit_VR and syntax.is_little_endian and not syntax.is_deflated
+    return (
+        syntax is not None
+        and syntax.is_transfer_syntax
+        and (not syntax.is_implicit_VR and syntax.is_little_endian and not syntax.is_deflated)
     )
 
 
@@ -462,6 +465,26 @@ def not_dicom(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> 
     return b"DICM" * rng.randint(1, 300)
 
 
+def deflate_bomb(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """Deflated Explicit VR LE whose dataset inflates to hundreds of megabytes."""
+    if not base.explicit_le or b"DICM" != base.data[128:132]:
+        return None
+    elements = raw_elements(base.data)
+    meta = [e for e in elements if e.tag >> 16 == 0x0002]
+    body_at = meta[-1].value_at + meta[-1].length
+    head = replace_meta_syntax(base.data[:body_at], str(DeflatedExplicitVRLittleEndian))
+    size = rng.choice([300, 600]) * 1024 * 1024
+    squeeze = zlib.compressobj(1, zlib.DEFLATED, -zlib.MAX_WBITS)
+    parts = [squeeze.compress(base.data[body_at:])]
+    filler = struct.pack("<HH", 0x0009, 0x1010) + b"OB\x00\x00" + struct.pack("<I", size)
+    parts.append(squeeze.compress(filler))
+    zeros = bytes(1 << 20)
+    for _ in range(size >> 20):
+        parts.append(squeeze.compress(zeros))
+    parts.append(squeeze.flush())
+    return head + b"".join(parts)
+
+
 KINDS: dict[str, tuple[Writer, int]] = {
     "truncated": (truncate, 230),
     "bitflip_header": (bitflip_header, 280),
@@ -472,12 +495,30 @@ KINDS: dict[str, tuple[Writer, int]] = {
     "syntax_mismatch": (syntax_mismatch, 50),
     "odd_charset": (odd_charset, 60),
     "not_dicom": (not_dicom, 40),
+    "deflate_bomb": (deflate_bomb, 3),
 }
 
 
-def _candidates(rng: random.Random, bases: list[Base]) -> Iterator[Base]:
+def _candidates(rng: random.Random, bases: list[Base], kind: str) -> Iterator[Base]:
+    """Random bases, each with a fresh SOP Instance UID: variants of one base would otherwise
+    be duplicates of one instance, and assembly releases only the first of those."""
+    count = 0
     while True:
-        yield rng.choice(bases)
+        base = rng.choice(bases)
+        count += 1
+        yield fresh_instance(base, f"{kind}-{count}")
+
+
+def fresh_instance(base: Base, label: str) -> Base:
+    try:
+        ds = pydicom.dcmread(io.BytesIO(base.data))
+        uid = generate_uid(entropy_srcs=["clearance-failsafe", base.name, label])
+        ds.SOPInstanceUID = uid
+        if hasattr(ds, "file_meta"):
+            ds.file_meta.MediaStorageSOPInstanceUID = uid
+        return Base(base.name, _to_bytes(ds), base.explicit_le, base.native)
+    except Exception:
+        return base
 
 
 def generate(root: Path, outside: Path, seed: int = 20261127) -> Corpus:
@@ -493,7 +534,7 @@ def generate(root: Path, outside: Path, seed: int = 20261127) -> Corpus:
         corpus.add(root, path, "valid")
     for kind, (writer, count) in KINDS.items():
         made = attempts = 0
-        picks = _candidates(rng, bases)
+        picks = _candidates(rng, bases, kind)
         while made < count and attempts < count * 20:
             attempts += 1
             data = writer(rng, next(picks), scratch, corpus)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tasks.reports.spans import Candidate
@@ -16,11 +16,14 @@ class Analysis:
     language: str
     doc: Any = None  # spacy.tokens.Doc (tokenizer always; NER only for languages with a model)
     make_doc: Any = None  # the pipeline's tokenizer, for building matcher patterns
+    # the statistical pipeline's Docs over some lines of the text: (offset of the line, Doc)
+    ner_docs: list[tuple[int, Any]] = field(default_factory=list)
 
 
 class Recognizer(Protocol):
     name: str
     languages: frozenset[str]
-    needs_doc: bool
+    # False: plain text is enough; "tokens": a tokenized Doc; "ner": the statistical pipeline
+    needs_doc: bool | str
 
     def find(self, analysis: Analysis) -> list[Candidate]: ...

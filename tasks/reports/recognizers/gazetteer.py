@@ -12,7 +12,7 @@ from tasks.reports.spans import Candidate
 
 
 class GazetteerRecognizer:
-    needs_doc = True
+    needs_doc = "tokens"
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
         self.name = spec.name

@@ -21,7 +21,7 @@ LEADING_TITLE = re.compile(
 
 
 class SpacyNerRecognizer:
-    needs_doc = True
+    needs_doc = "ner"
 
     def __init__(self, spec: RecognizerSpec) -> None:
         self.name = spec.name
@@ -43,20 +43,23 @@ class SpacyNerRecognizer:
     def find(self, analysis: Analysis) -> list[Candidate]:
         text = analysis.text
         found = []
-        for ent in analysis.doc.ents:
-            label = self.mapping.get(ent.label_)
-            if label is None:
-                continue
-            start, end = ent.start_char, ent.end_char
-            title = LEADING_TITLE.match(text, start, end)
-            if title is not None:
-                start = title.end()
-            context = self.context.get(ent.label_)
-            if context is not None and not context.search(text, max(0, start - 40), start):
-                continue
-            for piece_start, piece_end in _lines(text, start, end):
-                if _looks_like_a_name(text[piece_start:piece_end]):
-                    found.append(Candidate(piece_start, piece_end, label, self.priority, weak=True))
+        for offset, doc in analysis.ner_docs:
+            for ent in doc.ents:
+                label = self.mapping.get(ent.label_)
+                if label is None:
+                    continue
+                start, end = offset + ent.start_char, offset + ent.end_char
+                title = LEADING_TITLE.match(text, start, end)
+                if title is not None:
+                    start = title.end()
+                context = self.context.get(ent.label_)
+                if context is not None and not context.search(text, max(0, start - 40), start):
+                    continue
+                for piece_start, piece_end in _lines(text, start, end):
+                    if _looks_like_a_name(text[piece_start:piece_end]):
+                        found.append(
+                            Candidate(piece_start, piece_end, label, self.priority, weak=True)
+                        )
         return found
 
 
