@@ -13,9 +13,13 @@ class DPOApproval(RunInput):
     comment: str = ""
 
 
-def is_listed_approver(name: str, approvers: list[str]) -> bool:
+def listed_approver(name: str, approvers: list[str]) -> str | None:
+    """The request's spelling of ``name`` (case and spacing ignored), or None if unlisted."""
     wanted = " ".join(name.split()).casefold()
-    return any(" ".join(a.split()).casefold() == wanted for a in approvers)
+    for approver in approvers:
+        if " ".join(approver.split()).casefold() == wanted:
+            return approver
+    return None
 
 
 def gate_description(

@@ -21,7 +21,7 @@ from prefect.flow_runs import pause_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.context import stage_context
-from flows.gate import DPOApproval, gate_description, is_listed_approver
+from flows.gate import DPOApproval, gate_description, listed_approver
 from flows.stages import (
     anonymise_headers,
     anonymise_reports,
@@ -148,6 +148,7 @@ def _dpo_gate(ctx, description: str) -> DPOApproval:
         except FlowPauseTimeout:
             ws.audit("gate_timeout")
             raise ReleaseRefused("DPO gate timed out: nothing released") from None
-        if is_listed_approver(decision.dpo_name, request.approvers):
-            return decision
+        approver = listed_approver(decision.dpo_name, request.approvers)
+        if approver:
+            return decision.model_copy(update={"dpo_name": approver})
         ws.audit("approval_refused", reason="not_a_listed_approver")

@@ -12,6 +12,7 @@ import os
 import stat
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 import pydicom
 from pydicom.errors import InvalidDicomError
@@ -32,6 +33,7 @@ MAX_DECODED_PIXEL_BYTES = 1024**3
 MAX_INFLATED_BYTES = 256 * 1024**2
 PIXEL_DATA = 0x7FE00010
 UNDEFINED_LENGTH = 0xFFFFFFFF
+LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
 
 
 def walk_files(root: Path) -> list[tuple[Path, str | None]]:
@@ -182,23 +184,19 @@ def _inflates_too_much(path: Path) -> bool:
     return False
 
 
-def _meta_end(handle) -> int:  # noqa: ANN001 - a binary file object
-    """Offset of the first dataset byte after the file meta group (preamble present)."""
-    handle.seek(132)
-    read_file_meta_info_end = 132
+def _meta_end(handle: BinaryIO) -> int:
+    """Offset of the first dataset byte after the file meta group (preamble present; the
+    group is always Explicit VR Little Endian)."""
+    offset = 132
     while True:
+        handle.seek(offset)
         header = handle.read(8)
         if len(header) < 8 or int.from_bytes(header[0:2], "little") != 0x0002:
-            return read_file_meta_info_end
-        vr = header[4:6]
-        if vr in (b"OB", b"OW", b"OF", b"SQ", b"UT", b"UN", b"UC", b"UR", b"OD", b"OL", b"OV"):
-            length = int.from_bytes(handle.read(4), "little")
-            start = read_file_meta_info_end + 12
+            return offset
+        if header[4:6] in LONG_VRS:
+            offset += 12 + int.from_bytes(handle.read(4), "little")
         else:
-            length = int.from_bytes(header[6:8], "little")
-            start = read_file_meta_info_end + 8
-        read_file_meta_info_end = start + length
-        handle.seek(read_file_meta_info_end)
+            offset += 8 + int.from_bytes(header[6:8], "little")
 
 
 def _pixel_size_problem(dataset: pydicom.Dataset) -> str | None:
@@ -213,7 +211,8 @@ def _pixel_size_problem(dataset: pydicom.Dataset) -> str | None:
         samples = int(dataset.get("SamplesPerPixel") or 1)
         bits = int(dataset.get("BitsAllocated") or 0)
         frames = int(str(dataset.get("NumberOfFrames") or 1).strip() or 1)
-    except (TypeError, ValueError, OverflowError):
+        photometric = str(dataset.get("PhotometricInterpretation", "")).strip().upper()
+    except Exception:  # a corrupt or unknown VR in one of these: no geometry to trust
         return "ingest.pixel_size_mismatch"
     if min(rows, columns, samples, bits, frames) <= 0:
         return "ingest.pixel_size_mismatch"
@@ -222,6 +221,8 @@ def _pixel_size_problem(dataset: pydicom.Dataset) -> str | None:
         return "ingest.pixels_too_large"
     if not _is_native(dataset):
         return None
+    if photometric == "YBR_FULL_422":  # native 4:2:2 stores two samples per pixel
+        declared = declared * 2 // 3
     element = dataset.get_item(PIXEL_DATA, keep_deferred=True)
     length = getattr(element, "length", None)
     if length is None:

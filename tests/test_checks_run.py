@@ -17,6 +17,7 @@ PLANTED_REGION = "Xyzzyville"
 PLANTED_BODY_PART = "PLANTEDKNEE"
 PLANTED_PRIVATE = "HiddenSecretValue"
 PLANTED_MODEL = "UNIQUESCAN-9000"
+PLANTED_PHYSICIAN = "KRAKOWIAKA^BERENICE"
 
 
 def workspace(tmp_path: Path) -> Workspace:
@@ -72,6 +73,8 @@ def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
     ds.PatientName = PLANTED_NAME
     ds.BodyPartExamined = PLANTED_BODY_PART
     ds.ManufacturerModelName = PLANTED_MODEL
+    ds.ReferringPhysicianName = PLANTED_PHYSICIAN
+    ds.StudyDescription = f"Thorax demandé par le Dr {PLANTED_PHYSICIAN.split('^')[0].title()}"
     ds.BurnedInAnnotation = "YES"
     ds.ContentDate = "20991231"  # in the future
     ds.ReferencedSOPInstanceUID = "1.3.6.1.4.1.9590.100.1.2.1"  # outside the release root
@@ -92,6 +95,8 @@ def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
         "residual_identifiers.no_private_attributes_unless_allowed",
         "residual_identifiers.patient_identity_removed_present",
         "residual_identifiers.reports_free_of_title_and_name",
+        "residual_identifiers.no_other_person_names",
+        "residual_identifiers.header_texts_free_of_title_and_name",
         "small_groups.quasi_identifier_combinations_have_k_patients",
         "small_groups.region_groups_have_k_patients",
         "rare_values.region_values_seen_in_m_patients",
@@ -111,7 +116,12 @@ def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
     output = all_output_bytes(ws, summary)
     assert len(output) > 10_000  # Data Docs were really written
     for planted in spellings(
-        PLANTED_NAME, PLANTED_REGION, PLANTED_BODY_PART, PLANTED_PRIVATE, PLANTED_MODEL
+        PLANTED_NAME,
+        PLANTED_REGION,
+        PLANTED_BODY_PART,
+        PLANTED_PRIVATE,
+        PLANTED_MODEL,
+        PLANTED_PHYSICIAN,
     ):
         assert planted not in output, planted
 

@@ -40,10 +40,10 @@ def read_name(
     words = 0
     commas = 0
     while words < MAX_TOKENS:
-        particle = PARTICLE.match(text, index)
-        if particle is not None and _name_token_at(text, particle.end()) is not None:
-            index = particle.end()
+        index = _skip_particles(text, index)
         token = _name_token_at(text, index)
+        if token is None and words > 0:  # a capitalised particle ending a name: "Angela Le"
+            token = CAPITALISED_PARTICLE_AT_END.match(text, index)
         if token is None and after_title and words == 0:
             token = _report_word_as_surname(text, index)
         if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
@@ -74,6 +74,24 @@ def _name_token_at(text: str, index: int) -> re.Match[str] | None:
     if token is None or is_report_word(token.group()) or _glued_to_word(text, token.end()):
         return None
     return token
+
+
+CAPITALISED_PARTICLE_AT_END = re.compile(
+    r"(?:Le|La|Da|Di|Du|De|Van|Von|El|Al)(?=[ \t]*(?:[,;)]|$))", re.MULTILINE
+)
+
+
+def _skip_particles(text: str, index: int) -> int:
+    """Past "de la", "née De" ... when a name word follows them."""
+    position = index
+    for _ in range(3):
+        particle = PARTICLE.match(text, position)
+        if particle is None:
+            break
+        position = particle.end()
+        if _name_token_at(text, position) is not None:
+            return position
+    return index
 
 
 def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Match[str] | None:
