@@ -2,7 +2,8 @@
 
 Prints, per image set (512², 1024², US multi-frame): line recall (a planted line counts as
 redacted when every pixel of its ink box is uniform in every frame of the output), box
-precision (filled boxes that touch a planted line / all filled boxes), quarantined files,
+precision (filled boxes at least a quarter covered by planted ink boxes / all filled
+boxes), quarantined files (their lines count as found: nothing of them is released),
 images/s and frames/s of ``redact_file`` end to end (read, decode, detect, redact, verify,
 encode, re-decode check, write), after the engine is warm.
 
@@ -173,10 +174,12 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
             if frame:
                 continue
             boxes += 1
-            true_boxes += any(
-                not (bx1 <= x0 or x1 <= bx0 or by1 <= y0 or y1 <= by0)
+            # a filled box is a true positive when planted ink covers a quarter of it
+            inked = sum(
+                max(0, min(bx1, x1) - max(bx0, x0)) * max(0, min(by1, y1) - max(by0, y0))
                 for (x0, y0, x1, y1), _ in case.planted
             )
+            true_boxes += inked >= 0.25 * (bx1 - bx0) * (by1 - by0)
     return {
         "lines": lines,
         "recall": found / max(lines, 1),

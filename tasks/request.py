@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from tasks.errors import InvalidRequest, describe_validation_error
 
@@ -20,6 +28,22 @@ class Inputs(BaseModel):
     clinical: Path | None = None
 
 
+class Retention(BaseModel):
+    """How long the release (and its workspace) may be kept: a fixed date, or N years after
+    the last publication that used it (recorded with `clearance published`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    until: date | None = None
+    years_after_last_publication: int | None = Field(default=None, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Retention:
+        if (self.until is None) == (self.years_after_last_publication is None):
+            raise ValueError("give exactly one of 'until' or 'years_after_last_publication'")
+        return self
+
+
 class ReleaseRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -32,6 +56,7 @@ class ReleaseRequest(BaseModel):
     workspace: Path
     destination: Path
     language: str | None = Field(default=None, pattern=r"^(fr|en)$")
+    retention: Retention | None = None
 
     @field_validator("approvers")
     @classmethod

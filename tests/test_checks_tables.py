@@ -25,6 +25,9 @@ WANTED = frozenset(
 )  # fmt: skip
 
 
+FACT_FIELDS = ("tags", "values", "uids", "dates", "private_creators", "texts", "person_names")
+
+
 def _bundled_files() -> list[str]:
     """pydicom's bundled test files only (get_testdata_files would try to download more)."""
     folder = Path(pydicom.data.__file__).parent / "test_files"
@@ -46,7 +49,7 @@ def test_fast_reader_matches_pydicom_on_bundled_files():
         except (header_facts.Unsupported, ValueError, UnicodeDecodeError):
             continue  # read_facts falls back to pydicom for these
         compared += 1
-        for field in ("tags", "values", "uids", "dates", "private_creators", "texts", "person_names"):
+        for field in FACT_FIELDS:
             assert getattr(fast, field) == getattr(reference, field), (name, field)
     assert compared >= 30
 

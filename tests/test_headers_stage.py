@@ -308,3 +308,17 @@ def test_accented_names_in_latin1_are_found_in_every_spelling(tmp_path: Path) ->
     assert out.SeriesDescription == "Thorax"
     assert leaks(dst, identifying_values(tmp_path / "in.dcm"), "ISO_IR 100") == []
     assert "Hélène Lefèvre" in read_record(ctx.workspace, "in").identifiers["names"]
+
+
+def test_an_already_deidentified_input_keeps_its_method_history(tmp_path: Path) -> None:
+    ds = synthetic_ct()
+    ds.DeidentificationMethod = "Site export tool 2.1"
+    earlier = Dataset()
+    earlier.CodeValue, earlier.CodingSchemeDesignator = "113100", "DCM"
+    earlier.CodeMeaning = "Basic Application Confidentiality Profile"
+    ds.DeidentificationMethodCodeSequence = Sequence([earlier])
+    _, dst, _ = run(tmp_path, {"headers": NO_NLP}, ds)
+    out = pydicom.dcmread(dst)
+    assert out.DeidentificationMethod[0] == "Site export tool 2.1"
+    values = [item.CodeValue for item in out.DeidentificationMethodCodeSequence]
+    assert sorted(values) == ["113100", "113101", "113105", "113107"]

@@ -138,13 +138,45 @@ def test_nir_key_is_checked():
     assert nir_key("1 84 12 75 108 236 31", 0, 21)
     assert not nir_key("1 84 12 75 108 236 32", 0, 21)
     assert nir_key("2 69 05 2A 123 456 18".replace("18", _corsica_key()), 0, 21)
-    spans = find_spans("NIR : 1 84 12 75 108 236 32", language="fr")
+    text = "NIR : 1 84 12 75 108 236 32"
+    spans = find_spans(text, language="fr")
     assert all(s.label != "NIR" for s in spans)
+    assert covered(text, "1 84 12 75 108 236 32", spans)  # still removed, as an ID after its label
 
 
 def _corsica_key() -> str:
     body = int("2690519123456")  # 2A -> 19
     return f"{97 - body % 97:02d}"
+
+
+def test_eponyms_survive_but_not_people_with_the_same_name():
+    text = "Signe de Murphy positif. Avis du Dr Murphy demandé."
+    spans = find_spans(text, language="fr")
+    first = text.index("Murphy")
+    second = text.index("Murphy", first + 1)
+    assert not [s for s in spans if s.start <= first < s.end]
+    assert [s for s in spans if s.start <= second < s.end and s.label == "PERSON"]
+
+
+@pytest.mark.parametrize(
+    "descriptor",
+    ["CT THORAX SANS INJECTION", "CHEVILLE FACE PROFIL", "RACHIS LOMBAIRE FACE PROFIL",
+     "CT ABDOMEN PELVIS WITH CONTRAST", "T1 SE AXIAL GADO", "ANGIO TSA"],
+)
+def test_dicom_descriptors_are_left_alone(descriptor):
+    assert find_spans(descriptor, language="fr") == []
+
+
+def test_names_in_their_many_forms():
+    for text, name in [
+        ("Objet : résultat scanner LAUNAY épouse SIMON Patrick", "LAUNAY épouse SIMON Patrick"),
+        ("Patiente Thérèse Schneider née Lacroix, 81 ans", "Thérèse Schneider née Lacroix"),
+        ("Résultat de Allain, Suzanne (54 ans)", "Allain, Suzanne"),
+        ("Thanks,\nBROWN\n", "BROWN"),
+        ("COURTOIS, radiologue de garde", "COURTOIS"),
+        ("Dr MASSE Camille", "MASSE Camille"),
+    ]:
+        assert covered(text, name, find_spans(text)), text
 
 
 def test_known_values_match_any_case_and_accents():

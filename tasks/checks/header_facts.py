@@ -85,7 +85,7 @@ def wanted_tags(wanted: frozenset[str]) -> dict[int, str]:
 def read_facts(path: Path | str, wanted: Iterable[str]) -> HeaderFacts:
     wanted_set = frozenset(wanted)
     try:
-        return _FastReader(Path(path), wanted_set).read()
+        return _FastReader(path, wanted_set).read()
     except (Unsupported, struct.error, UnicodeDecodeError, ValueError, IndexError):
         pass
     try:
@@ -96,7 +96,7 @@ def read_facts(path: Path | str, wanted: Iterable[str]) -> HeaderFacts:
 
 # --- fast path ----------------------------------------------------------------------------------
 class _FastReader:
-    def __init__(self, path: Path, wanted: frozenset[str]) -> None:
+    def __init__(self, path: Path | str, wanted: frozenset[str]) -> None:
         self.path = path
         self.wanted_tags = wanted_tags(wanted)
         self.facts = HeaderFacts()

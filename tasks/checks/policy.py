@@ -65,7 +65,7 @@ class ReleasePolicy:
 
     def text_title_mentions(self, texts: list[str]) -> int:
         """'Title + capitalised word' in released free-text attributes (descriptions...)."""
-        return sum(count_title_mentions(text) for text in texts) if texts else 0
+        return count_title_mentions("\n".join(texts)) if texts else 0  # no match spans lines
 
     def dates_outside_policy(self, dates: list[tuple[str, str]]) -> int:
         return sum(1 for name, value in dates if not self.date_allowed(name, value))

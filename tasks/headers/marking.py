@@ -37,6 +37,19 @@ def method_codes(profile: HeaderProfile, plan: Plan) -> list[tuple[str, str]]:
     return [basic, *(options[name] for name in used if name in options)]
 
 
+@cache
+def _code_items(codes: tuple[tuple[str, str], ...]) -> tuple[Dataset, ...]:
+    """Code items built once per set of codes (they are only ever written, never changed)."""
+    items = []
+    for value, meaning in codes:
+        item = Dataset()
+        item.CodeValue = value
+        item.CodingSchemeDesignator = "DCM"
+        item.CodeMeaning = meaning
+        items.append(item)
+    return tuple(items)
+
+
 def mark(ds: Dataset, profile: HeaderProfile, plan: Plan, profile_name: str) -> None:
     ds.PatientIdentityRemoved = "YES"
     methods = [METHOD, f"Clearance release profile: {profile_name}"[:64]]
@@ -45,19 +58,9 @@ def mark(ds: Dataset, profile: HeaderProfile, plan: Plan, profile_name: str) -> 
         earlier = [previous] if isinstance(previous, str) else list(previous)
         methods = [m for m in earlier if m not in methods] + methods
     ds.DeidentificationMethod = methods
-    items = []
-    existing = ds.get("DeidentificationMethodCodeSequence") or []
-    seen = set()
-    for item in existing:
-        seen.add((item.get("CodingSchemeDesignator"), item.get("CodeValue")))
-        items.append(item)
-    for value, meaning in method_codes(profile, plan):
-        if ("DCM", value) in seen:
-            continue
-        item = Dataset()
-        item.CodeValue = value
-        item.CodingSchemeDesignator = "DCM"
-        item.CodeMeaning = meaning
-        items.append(item)
-    ds.DeidentificationMethodCodeSequence = Sequence(items)
+    ours = _code_items(tuple(method_codes(profile, plan)))
+    existing = list(ds.get("DeidentificationMethodCodeSequence") or [])
+    seen = {(item.get("CodingSchemeDesignator"), item.get("CodeValue")) for item in existing}
+    new = [item for item in ours if ("DCM", item.CodeValue) not in seen]
+    ds.DeidentificationMethodCodeSequence = Sequence(existing + new)
     ds.LongitudinalTemporalInformationModified = TEMPORAL[plan.date_mode]

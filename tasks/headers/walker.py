@@ -35,6 +35,17 @@ KEYWORD_OF = {tag: entry[4] for tag, entry in DicomDictionary.items()}
 TEXT_VALUE, PATIENT_NAME, PATIENT_ID, CHARSET = 0x0040A160, 0x00100010, 0x00100020, 0x00080005
 COLLECTED_VRS = TEXT_VRS | {"PN", "DA", "DT"}
 DUMMY_TEXT = "ANONYMOUS"
+# fast path of Walker._value: text VRs whose raw bytes are the value in these charsets
+FAST_VRS = frozenset({"LO", "SH", "PN", "DA", "DT", "TM", "UI", "CS", "AE", "LT", "ST", "UT"})
+SINGLE_VALUED_VRS = frozenset({"LT", "ST", "UT"})
+FAST_CODECS = {
+    "iso8859": "latin-1",
+    "['iso8859']": "latin-1",
+    "latin_1": "latin-1",
+    "['latin_1']": "latin-1",
+    "UTF8": "utf-8",
+    "['UTF8']": "utf-8",
+}
 DUMMY_BY_VR: dict[str, object] = {
     **{vr: DUMMY_TEXT for vr in ("PN", "LO", "SH", "ST", "LT", "UT", "UC", "CS", "AE", "UR")},
     **DUMMY_DATES,
@@ -163,16 +174,30 @@ class Walker:
             return elem
         if elem.VR == "SQ" or elem.value is None or int(tag) in SQ_TAGS or int(tag) == CHARSET:
             return ds[tag]  # sequences, deferred values, the charset: pydicom's own path
-        charset = self._charsets.get(id(ds))
-        if charset is None:
-            charset = ds.original_character_set or ds._character_set
-            self._charsets[id(ds)] = charset
-        converted = convert_raw_data_element(elem, encoding=charset, ds=ds)
+        converted = convert_raw_data_element(elem, encoding=self._charset(ds), ds=ds)
         ds._dict[tag] = converted
         return converted
 
     def _value(self, ds: Dataset, tag: BaseTag) -> object:
+        """The value, read straight from the raw bytes for plain text in a single-byte
+        Latin or UTF-8 character set (what most files use); else decoded by pydicom."""
+        elem = ds._dict[tag]
+        if isinstance(elem, RawDataElement) and isinstance(elem.value, bytes):
+            vr = self._vr(ds, tag)
+            codec = FAST_CODECS.get(str(self._charset(ds))) if vr in FAST_VRS else None
+            if codec is not None and (elem.is_little_endian or vr != "UI"):
+                text = elem.value.decode(codec, "replace").strip(" \x00")
+                if vr in SINGLE_VALUED_VRS or "\\" not in text:
+                    return text
+                return [part.strip(" \x00") for part in text.split("\\")]
         return self._element(ds, tag).value
+
+    def _charset(self, ds: Dataset) -> object:
+        charset = self._charsets.get(id(ds))
+        if charset is None:
+            charset = ds.original_character_set or ds._character_set
+            self._charsets[id(ds)] = charset
+        return charset
 
     def _put(self, ds: Dataset, tag: BaseTag, vr: str, value: object) -> None:
         """Replace a (non-sequence) value; values built here are valid for their VR."""

@@ -33,11 +33,17 @@ class DetectorSettings:
     box_threshold: float = 0.5
     unclip_ratio: float = 1.6
     threads: int = 0
+    # stricter thresholds for a second look inside an oversized detection
+    strict_det_threshold: float = 0.5
+    strict_box_threshold: float = 0.7
 
 
 class TextEngine(Protocol):
-    def detect(self, image: np.ndarray) -> list[Box]:
-        """Boxes of text in an 8-bit image (H, W) or (H, W, 3) RGB, in its pixel coordinates."""
+    def detect(self, image: np.ndarray, strict: bool = False) -> list[Box]:
+        """Boxes of text in an 8-bit image (H, W) or (H, W, 3) RGB, in its pixel coordinates.
+
+        ``strict`` applies the stricter thresholds (a second look inside a huge detection).
+        """
 
     def recognise(self, image: np.ndarray, boxes: Sequence[Box]) -> list[Reading]:
         """The text read in each box (same order)."""
@@ -104,9 +110,15 @@ class PaddleOnnxEngine:
             engine_config=engine_config,
         )
 
-    def detect(self, image: np.ndarray) -> list[Box]:
+    def detect(self, image: np.ndarray, strict: bool = False) -> list[Box]:
         height, width = image.shape[:2]
-        result = self._detector.predict(_bgr(image))[0]
+        options = {}
+        if strict:
+            options = {
+                "thresh": self.settings.strict_det_threshold,
+                "box_thresh": self.settings.strict_box_threshold,
+            }
+        result = self._detector.predict(_bgr(image), **options)[0]
         boxes = []
         for polygon in result["dt_polys"]:
             box = from_polygon(polygon).clipped(width, height)

@@ -42,6 +42,13 @@ class PixelProfile(BaseModel):
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
     max_rounds: int = Field(default=4, ge=2, le=8)
+    # a detection taller than max(px, ratio * frame height) is not a text line (organs and
+    # phantoms can look like giant glyphs): the stage looks inside it again with strict
+    # thresholds and redacts the line-sized text found there. A region still huge then is
+    # quarantined (cannot be proven to be anatomy) or, with "redact", filled.
+    max_text_height_px: int = Field(default=64, ge=8)
+    max_text_height_ratio: float = Field(default=0.15, gt=0, le=1)
+    oversized_text: Literal["quarantine", "redact"] = "quarantine"
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
     # onnxruntime intra-op threads per process; 0 = $CLEARANCE_OCR_THREADS, else

@@ -91,6 +91,8 @@ class FrameScan:
     redact: list[Box]
     detected: int
     kept: int
+    oversized: int = 0  # huge detections explained by line-sized text inside them
+    unresolved: int = 0  # huge detections still huge under strict thresholds
 
 
 def scan_frame(
@@ -99,17 +101,38 @@ def scan_frame(
     engine: TextEngine,
     policy: Policy,
     filled: list[Box] | None = None,
+    max_text_height: int | None = None,
 ) -> FrameScan:
-    """Detect on every rendering of ``frame``; ``filled`` areas are shown smoothly patched."""
+    """Detect on every rendering of ``frame``; ``filled`` areas are shown seamlessly patched.
+
+    A detection taller than ``max_text_height`` is not a text line (the detector sometimes
+    reads organs or phantoms as giant glyphs): the stage looks again inside it with strict
+    thresholds and keeps the line-sized text found there; what stays huge is ``unresolved``.
+    """
     redact: list[Box] = []
-    detected = kept = 0
+    detected = kept = oversized = unresolved = 0
     for rendering in renderer.detection_images(seamless(frame, filled or [])):
-        boxes = engine.detect(rendering)
-        detected += len(boxes)
-        chosen, skipped = policy.select(rendering, boxes)
+        lines: list[Box] = []
+        for box in engine.detect(rendering):
+            if max_text_height is None or box.height <= max_text_height:
+                lines.append(box)
+                continue
+            oversized += 1
+            crop = rendering[box.y0 : box.y1, box.x0 : box.x1]
+            for inner in engine.detect(crop, strict=True):
+                inner = Box(
+                    inner.x0 + box.x0, inner.y0 + box.y0, inner.x1 + box.x0, inner.y1 + box.y0
+                )
+                if inner.height <= max_text_height:
+                    lines.append(inner)
+                else:
+                    unresolved += 1
+                    lines.append(inner)
+        detected += len(lines)
+        chosen, skipped = policy.select(rendering, lines)
         kept += skipped
         redact.extend(chosen)
-    return FrameScan(unique(redact), detected, kept)
+    return FrameScan(unique(redact), detected, kept, oversized, unresolved)
 
 
 def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
@@ -187,8 +210,18 @@ def _redact_image(
     counts = {"images": 1, "frames": image.count, "text_boxes": 0, "redacted_boxes": 0}
     counts["template_boxes"] = 0
     counts["kept_boxes"] = 0
+    counts["oversized_regions"] = 0
+    max_text = max(settings.max_text_height_px, round(settings.max_text_height_ratio * height))
+
+    def oversized(scan: FrameScan) -> bool:
+        """Count huge detections; True when one stays unexplained and policy quarantines."""
+        counts["oversized_regions"] += scan.oversized
+        return scan.unresolved > 0 and settings.oversized_text == "quarantine"
+
     try:
-        first = scan_frame(redacted[0], renderer, engine, policy)
+        first = scan_frame(redacted[0], renderer, engine, policy, None, max_text)
+        if oversized(first):
+            return Outcome(False, f"{STAGE}.oversized_text", counts=counts), None
         fixed = template_boxes(templates, ds)
         shared = [_pad(b, settings, width, height) for b in first.redact]
         counts["text_boxes"] += first.detected
@@ -205,7 +238,11 @@ def _redact_image(
             passes += 1
             found_on: list[int] = []
             for index in to_verify:
-                scan = scan_frame(redacted[index], renderer, engine, policy, filled[index])
+                scan = scan_frame(
+                    redacted[index], renderer, engine, policy, filled[index], max_text
+                )
+                if oversized(scan):
+                    return Outcome(False, f"{STAGE}.oversized_text", counts=counts), None
                 if scan.redact:
                     counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)

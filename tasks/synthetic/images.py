@@ -164,24 +164,33 @@ def _disjoint(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> boo
     return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
 
 
+def _field(size: int, rng: np.random.Generator, grain: int) -> np.ndarray:
+    """Smooth random field in [-1, 1]: noise on a coarse grid, bicubically enlarged."""
+    coarse = max(2, size // grain)
+    noise = Image.fromarray(rng.normal(0, 1, (coarse, coarse)).astype(np.float32), mode="F")
+    field = np.asarray(noise.resize((size, size), Image.Resampling.BICUBIC), dtype=np.float32)
+    return np.clip(field / (np.abs(field).max() + 1e-6), -1, 1)
+
+
 def _background(modality: str, size: int, frames: int, rng: np.random.Generator) -> np.ndarray:
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
-    if modality == "CT":  # stored = HU + 1024; air 0, soft tissue ~1064, bone ~1724
-        body = (xx / 0.42) ** 2 + (yy / 0.32) ** 2 < 1
-        bone = body & ((xx / 0.38) ** 2 + (yy / 0.28) ** 2 > 0.85)
-        lungs = ((np.abs(xx) - 0.17) / 0.12) ** 2 + (yy / 0.18) ** 2 < 1
-        image = np.where(body, 1064.0, 0.0) + np.where(bone, 660.0, 0.0)
-        image = np.where(lungs, 200.0, image)
-        image += rng.normal(0, 12, image.shape) * body
+    texture = _field(size, rng, 24)
+    if modality == "CT":  # stored = HU + 1024: air 0, fat ~924, soft tissue ~1064
+        outline = (xx / 0.42) ** 2 + (yy / 0.33) ** 2 + 0.15 * _field(size, rng, 64)
+        body = outline < 1
+        lungs = body & (_field(size, rng, 48) > 0.35) & (outline < 0.7)
+        image = np.where(body, 1044.0 + 40.0 * texture, 0.0)
+        image = np.where(lungs, 180.0 + 60.0 * texture, image)
+        image += rng.normal(0, 10, image.shape) * body
         stack = np.repeat(image[None], frames, axis=0)
     elif modality == "MR":
-        head = (xx / 0.36) ** 2 + (yy / 0.42) ** 2 < 1
-        image = np.where(head, 600.0 + 300.0 * np.cos(xx * 18) * np.sin(yy * 14), 20.0)
-        image += rng.normal(0, 15, image.shape)
+        head = (xx / 0.36) ** 2 + (yy / 0.42) ** 2 + 0.1 * _field(size, rng, 64) < 1
+        image = np.where(head, 650.0 + 250.0 * texture, 15.0)
+        image += rng.normal(0, 12, image.shape)
         stack = np.repeat(image[None], frames, axis=0)
     elif modality == "CR":  # MONOCHROME1: high values are dark; air outside body is dark
-        body = np.abs(xx) < 0.33
-        image = np.where(body, 1400.0 + 600.0 * np.abs(xx) / 0.33, 3600.0)
+        body = np.abs(xx) < 0.33 + 0.03 * texture
+        image = np.where(body, 1500.0 + 500.0 * np.abs(xx) / 0.33 + 150.0 * texture, 3600.0)
         image += rng.normal(0, 20, image.shape)
         stack = np.repeat(image[None], frames, axis=0)
     elif modality == "US":
@@ -193,10 +202,10 @@ def _background(modality: str, size: int, frames: int, rng: np.random.Generator)
         for frame in range(frames):
             speckle = _smooth(rng.gamma(2.0, 30.0, (size, size)).astype(np.float32))
             stack[frame] = np.clip(speckle * depth * sector, 0, 230)[..., None]
-    else:  # SC: a screenshot with a grey panel and a picture inside
+    else:  # SC: a screenshot with a dark panel and a picture inside
         stack = np.zeros((frames, size, size, 3), np.float32)
         picture = (np.abs(xx) < 0.35) & (np.abs(yy) < 0.3)
-        base = np.where(picture, 110.0 + 60.0 * np.sin(xx * 25), 35.0)
+        base = np.where(picture, 120.0 + 60.0 * texture, 35.0)
         stack[:] = base[None, ..., None] * np.array([1.0, 0.95, 0.9], np.float32)
     return stack.astype(np.float32)
 

@@ -61,8 +61,9 @@ def run_dicom_stages(
     ctx = build_context(request_path)
     ws = ctx.workspace
     ws.create()
-    if not ws.index_path.exists():  # prepare is not idempotent on its own: index once
-        ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size)
+    # like the flow's prepare task, every run (a re-run after a crash too) indexes again:
+    # item ids follow the sorted input tree, so they are the same each time
+    ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size)
     stages: list[tuple[str, str, FileStage]] = [
         ("headers", "ingest", anonymise_file),
         ("pixels", "headers", redact_file),

@@ -1,0 +1,55 @@
+"""Subject access: which releases included the patient (ids, dates, purposes, counts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.keys import key_fingerprint
+from tasks.rights.locate import ClinicalColumns, find_content, scope_in, trees
+from tasks.rights.pseudonym import pseudonym_of
+from tasks.rights.store import audit_rights
+
+
+def access_report(
+    base: Path,
+    key: bytes,
+    patient_id: str,
+    issuer: str,
+    pseudonym_settings: Any,
+    clinical_settings: Any = None,
+) -> list[dict[str, Any]]:
+    """One entry per recorded release (still on disk) holding the patient's data."""
+    base = Path(base)
+    pseudonym = pseudonym_of(key, patient_id, pseudonym_settings)
+    columns = ClinicalColumns.of(clinical_settings)
+    report = []
+    for tree in trees(base):
+        if tree.record is None:  # staging copies are not releases
+            continue
+        scope = scope_in(base / tree.request_id, pseudonym, issuer)
+        if scope is None:
+            continue
+        content = find_content(tree.root, scope, columns)
+        if content.empty():
+            continue
+        report.append(
+            {
+                "request_id": tree.record.request_id,
+                "released_on": tree.record.released_on.isoformat(),
+                "purpose": tree.record.purpose,
+                "counts": {
+                    "studies": len(content.studies),
+                    "dicom_files": len(content.dicom),
+                    "reports": len(content.reports),
+                    "clinical_rows": content.rows,
+                },
+            }
+        )
+    audit_rights(
+        base,
+        "rights.access",
+        releases=[entry["request_id"] for entry in report],
+        key_fingerprint=key_fingerprint(key),
+    )
+    return report

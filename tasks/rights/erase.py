@@ -1,0 +1,154 @@
+"""Erasure: remove one patient from every recorded release and every staging copy.
+
+The patient is found by the keyed pseudonym (no clear-text map needed): their DICOM folder,
+the reports of their pseudonymous accessions and their clinical rows are removed, each
+affected release's MANIFEST.sha256 is rewritten, and every other file stays byte-identical.
+The order (manifest first, then content) makes an interrupted erasure safe to run again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tasks import atomic
+from tasks.keys import key_fingerprint
+from tasks.rights.locate import (
+    ClinicalColumns,
+    PatientContent,
+    Tree,
+    find_content,
+    scope_in,
+    trees,
+)
+from tasks.rights.manifest import rewritten_manifest
+from tasks.rights.pseudonym import pseudonym_of
+from tasks.rights.store import audit_rights
+
+
+@dataclass(frozen=True)
+class TreeChange:
+    request_id: str
+    location: str  # "release" | "staging"
+    files_removed: int  # DICOM instances and reports
+    rows_removed: int  # clinical rows
+    files_rewritten: int  # clinical files (and the manifest, for a release)
+
+
+@dataclass(frozen=True)
+class ErasureNotice:
+    """What changed, for the DPO and the recipients: release ids and counts only."""
+
+    erased_at: str
+    changes: tuple[TreeChange, ...]
+    problems: tuple[str, ...] = ()  # files that could not be checked (release-relative)
+
+    @property
+    def releases_changed(self) -> list[str]:
+        return [c.request_id for c in self.changes if c.location == "release"]
+
+    @property
+    def files_removed(self) -> dict[str, int]:
+        return {c.request_id: c.files_removed for c in self.changes if c.location == "release"}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "erased_at": self.erased_at,
+            "changes": [c.__dict__ for c in self.changes],
+            "problems": list(self.problems),
+        }
+
+    def text(self) -> str:
+        lines = [f"Erasure of {self.erased_at}"]
+        if not self.changes:
+            lines.append("No release or staging copy held data of this person.")
+        for c in self.changes:
+            lines.append(
+                f"  {c.location} {c.request_id}: {c.files_removed} files removed, "
+                f"{c.rows_removed} clinical rows removed"
+            )
+        if self.releases_changed:
+            lines.append(
+                "Recipients of the releases above should replace their copy with the new one."
+            )
+        lines.extend(f"  could not check: {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+def erase_patient(
+    base: Path,
+    key: bytes,
+    patient_id: str,
+    issuer: str,
+    pseudonym_settings: Any,
+    clinical_settings: Any = None,
+) -> ErasureNotice:
+    """``pseudonym_settings``: the profile's headers section (or its ``pseudonyms`` part);
+    ``clinical_settings``: the reports section's ``clinical`` settings (defaults: PatientID,
+    AccessionNumber, comma)."""
+    base = Path(base)
+    pseudonym = pseudonym_of(key, patient_id, pseudonym_settings)
+    columns = ClinicalColumns.of(clinical_settings)
+    changes, problems = [], []
+    for tree in trees(base):
+        scope = scope_in(base / tree.request_id, pseudonym, issuer)
+        if scope is None:
+            continue
+        content = find_content(tree.root, scope, columns)
+        problems.extend(f"{tree.location} {tree.request_id}: {p}" for p in content.problems)
+        if content.empty():
+            continue
+        changes.append(_apply(tree, content, pseudonym))
+    notice = ErasureNotice(
+        datetime.now(UTC).isoformat(timespec="seconds"), tuple(changes), tuple(problems)
+    )
+    audit_rights(
+        base,
+        "rights.erasure",
+        releases={c.request_id: c.files_removed for c in changes if c.location == "release"},
+        staging={c.request_id: c.files_removed for c in changes if c.location == "staging"},
+        rows_removed=sum(c.rows_removed for c in changes),
+        problems=len(problems),
+        key_fingerprint=key_fingerprint(key),
+    )
+    return notice
+
+
+def _apply(tree: Tree, content: PatientContent, pseudonym: str) -> TreeChange:
+    root = tree.root
+    removed = [*content.dicom, *content.reports]
+    digests = {
+        _name(root, path): hashlib.sha256(text.encode("utf-8")).hexdigest()
+        for path, (text, _) in content.clinical.items()
+    }
+    manifest = rewritten_manifest(root, {_name(root, p) for p in removed}, digests)
+    for path, (text, _) in content.clinical.items():
+        atomic.write_text(path, text)
+    for path in removed:
+        path.unlink(missing_ok=True)
+    _prune_empty(root / "dicom" / pseudonym, stop=root / "dicom")
+    return TreeChange(
+        tree.request_id,
+        tree.location,
+        len(removed),
+        content.rows,
+        len(content.clinical) + (1 if manifest else 0),
+    )
+
+
+def _name(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _prune_empty(folder: Path, stop: Path) -> None:
+    """Remove empty folders under ``folder`` (bottom-up) and ``folder`` itself if empty."""
+    if not folder.is_dir() or folder.is_symlink():
+        return
+    for current, _, _ in sorted(os.walk(folder), key=lambda w: -len(w[0])):
+        path = Path(current)
+        if path != stop and not any(path.iterdir()):
+            path.rmdir()
