@@ -2,10 +2,11 @@
 
 Prints, per image set (512², 1024², US multi-frame): line recall (a planted line counts as
 redacted when every pixel of its ink box is uniform in every frame of the output), box
-precision (filled boxes at least a quarter covered by planted ink boxes / all filled
-boxes), quarantined files (their lines count as found: nothing of them is released),
-images/s and frames/s of ``redact_file`` end to end (read, decode, detect, redact, verify,
-encode, re-decode check, write), after the engine is warm.
+precision (filled boxes at least a tenth covered by planted ink boxes / all filled boxes),
+PHI recall (the same over names, IDs, dates, places: not L/R, kV, scale labels),
+quarantined files (their lines count as found: nothing of them is released), images/s and
+frames/s of ``redact_file`` end to end (read, decode, detect, redact, verify, encode,
+re-decode check, write) once the engine is warm, and CPU seconds per image.
 
     .venv/bin/python bench/pixels.py                 # 200 x 512², 40 x 1024², 20 US x 8 frames
     .venv/bin/python bench/pixels.py --quick         # a few images per set
@@ -145,12 +146,15 @@ def run_stage(cases: list[Case], processes: int, threads: int, workspace: Path, 
 
 def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
     outcome = {name: ok for name, ok, _, _ in results}
-    lines = found = boxes = true_boxes = quarantined = 0
+    lines = found = boxes = true_boxes = quarantined = phi_lines = phi_found = 0
     for case in cases:
         lines += len(case.planted)
         if not outcome[case.name]:
             quarantined += 1  # a quarantined file releases nothing: its lines count as found
             found += len(case.planted)
+            phi = sum(line.text not in TECH for line in case.lines)
+            phi_lines += phi
+            phi_found += phi
             continue
         ds = pydicom.dcmread(case.path.with_suffix(".out.dcm"))
         array = ds.pixel_array
@@ -164,6 +168,9 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
                 region = array[frame, y0:y1, x0:x1].reshape(-1, samples)
                 ok &= bool((region == region[0]).all())
             found += ok
+            if line.text not in TECH:
+                phi_lines += 1
+                phi_found += ok
             if not ok:
                 MISSED.append((case.modality, line.contrast, line.font_px, len(line.text)))
         entry = json.loads(
@@ -174,15 +181,16 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
             if frame:
                 continue
             boxes += 1
-            # a filled box is a true positive when planted ink covers a quarter of it
+            # a filled box is a true positive when planted ink boxes cover a tenth of it
             inked = sum(
                 max(0, min(bx1, x1) - max(bx0, x0)) * max(0, min(by1, y1) - max(by0, y0))
                 for (x0, y0, x1, y1), _ in case.planted
             )
-            true_boxes += inked >= 0.25 * (bx1 - bx0) * (by1 - by0)
+            true_boxes += inked >= 0.1 * (bx1 - bx0) * (by1 - by0)
     return {
         "lines": lines,
         "recall": found / max(lines, 1),
+        "phi_recall": phi_found / max(phi_lines, 1),
         "precision": true_boxes / max(boxes, 1),
         "quarantined": quarantined,
     }
@@ -241,7 +249,8 @@ def main() -> None:
     print(f"processes={args.processes} threads/process={args.threads} cpu={os.cpu_count()}")
     print(f"profile overrides: {overrides or 'none'}; load average {os.getloadavg()[0]:.1f}")
     print("cpu s/img: CPU seconds per image summed over threads (2 / it = img/s on 2 idle cores)")
-    header = f"{'set':<14}{'images':>7}{'frames':>7}{'lines':>7}{'recall':>8}{'precis.':>8}"
+    header = f"{'set':<14}{'images':>7}{'frames':>7}{'lines':>7}{'recall':>8}{'PHI rec.':>9}"
+    header += f"{'precis.':>8}"
     print(header + f"{'quar.':>6}{'img/s':>8}{'frames/s':>9}{'cpu s/img':>10}")
     with tempfile.TemporaryDirectory(prefix="clearance-bench-") as tmp:
         root = Path(tmp)
@@ -256,6 +265,7 @@ def main() -> None:
             s = score(cases, results, workspace)
             print(
                 f"{label:<14}{count:>7}{count * frames:>7}{s['lines']:>7}{s['recall']:>8.3f}"
+                f"{s['phi_recall']:>9.3f}"
                 f"{s['precision']:>8.3f}{s['quarantined']:>6}{count / elapsed:>8.2f}"
                 f"{count * frames / elapsed:>9.2f}{sum(r[3] for r in results) / count:>10.3f}",
                 flush=True,

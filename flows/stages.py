@@ -99,7 +99,10 @@ def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
 @task(name="assemble", **STAGE_TASK)
 @values_stay_inside
 def assemble(request_path: str) -> dict[str, int]:
+    from tasks.headers.pseudonyms import write_pseudonym_map
+
     ws = stage_context(request_path).workspace
+    write_pseudonym_map(ws)  # audit/pseudonyms.csv, for data subjects' rights
     counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
     ws.audit("staging_assembled", **counts)
     return counts

@@ -18,7 +18,6 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
-import pydicom
 import pytest
 
 from tests.conftest import write_request

@@ -123,20 +123,12 @@ def _run_locked(
     results: dict[str, Any] = {}
     for table, suites in by_table.items():
         batch = _batch_definition(datasource, table)
-        definitions = []
-        for suite_name, suite_specs in suites.items():
-            suite = context.suites.add(gx.ExpectationSuite(name=f"{suite_name}.{table}"))
-            created["suites"].append(suite.name)
-            for spec in suite_specs:
-                cls = expectation_class(spec.type)
-                suite.add_expectation(
-                    cls(**spec.kwargs, meta={NAME_KEY: spec.name, "blocking": spec.blocking})
-                )
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{suite.name}.{run_tag}", data=batch, suite=suite)
+        definitions = [
+            _validation_definition(
+                context, batch, f"{suite}.{table}", suite_specs, run_tag, created
             )
-            created["validations"].append(definition.name)
-            definitions.append(definition)
+            for suite, suite_specs in suites.items()
+        ]
         checkpoint = context.checkpoints.add(
             gx.Checkpoint(
                 name=f"clearance.{table}.{run_tag}",
@@ -153,6 +145,32 @@ def _run_locked(
                 if name:
                     results[name] = result
     return [_outcome(spec, results.get(spec.name)) for spec in specs if spec.table in tables]
+
+
+def _validation_definition(
+    context: Any,
+    batch: Any,
+    name: str,
+    specs: list[ExpectationSpec],
+    run_tag: str,
+    created: dict[str, list[str]],
+) -> Any:
+    """A GE suite named ``<suite>.<table>`` holding the specs, bound to the table's batch."""
+    import great_expectations as gx
+
+    _quietly(context.suites.delete, name)  # left over by an interrupted run
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    created["suites"].append(name)
+    for spec in specs:
+        expectation = expectation_class(spec.type)
+        suite.add_expectation(
+            expectation(**spec.kwargs, meta={NAME_KEY: spec.name, "blocking": spec.blocking})
+        )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=f"{name}.{run_tag}", data=batch, suite=suite)
+    )
+    created["validations"].append(definition.name)
+    return definition
 
 
 def _batch_definition(datasource: Any, table: str) -> Any:

@@ -17,7 +17,7 @@ from pydicom.datadict import tag_for_keyword
 
 COLUMN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 UID_ROOT = re.compile(r"^(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))*$")
-DERIVED_COLUMNS = ("age_band", "age_years", "study_year")
+DERIVED_COLUMNS = ("age_band", "age_years", "study_year", "study_season")
 DEFAULT_SUITES = ["small_groups", "rare_values", "residual_identifiers", "data_quality"]
 
 

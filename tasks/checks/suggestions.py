@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from tasks.checks.profile import ChecksProfile
+from tasks.checks.suites import slug
 from tasks.checks.tables import MULTI_VALUE_JOIN, PATIENT, band_labels
 
 HINTS = {
@@ -30,21 +31,15 @@ def suggest(
     if "small_groups.quasi_identifier_combinations_have_k_patients" in failed and quasi:
         suggestions.extend(_combination(patients, quasi, checks.k))
     for column in quasi:
-        if f"small_groups.{_slug(column)}_groups_have_k_patients" in failed:
+        if f"small_groups.{slug(column)}_groups_have_k_patients" in failed:
             counts = patients[column].dropna().value_counts()
             suggestions.extend(_small_values(column, counts, checks.k_for(column), checks))
     for column in checks.rare_value_attributes:
-        if f"rare_values.{_slug(column)}_values_seen_in_m_patients" in failed:
+        if f"rare_values.{slug(column)}_values_seen_in_m_patients" in failed:
             if column in patient_values.columns:
                 counts = patient_values[column].dropna().value_counts()
                 suggestions.extend(_small_values(column, counts, checks.m, checks))
     return list(dict.fromkeys(suggestions))
-
-
-def _slug(column: str) -> str:
-    from tasks.checks.suites import _slug as slug
-
-    return slug(column)
 
 
 def _small_values(column: str, counts: pd.Series, minimum: int, checks: ChecksProfile) -> list[str]:
@@ -57,7 +52,7 @@ def _small_values(column: str, counts: pd.Series, minimum: int, checks: ChecksPr
     combined = sum(1 for value in small.index if MULTI_VALUE_JOIN in str(value))
     text = (
         f"{column}: {len(small)} value(s) held by fewer than {minimum} patients "
-        f"({patients} patients in all); {HINTS.get(column, DEFAULT_HINT)}"
+        f"({patients} patient(s) in all); {HINTS.get(column, DEFAULT_HINT)}"
     )
     if combined:
         text += f" ({combined} of them are patients' combinations of several values)"

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from tasks.errors import ClearanceError
+
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 TABLES = frozenset(
     {"instances", "series", "studies", "patients", "patient_values", "reports", "clinical"}
@@ -49,8 +51,8 @@ NAME = re.compile(r"^[a-z0-9_{}]+$")
 REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)(?:\[each\])?$")
 
 
-class SuiteError(ValueError):
-    """A suite file is invalid; the message names the file and the expectation."""
+class SuiteError(ClearanceError):
+    """A suite file is invalid; the message names the file and the expectation (no data)."""
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def expand_suite(suite_file: SuiteFile, params: dict[str, Any]) -> list[Expectat
         for item in items:
             name = entry["name"]
             if item is not None:
-                name = name.replace("{each}", _slug(item))
+                name = name.replace("{each}", slug(item))
             kwargs = {
                 key: _resolve(value, params, where, item) for key, value in entry["kwargs"].items()
             }
@@ -180,8 +182,9 @@ def expand_suite(suite_file: SuiteFile, params: dict[str, Any]) -> list[Expectat
     return specs
 
 
-def _slug(item: Any) -> str:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(item))
+def slug(item: Any) -> str:
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", str(item))  # SOPClass -> SOP_Class
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", spaced)  # PatientID -> Patient_ID
     return re.sub(r"[^a-z0-9]+", "_", spaced.lower()).strip("_")
 
 

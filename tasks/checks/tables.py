@@ -27,7 +27,7 @@ import pandas as pd
 
 from tasks.checks.header_facts import read_facts
 from tasks.checks.policy import ReleasePolicy
-from tasks.checks.profile import ChecksProfile
+from tasks.checks.profile import DERIVED_COLUMNS, ChecksProfile
 from tasks.checks.titles import count_title_mentions
 
 BASE_ATTRIBUTES = (
@@ -54,7 +54,6 @@ BASE_ATTRIBUTES = (
     "BurnedInAnnotation",
 )
 NUMERIC = ("InstanceNumber", "Rows", "Columns", "SliceThickness")
-DERIVED = ("age_band", "age_years", "study_year")
 PATIENT = "PatientID"
 MULTI_VALUE_JOIN = "+"
 
@@ -88,7 +87,7 @@ def staged_dicom_files(staging: Path) -> list[str]:
 def wanted_attributes(checks: ChecksProfile) -> frozenset[str]:
     names = set(BASE_ATTRIBUTES) | set(checks.required_attributes) | set(checks.aliases.values())
     names |= set(checks.quasi_identifiers) | set(checks.rare_value_attributes)
-    return frozenset(names - set(DERIVED) - set(checks.aliases))
+    return frozenset(names - set(DERIVED_COLUMNS) - set(checks.aliases))
 
 
 def build_instances(
@@ -98,12 +97,12 @@ def build_instances(
     policy: ReleasePolicy,
     workers: int | None = None,
 ) -> pd.DataFrame:
-    """One row per file. Large releases are read by ``workers`` processes (default: one per
-    CPU from PARALLEL_FROM files on); if processes cannot start, the read is serial."""
+    """One row per file. Large releases are read by ``workers`` processes (default: see
+    default_workers); if processes cannot start, the read is serial."""
     wanted = tuple(sorted(wanted_attributes(checks)))
     prefix = str(root) + os.sep
     if workers is None:
-        workers = (os.cpu_count() or 1) if len(files) >= PARALLEL_FROM else 1
+        workers = default_workers(len(files))
     columns = _read_parallel(files, wanted, prefix, policy, workers) if workers > 1 else None
     if columns is None:
         columns = instance_columns(files, wanted, prefix, policy)
@@ -116,6 +115,16 @@ PARALLEL_FROM = 20_000
 START_METHOD = "forkserver"
 CHUNK = 5_000
 PATH_COLUMNS = ("patient_folder", "study_folder", "series_folder", "instance_file")
+
+
+def default_workers(files: int) -> int:
+    """Processes for reading ``files`` headers: the idle CPUs, from PARALLEL_FROM files on (on
+    a saturated machine extra processes only add start-up and transfer costs)."""
+    if files < PARALLEL_FROM:
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    idle = (cpus or 1) - os.getloadavg()[0]
+    return max(1, min(cpus or 1, round(idle)))
 
 
 def instance_columns(
@@ -202,6 +211,7 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
     edges, labels = np.asarray(checks.age_band_edges), band_labels(checks.age_band_edges)
     frame["age_band"] = map_distinct(frame["age_years"], lambda y: _band(y, edges, labels))
     frame["study_year"] = map_distinct(frame["StudyDate"], lambda d: d[:4] if len(d) >= 4 else None)
+    frame["study_season"] = map_distinct(frame["StudyDate"], season_of)
     for alias, keyword in checks.aliases.items():
         frame[alias] = frame[keyword]
     dummies = set(checks.dummy_values)
@@ -243,6 +253,24 @@ def _spacing(index: int) -> Callable[[str], float | None]:
             return None
 
     return pick
+
+
+SEASONS = {
+    month: season
+    for season, months in (
+        ("winter", (12, 1, 2)),
+        ("spring", (3, 4, 5)),
+        ("summer", (6, 7, 8)),
+        ("autumn", (9, 10, 11)),
+    )
+    for month in months
+}
+
+
+def season_of(date_text: str) -> str | None:
+    """Meteorological season (northern hemisphere) of a DA value; None when unreadable."""
+    month = date_text[4:6]
+    return SEASONS.get(int(month)) if month.isdigit() else None
 
 
 AGE_UNITS = {"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25}

@@ -41,14 +41,16 @@ class PixelProfile(BaseModel):
     merge_renderings: bool = False  # measured: recall 0.90 merged vs 0.96 separate
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
-    max_rounds: int = Field(default=4, ge=2, le=8)
-    # a detection taller than max(px, ratio * frame height) is not a text line (organs and
-    # phantoms can look like giant glyphs): the stage looks inside it again with strict
-    # thresholds and redacts the line-sized text found there. A region still huge then is
-    # quarantined (cannot be proven to be anatomy) or, with "redact", filled.
+    max_rounds: int = Field(default=5, ge=2, le=8)
+    # a detection taller than max(px, ratio * frame height) is not a text line (a head or an
+    # organ can look like a giant "O"): the stage looks inside it again with strict
+    # thresholds and redacts the line-sized text found there; a region still huge is read
+    # by the recogniser and redacted when it holds 3 characters or more, else left alone
     max_text_height_px: int = Field(default=64, ge=8)
+    # detections smaller than this both ways (a 9 px glyph's box is ~15 px) are ticks or
+    # dots, not legible text: counted, not redacted
+    min_text_box_px: int = Field(default=10, ge=0, le=32)
     max_text_height_ratio: float = Field(default=0.15, gt=0, le=1)
-    oversized_text: Literal["quarantine", "redact"] = "quarantine"
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
     # onnxruntime intra-op threads per process; 0 = $CLEARANCE_OCR_THREADS, else

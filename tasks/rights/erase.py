@@ -8,6 +8,7 @@ The order (manifest first, then content) makes an interrupted erasure safe to ru
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from dataclasses import dataclass
@@ -28,12 +29,18 @@ from tasks.rights.locate import (
 from tasks.rights.manifest import rewritten_manifest
 from tasks.rights.pseudonym import pseudonym_of
 from tasks.rights.store import audit_rights
+from tasks.rights.workspace_copies import intermediate_files, patient_items
+
+RUN_IN_PROGRESS = (
+    "a run of this request is in progress; its checks predate the erasure: "
+    "reject it at the gate and submit it again"
+)
 
 
 @dataclass(frozen=True)
 class TreeChange:
     request_id: str
-    location: str  # "release" | "staging"
+    location: str  # "release" | "staging" | "workspace" (intermediate copies)
     files_removed: int  # DICOM instances and reports
     rows_removed: int  # clinical rows
     files_rewritten: int  # clinical files (and the manifest, for a release)
@@ -45,7 +52,7 @@ class ErasureNotice:
 
     erased_at: str
     changes: tuple[TreeChange, ...]
-    problems: tuple[str, ...] = ()  # files that could not be checked (release-relative)
+    problems: tuple[str, ...] = ()  # files not checked, runs in progress (no identifiers)
 
     @property
     def releases_changed(self) -> list[str]:
@@ -75,7 +82,7 @@ class ErasureNotice:
             lines.append(
                 "Recipients of the releases above should replace their copy with the new one."
             )
-        lines.extend(f"  could not check: {p}" for p in self.problems)
+        lines.extend(f"  attention: {p}" for p in self.problems)
         return "\n".join(lines)
 
 
@@ -93,6 +100,27 @@ def erase_patient(
     base = Path(base)
     pseudonym = pseudonym_of(key, patient_id, pseudonym_settings)
     columns = ClinicalColumns.of(clinical_settings)
+    changes, problems = _erase_in_trees(base, pseudonym, issuer, columns)
+    changes.extend(_erase_workspace_copies(base, pseudonym, issuer))
+    notice = ErasureNotice(
+        datetime.now(UTC).isoformat(timespec="seconds"), tuple(changes), tuple(problems)
+    )
+    audit_rights(
+        base,
+        "rights.erasure",
+        releases={c.request_id: c.files_removed for c in changes if c.location == "release"},
+        staging={c.request_id: c.files_removed for c in changes if c.location == "staging"},
+        workspace={c.request_id: c.files_removed for c in changes if c.location == "workspace"},
+        rows_removed=sum(c.rows_removed for c in changes),
+        problems=len(problems),
+        key_fingerprint=key_fingerprint(key),
+    )
+    return notice
+
+
+def _erase_in_trees(
+    base: Path, pseudonym: str, issuer: str, columns: ClinicalColumns
+) -> tuple[list[TreeChange], list[str]]:
     changes, problems = [], []
     for tree in trees(base):
         scope = scope_in(base / tree.request_id, pseudonym, issuer)
@@ -103,19 +131,20 @@ def erase_patient(
         if content.empty():
             continue
         changes.append(_apply(tree, content, pseudonym))
-    notice = ErasureNotice(
-        datetime.now(UTC).isoformat(timespec="seconds"), tuple(changes), tuple(problems)
-    )
-    audit_rights(
-        base,
-        "rights.erasure",
-        releases={c.request_id: c.files_removed for c in changes if c.location == "release"},
-        staging={c.request_id: c.files_removed for c in changes if c.location == "staging"},
-        rows_removed=sum(c.rows_removed for c in changes),
-        problems=len(problems),
-        key_fingerprint=key_fingerprint(key),
-    )
-    return notice
+        if tree.location == "staging" and run_in_progress(base / tree.request_id):
+            problems.append(f"staging {tree.request_id}: {RUN_IN_PROGRESS}")
+    return changes, problems
+
+
+def _erase_workspace_copies(base: Path, pseudonym: str, issuer: str) -> list[TreeChange]:
+    changes = []
+    for workspace in sorted(p.parent.parent for p in base.glob("*/work/phi")):
+        copies = intermediate_files(workspace, patient_items(workspace, pseudonym, issuer))
+        for path in copies:
+            path.unlink(missing_ok=True)
+        if copies:
+            changes.append(TreeChange(workspace.name, "workspace", len(copies), 0, 0))
+    return changes
 
 
 def _apply(tree: Tree, content: PatientContent, pseudonym: str) -> TreeChange:
@@ -138,6 +167,20 @@ def _apply(tree: Tree, content: PatientContent, pseudonym: str) -> TreeChange:
         content.rows,
         len(content.clinical) + (1 if manifest else 0),
     )
+
+
+def run_in_progress(workspace_root: Path) -> bool:
+    """True while a run holds the request's run lock (tasks.workspace.hold_run_lock)."""
+    lock = workspace_root / "run.lock"
+    if not lock.is_file():
+        return False
+    with open(lock, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return False
 
 
 def _name(root: Path, path: Path) -> str:

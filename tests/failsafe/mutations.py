@@ -299,14 +299,24 @@ def truncate(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> b
     return base.data[: rng.randrange(1, len(base.data))]
 
 
-def bitflip_header(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes:
+def bitflip_header(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """Flip bits in the structure of the header: tags, VRs and lengths of top-level elements
+    and the file meta group. (Flips inside text values only misspell them: a misspelt name
+    is a different value, which no de-identifier can be asked to recognise.)"""
+    if not base.explicit_le:
+        return None
+    spans: list[tuple[int, int]] = [(128, 132)]
+    for element in raw_elements(base.data):
+        if element.tag == 0x7FE00010:
+            spans.append((element.start, element.value_at))
+            break
+        spans.append((element.start, element.value_at))
+        if element.tag >> 16 == 0x0002:
+            spans.append((element.value_at, element.value_at + element.length))
     data = bytearray(base.data)
-    end = len(data)
-    if base.explicit_le:
-        pixels = [e for e in raw_elements(base.data) if e.tag == 0x7FE00010]
-        end = pixels[0].value_at if pixels else end
-    for _ in range(rng.randint(1, 8)):
-        offset = rng.randrange(0, end)
+    for _ in range(rng.randint(1, 4)):
+        start, end = rng.choice(spans)
+        offset = rng.randrange(start, end)
         data[offset] ^= 1 << rng.randrange(8)
     return bytes(data)
 
@@ -423,16 +433,22 @@ def syntax_mismatch(rng: random.Random, base: Base, scratch: Path, corpus: Corpu
 
 
 def odd_charset(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """A patient named in another script: PatientName with its ideographic/phonetic groups,
+    the same name in free text, the former name kept as OtherPatientNames."""
     if not base.native or not base.explicit_le:
         return None
     ds = pydicom.dcmread(io.BytesIO(base.data))
     charset, name, parts = rng.choice(CHARSETS)
     corpus.planted |= set(parts)
+    former = str(ds.get("PatientName", "")).strip()
     ds.SpecificCharacterSet = charset.split("\\") if "\\" in charset else charset
     ds.PatientName = name
+    if former:
+        ds.OtherPatientNames = former
+    groups = [group for group in name.split("=") if group]
+    ds.StudyDescription = f"Examen de {rng.choice(groups).replace('^', ' ')}"
+    ds.ImageComments = f"Patient {groups[-1].replace('^', ' ')} vu ce jour"
     ds.ReferringPhysicianName = name
-    ds.StudyDescription = f"Examen de {name.split('=')[-1] or name}"
-    ds.InstitutionName = name.split("=")[0].replace("^", " ")
     try:
         data = _to_bytes(ds)
     except Exception:

@@ -50,9 +50,10 @@ class LabelNameRecognizer:
 
 
 def _enough(name: str) -> bool:
-    """After a generic word ("par", "by"): two name words, or one upper-case surname."""
+    """After a generic word ("par", "by"): two name words, or one upper-case surname of four
+    letters or more (shorter ones are mostly acronyms: "by SRU criteria")."""
     words = name.split()
-    return len(words) >= 2 or (len(words[0]) >= 3 and words[0].isupper())
+    return len(words) >= 2 or (len(words[0]) >= 4 and words[0].isupper())
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> LabelNameRecognizer:

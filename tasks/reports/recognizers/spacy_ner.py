@@ -56,11 +56,42 @@ class SpacyNerRecognizer:
                 if context is not None and not context.search(text, max(0, start - 40), start):
                     continue
                 for piece_start, piece_end in _lines(text, start, end):
+                    piece_start = _skip_leading_vocabulary(text, piece_start, piece_end)
+                    if label == "PERSON" and _sentence_opening_word(text, piece_start, piece_end):
+                        continue
                     if _looks_like_a_name(text[piece_start:piece_end]):
                         found.append(
                             Candidate(piece_start, piece_end, label, self.priority, weak=True)
                         )
         return found
+
+
+LEADING_WORD = re.compile(r"([\wÀ-ÿ'’-]+)[ \t]+")
+SENTENCE_BEFORE = re.compile(r"(?:^|[.!?:;][ \t]+)[ \t]*$", re.MULTILINE)
+LOWER_AFTER = re.compile(r"[ \t]+[a-zà-öø-ÿ]")
+
+
+def _skip_leading_vocabulary(text: str, start: int, end: int) -> int:
+    """ "Score de Kellgren-Lawrence" -> "Kellgren-Lawrence": report words and particles that
+    open an entity are not part of the name."""
+    while True:
+        word = LEADING_WORD.match(text, start, end)
+        if word is None:
+            return start
+        value = word.group(1)
+        if not (is_report_word(value) or value.lower() in PARTICLES):
+            return start
+        start = word.end()
+
+
+def _sentence_opening_word(text: str, start: int, end: int) -> bool:
+    """One word opening a sentence and followed by lower-case prose ("Clip mis en place"):
+    sentence case, not a name."""
+    if len(text[start:end].split()) != 1:
+        return False
+    return bool(SENTENCE_BEFORE.search(text, max(0, start - 3), start)) and bool(
+        LOWER_AFTER.match(text, end)
+    )
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

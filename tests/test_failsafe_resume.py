@@ -1,0 +1,129 @@
+"""Crash and resume at the domain level: the DICOM stages run in a child process that is
+killed with SIGKILL at random points (mid-batch, mid-stage), then re-run to the end. The
+staging area (names and bytes) and the manifest must equal those of an uninterrupted run,
+with exactly one output per released input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tasks.demo import build_demo
+from tasks.synthetic.images import make_image, save
+from tests.conftest import write_request
+
+PROJECT = Path(__file__).resolve().parent.parent
+CHILD = [sys.executable, "-W", "ignore", "-m", "tests.failsafe.child"]
+
+
+def _inputs(root: Path) -> int:
+    """>= 60 DICOM inputs (demo cohort + synthetic images) and a few that are quarantined."""
+    demo = build_demo(root / "demo", patients=4, seed=3, image_size=64, with_junk=True)
+    count = demo.dicom_files + 1  # + the truncated copy
+    for index in range(36):
+        modality = ("CT", "MR", "CR", "US", "SC")[index % 5]
+        ds, _ = make_image(modality, 64, [f"NOM{index} PRENOM"], seed=900 + index)
+        ds.PatientName = f"PATIENT{index % 6}^Test"
+        ds.PatientID = f"PID{index % 6:04d}"
+        save(ds, root / "demo" / "dicom" / "synthetic" / f"{index:03d}.dcm")
+        count += 1
+    (root / "demo" / "dicom" / "junk.bin").write_bytes(b"\x00" * 300)
+    return count + 1
+
+
+def _request(tmp_path: Path, workspace: str) -> Path:
+    folder = tmp_path / workspace
+    folder.mkdir()
+    profile = folder / "profile.yaml"
+    profile.write_text("extends: default\nname: crash-test\nbatch_size: 8\n", encoding="utf-8")
+    return write_request(
+        folder,
+        inputs={"dicom": str(tmp_path / "inputs" / "demo" / "dicom")},
+        profile=str(profile),
+        workspace="ws",
+    )
+
+
+def _run(request: Path, report: Path) -> None:
+    subprocess.run([*CHILD, str(request), str(report)], cwd=PROJECT, check=True, timeout=600)
+
+
+def _results_written(ws_root: Path) -> int:
+    return sum(1 for _ in ws_root.glob("work/*/results/*.json"))
+
+
+def _kill_when(request: Path, report: Path, ws_root: Path, results: int, delay: float) -> bool:
+    """Start a run; SIGKILL it once ``results`` batch results exist (+ ``delay`` s, landing
+    inside the next batch). False when the run finished first."""
+    child = subprocess.Popen([*CHILD, str(request), str(report)], cwd=PROJECT)
+    try:
+        deadline = time.monotonic() + 600
+        while _results_written(ws_root) < results and child.poll() is None:
+            if time.monotonic() > deadline:
+                raise AssertionError("the run made no progress")
+            time.sleep(0.02)
+        time.sleep(delay)
+        if child.poll() is not None:
+            return False
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+        return True
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _staging(ws_root: Path) -> dict[str, str]:
+    staging = ws_root / "staging"
+    return {
+        str(path.relative_to(staging)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(staging.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _manifest(ws_root: Path) -> list[list[str]]:
+    with open(ws_root / "manifest.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+@pytest.mark.parametrize("seed", [1])
+def test_killed_runs_resume_to_the_same_release(tmp_path: Path, seed: int) -> None:
+    inputs = _inputs(tmp_path / "inputs")
+    assert inputs >= 60
+    reference = _request(tmp_path, "reference")
+    _run(reference, tmp_path / "reference.json")
+    ref_ws = reference.parent / "ws" / "test-001"
+    expected_staging, expected_manifest = _staging(ref_ws), _manifest(ref_ws)
+    total_results = _results_written(ref_ws)
+
+    crashed = _request(tmp_path, "crashed")
+    crash_ws = crashed.parent / "ws" / "test-001"
+    rng = random.Random(seed)
+    kills = 0
+    points = sorted(rng.sample(range(0, total_results - 1), 3))  # three kills, in order
+    for point in points:
+        delay = rng.uniform(0.0, 0.6)
+        kills += _kill_when(crashed, tmp_path / "crashed.json", crash_ws, point, delay)
+    assert kills >= 2, "the runs finished before they could be killed"
+    _run(crashed, tmp_path / "crashed.json")
+
+    assert len(expected_manifest) - 1 == inputs
+    assert _manifest(crash_ws) == expected_manifest
+    staging = _staging(crash_ws)
+    assert staging == expected_staging  # same names (pseudonyms, UIDs) and same bytes
+    released = [row for row in expected_manifest[1:] if row[3] == "released"]
+    assert len(released) >= 50
+    assert sorted(row[5] for row in released) == sorted(staging)  # one output per input
+    # nothing half-written is left beside the outputs
+    assert not [p for p in crash_ws.rglob("*") if p.name.endswith(".tmp")]
