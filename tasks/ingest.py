@@ -8,6 +8,7 @@ take further; everything else goes to quarantine with a reason code.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import zlib
@@ -117,12 +118,14 @@ def index_inputs(ws: Workspace, request: ReleaseRequest, batch_size: int) -> dic
 
 def recognise_dicom(path: Path) -> str | None:
     """None when ``path`` is a DICOM instance worth processing, else a reason code."""
-    with open(path, "rb") as handle:
-        head = handle.read(132)
+    head = _read_head(path)
+    if isinstance(head, str):
+        return head
     has_preamble = len(head) >= 132 and head[128:132] == b"DICM"
     if not has_preamble and not _looks_like_raw_dicom(head):
         return "ingest.not_dicom"
-    if has_preamble and _inflates_too_much(path):
+    inflated = _inflated_size(path) if has_preamble else None
+    if inflated is not None and inflated > MAX_INFLATED_BYTES:
         return "ingest.deflate_too_large"
     try:
         # defer_size keeps large values (pixels) on disk: we only need the structure
@@ -131,7 +134,9 @@ def recognise_dicom(path: Path) -> str | None:
         return "ingest.unreadable_dicom"
     except Exception:  # pydicom raises many types on corrupt input; none may escape
         return "ingest.unreadable_dicom"
-    if _is_truncated(dataset, path.stat().st_size):
+    # offsets in a deflated dataset count from the start of the inflated stream
+    size = inflated if inflated is not None else path.stat().st_size
+    if _is_truncated(dataset, size):
         return "ingest.truncated"
     pixel_problem = _pixel_size_problem(dataset)
     if pixel_problem:
@@ -159,15 +164,30 @@ def _is_truncated(dataset: pydicom.Dataset, size: int) -> bool:
     return tell + length > size
 
 
-def _inflates_too_much(path: Path) -> bool:
-    """A Deflated Explicit VR Little Endian file whose dataset inflates beyond the cap
-    (counted by streaming, never holding more than a chunk)."""
+def _read_head(path: Path) -> bytes | str:
+    """The first 132 bytes, or a reason code when ``path`` is no longer a readable regular
+    file: inputs were checked with lstat when indexed, but may have been swapped since for
+    a link (never followed: O_NOFOLLOW) or a FIFO (opening it would block: O_NONBLOCK)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        return "ingest.symlink" if error.errno == errno.ELOOP else "ingest.unreadable"
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "ingest.not_a_regular_file"
+        return handle.read(132)
+
+
+def _inflated_size(path: Path) -> int | None:
+    """For a Deflated Explicit VR Little Endian file, the size of its inflated dataset
+    (counted by streaming, never holding more than a chunk; counting stops just past
+    ``MAX_INFLATED_BYTES``); None for any other file."""
     try:
         meta = read_file_meta_info(path)
     except Exception:
-        return False  # not ours to judge here: the full read decides
+        return None  # not ours to judge here: the full read decides
     if meta.get("TransferSyntaxUID") != DeflatedExplicitVRLittleEndian:
-        return False
+        return None
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     total = 0
     try:
@@ -177,11 +197,11 @@ def _inflates_too_much(path: Path) -> bool:
                 while chunk:
                     total += len(inflater.decompress(chunk, 1 << 20))
                     if total > MAX_INFLATED_BYTES:
-                        return True
+                        return total
                     chunk = inflater.unconsumed_tail
     except (OSError, zlib.error):
-        return False  # corrupt stream: the full read fails and quarantines it
-    return False
+        return total  # a corrupt stream: what inflates is all there is
+    return total
 
 
 def _meta_end(handle: BinaryIO) -> int:

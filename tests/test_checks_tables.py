@@ -245,3 +245,18 @@ def test_a_label_on_many_instances_of_one_patient_is_still_rare(tmp_path):
     built = tables.build_tables(tmp_path, checks, policy.build_policy(checks, None))
     counts = built.patient_values["BodyPartExamined"].value_counts()
     assert counts["ODDPART"] == 1 and counts["CHEST"] == 6
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((Path(__file__).resolve().parents[1] / "profiles").glob("*.yaml")),
+    ids=lambda p: p.stem,
+)
+def test_shipped_profiles_expand_into_valid_suites(path):
+    from tasks.checks.run import build_specs
+    from tasks.profile import load_profile
+
+    profile = load_profile(path)
+    checks = profile.section("checks")
+    specs = build_specs(checks, policy.build_policy(checks, profile.section("headers")))
+    assert len({s.name for s in specs}) == len(specs) > 20

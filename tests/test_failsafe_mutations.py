@@ -2,8 +2,9 @@
 through the real stages (ingest, headers, pixels, assemble) in a child process.
 
 Every input must end released-and-clean or quarantined-with-a-reason; nothing is written
-outside the workspace; no link is followed; no file takes minutes or gigabytes. The CI test
-runs a stratified sample of ~300 variants; the full corpus runs under ``-m slow``.
+outside the workspace; no link is followed; no file takes minutes or gigabytes. The CI run
+uses a stratified sample of ~300 variants; the full corpus runs under ``-m slow``. One run
+per corpus feeds every test of this module.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import warnings
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,22 @@ SPECIAL_KINDS = {"symlink", "fifo", "empty", "unreadable", "long_name", "deflate
 MAX_FILE_SECONDS = 60.0  # per file and stage; a 64 px image takes < 1 s, the first ~8 s
 MAX_PEAK_RSS = 2 * 1024**3  # the whole run (OCR models ~0.7 GB included)
 MAX_FILE_RSS_GROWTH = 600 * 1024**2  # what one file may add to the peak
+
+
+@dataclass
+class Run:
+    root: Path
+    inputs: Path
+    ws_root: Path
+    corpus: Corpus
+    rows: list[dict[str, str]]
+    report: dict
+    stderr: str
+    outside_before: dict
+    outside_after: dict
+
+    def kind_of(self, row: dict[str, str]) -> str:
+        return self.corpus.variants[str(Path(row["input_path"]).relative_to(self.inputs))]
 
 
 def _sample(root: Path, corpus: Corpus, size: int, seed: int = 7) -> None:
@@ -50,94 +68,91 @@ def _sample(root: Path, corpus: Corpus, size: int, seed: int = 7) -> None:
                 del corpus.variants[name]
 
 
-def _read_manifest(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def run_corpus(tmp_path: Path, sample: int | None, timeout: float) -> None:
-    inputs, outside = tmp_path / "in", tmp_path / "outside"
+def _run_corpus(root: Path, sample: int | None, timeout: float) -> Run:
+    inputs, outside = root / "in", root / "outside"
     with warnings.catch_warnings():  # pydicom warns about the charsets it is made to write
         warnings.simplefilter("ignore")
         corpus = generate(inputs, outside)
     assert len(corpus.variants) >= 1000
     if sample:
         _sample(inputs, corpus, sample)
-    request = write_request(tmp_path)
-    workspace = tmp_path / "ws"
-    skip = {workspace, tmp_path / "report"}
-    before = snapshot(tmp_path, skip)
-    (tmp_path / "report").mkdir()
-    report_path = tmp_path / "report" / "report.json"
+    request = write_request(root)
+    skip = {root / "ws", root / "report"}
+    before = snapshot(root, skip)
+    (root / "report").mkdir()
+    report_path = root / "report" / "report.json"
     child = subprocess.run(
-        [
-            sys.executable,
-            "-W",
-            "ignore",
-            "-m",
-            "tests.failsafe.child",
-            str(request),
-            str(report_path),
-        ],
+        [sys.executable, "-m", "tests.failsafe.child", str(request), str(report_path)],
         cwd=PROJECT,
         capture_output=True,
         text=True,
         timeout=timeout,  # a hang fails here instead of stalling CI
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
-    assert child.returncode == 0, f"the stages crashed: {child.stderr[-3000:]}"
+    assert child.returncode == 0, "the stages crashed (see the child's stderr)"
+    ws_root = root / "ws" / "test-001"
+    with open(ws_root / "manifest.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     report = json.loads(report_path.read_text())
-    ws_root = workspace / "test-001"
+    return Run(
+        root, inputs, ws_root, corpus, rows, report, child.stderr, before, snapshot(root, skip)
+    )
 
-    # every input accounted for: released or quarantined with a reason, never lost
-    rows = _read_manifest(ws_root / "manifest.csv")
-    by_source = {row["input_path"]: row for row in rows}
-    expected = {str(inputs / relative) for relative in corpus.variants}
-    assert set(by_source) == expected, "manifest and input tree differ"
+
+@pytest.fixture(
+    scope="module",
+    params=[300, pytest.param(None, marks=pytest.mark.slow)],
+    ids=["sample300", "all"],
+)
+def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = tmp_path_factory.mktemp("hostile")
+    result = _run_corpus(root, request.param, timeout=600 if request.param else 3000)
+    _print_table(result)
+    return result
+
+
+def _print_table(run: Run) -> None:
+    table: Counter[tuple[str, str]] = Counter(
+        (run.kind_of(row), row["reason"] or row["outcome"]) for row in run.rows
+    )
+    report = run.report
+    print(
+        f"\n{len(run.rows)} inputs in {report['seconds']:.0f} s, "
+        f"peak RSS {report['peak_rss'] / 1e6:.0f} MB; outcomes per kind:"
+    )
+    for (kind, reason), count in sorted(table.items()):
+        print(f"  {kind:18} {reason:45} {count:5}")
+    totals: Counter[str] = Counter(row["reason"] or row["outcome"] for row in run.rows)
+    print("totals: " + ", ".join(f"{reason}={count}" for reason, count in sorted(totals.items())))
+
+
+def test_every_input_is_released_or_quarantined_with_a_reason(run: Run) -> None:
+    by_source = {row["input_path"]: row for row in run.rows}
+    assert set(by_source) == {str(run.inputs / name) for name in run.corpus.variants}
     reasons = {
-        json.loads(p.read_text())["item_id"]: json.loads(p.read_text())["reason"]
-        for p in (ws_root / "quarantine").glob("*.reason.json")
+        data["item_id"]: data["reason"]
+        for data in (json.loads(p.read_text()) for p in run.ws_root.glob("quarantine/*.json"))
     }
-    table: Counter[tuple[str, str]] = Counter()
-    for relative, kind in corpus.variants.items():
-        row = by_source[str(inputs / relative)]
+    for row in run.rows:
         assert row["outcome"] in ("released", "quarantined"), (row["item_id"], row["outcome"])
         if row["outcome"] == "quarantined":
             assert row["reason"] and reasons.get(row["item_id"]) == row["reason"], row["item_id"]
-        table[(kind, row["reason"] or "released")] += 1
-    _print_table(table, report)
+    assert any(row["outcome"] == "released" for row in run.rows), "no control was released"
 
-    # nothing outside the workspace was written, moved or deleted (inputs, link targets)
-    assert snapshot(tmp_path, skip) == before
-    # nothing under the workspace is a link, and nothing came from outside the input root
-    scanner = LeakScanner(corpus.planted)
+
+def test_nothing_is_written_outside_the_workspace(run: Run) -> None:
+    assert run.outside_after == run.outside_before  # inputs, link targets: untouched
+
+
+def test_no_link_is_followed_out_of_the_input_root(run: Run) -> None:
     marker = OUTSIDE_MARKER.split("^")[0].encode()
-    for path in ws_root.rglob("*"):
+    for path in run.ws_root.rglob("*"):
         assert not path.is_symlink(), path.name
         if path.is_file():
-            assert marker not in path.read_bytes(), f"{path.relative_to(ws_root)} read outside"
+            assert marker not in path.read_bytes(), f"{path.relative_to(run.ws_root)} read outside"
 
-    # every released file reads back as DICOM, every element decodes, no planted value
-    released = [r for r in rows if r["outcome"] == "released"]
-    assert released, "no variant was released: the corpus lost its controls"
-    problems: list[str] = []
-    for row in released:
-        path = ws_root / "staging" / row["output"]
-        kind = corpus.variants[str(Path(row["input_path"]).relative_to(inputs))]
-        try:
-            decoded_text(path)  # no force, and every element converted
-        except Exception as error:
-            problems.append(f"{row['item_id']} ({kind}): undecodable {type(error).__name__}")
-        found = scanner.leaks(path)
-        if found:
-            problems.append(f"{row['item_id']} ({kind}): leaks planted values #{sorted(found)}")
-    print("\n".join(["released-file problems:", *problems]) if problems else "")
-    assert not problems, problems
-    # reason files and stage results hold codes and counts, never values
-    for path in [*ws_root.glob("quarantine/*.reason.json"), *ws_root.glob("work/*/results/*")]:
-        assert not scanner.leaks_in_text(path.read_text()), path.relative_to(ws_root)
 
-    # per-file guards: no file hangs a stage or costs gigabytes
+def test_no_file_takes_minutes_or_gigabytes(run: Run) -> None:
+    report = run.report
     slowest = max(report["file_seconds"].items(), key=lambda pair: pair[1])
     assert slowest[1] < MAX_FILE_SECONDS, slowest
     assert report["peak_rss"] < MAX_PEAK_RSS, report["peak_rss"]
@@ -145,23 +160,46 @@ def run_corpus(tmp_path: Path, sample: int | None, timeout: float) -> None:
     assert greediest[1] < MAX_FILE_RSS_GROWTH, greediest
 
 
-def _print_table(table: Counter[tuple[str, str]], report: dict) -> None:
-    print(
-        f"\n{sum(table.values())} inputs in {report['seconds']:.0f} s, "
-        f"peak RSS {report['peak_rss'] / 1e6:.0f} MB; outcomes per kind:"
-    )
-    for (kind, reason), count in sorted(table.items()):
-        print(f"  {kind:18} {reason:45} {count:5}")
-    totals: Counter[str] = Counter()
-    for (_, reason), count in table.items():
-        totals[reason] += count
-    print("totals: " + ", ".join(f"{reason}={count}" for reason, count in sorted(totals.items())))
+def test_reasons_and_results_hold_no_values(run: Run) -> None:
+    scanner = LeakScanner(run.corpus.planted)
+    paths = [*run.ws_root.glob("quarantine/*.reason.json"), *run.ws_root.glob("work/*/results/*")]
+    for path in paths:
+        assert not scanner.leaks_in_text(path.read_text()), path.relative_to(run.ws_root)
 
 
-def test_sample_of_hostile_variants_is_released_clean_or_quarantined(tmp_path: Path) -> None:
-    run_corpus(tmp_path, sample=300, timeout=600)
+def test_released_files_are_valid_dicom_without_planted_values(run: Run) -> None:
+    """Re-read every released file (no force, every element converted) and search its bytes
+    and decoded text for every planted value in every spelling and encoding."""
+    scanner = LeakScanner(run.corpus.planted)
+    problems: list[str] = []
+    for row in run.rows:
+        if row["outcome"] != "released":
+            continue
+        path = run.ws_root / "staging" / row["output"]
+        kind = run.kind_of(row)
+        try:
+            decoded_text(path)
+        except Exception as error:
+            problems.append(f"{row['item_id']} ({kind}): undecodable {type(error).__name__}")
+        found = scanner.leaks(path)
+        if found:  # indexes into the sorted planted values, never the values themselves
+            problems.append(f"{row['item_id']} ({kind}): planted values #{sorted(found)}")
+    print("\n".join(["released-file problems:", *problems]))
+    assert not problems
 
 
-@pytest.mark.slow
-def test_all_hostile_variants_are_released_clean_or_quarantined(tmp_path: Path) -> None:
-    run_corpus(tmp_path, sample=None, timeout=3000)
+@pytest.mark.xfail(
+    strict=True,
+    reason="pydicom's warnings and 'pydicom' logger quote invalid values and input paths "
+    "(issue 7 report): the stages do not silence them",
+)
+def test_library_warnings_quote_no_planted_value(run: Run) -> None:
+    scanner = LeakScanner(run.corpus.planted)
+    assert not scanner.leaks_in_text(run.stderr)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+def test_unreadable_inputs_are_quarantined(run: Run) -> None:
+    for row in run.rows:
+        if run.kind_of(row) == "unreadable":
+            assert row["reason"] == "ingest.unreadable", row["item_id"]

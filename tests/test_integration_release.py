@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,14 +169,15 @@ def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
     profile_path = root / "short-gate.yaml"
     profile_path.write_text(yaml.safe_dump(profile))
     run_id = _submit(env, _request(root, "itest-timeout", profile=str(profile_path)))
-    import time
-
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if "FAILED" in clearance(env, "status", run_id).stdout.upper():
             break
         time.sleep(2)
     assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
+    # the server may mark the run Failed before the paused process notices its timeout
+    log = root / "ws" / "itest-timeout" / "audit" / "audit.jsonl"
+    while time.monotonic() < deadline and audit.read(log)[-1]["event"] == "gate_opened":
+        time.sleep(1)
+    assert audit.read(log)[-1]["event"] == "gate_timeout"
     assert not (root / "out" / "itest-timeout").exists()
-    events = audit.read(root / "ws" / "itest-timeout" / "audit" / "audit.jsonl")
-    assert events[-1]["event"] == "gate_timeout"

@@ -20,9 +20,24 @@ CSV_TEXT = (
     "ACC002,IPP222,DURAND^ANNE,16/04/2020,45,Nodule,Patiente ANNE DURAND tel 06 12 34 56 78\n"
     "ACC999,IPP999,INCONNU^PAUL,2020-01-01,30,Fracture,Paul Inconnu\n"
 )
-IDENTIFYING = ["ACC001", "ACC002", "IPP111", "IPP222", "DUPONT", "DURAND", "JEAN", "ANNE",
-               "Martin", "2021-03-15", "16/04/2020", "12/03/2021", "06 12 34 56 78", "ACC999",
-               "INCONNU", "Paul"]
+IDENTIFYING = [
+    "ACC001",
+    "ACC002",
+    "IPP111",
+    "IPP222",
+    "DUPONT",
+    "DURAND",
+    "JEAN",
+    "ANNE",
+    "Martin",
+    "2021-03-15",
+    "16/04/2020",
+    "12/03/2021",
+    "06 12 34 56 78",
+    "ACC999",
+    "INCONNU",
+    "Paul",
+]
 
 
 def setup(tmp_path, **settings):
@@ -31,11 +46,18 @@ def setup(tmp_path, **settings):
     for number, (acc, pid, name, shift) in enumerate(
         [("ACC001", "IPP111", "DUPONT^JEAN", -10), ("ACC002", "IPP222", "DURAND^ANNE", 5)]
     ):
-        write_record(ws, f"dcm-{number}", PhiRecord(
-            patient_id=pid, pseudo_patient_id=f"PP{number}", accession=acc,
-            pseudo_accession=f"PA{number}", date_shift_days=shift,
-            identifiers={"names": [name], "ids": [pid, acc]},
-        ))
+        write_record(
+            ws,
+            f"dcm-{number}",
+            PhiRecord(
+                patient_id=pid,
+                pseudo_patient_id=f"PP{number}",
+                accession=acc,
+                pseudo_accession=f"PA{number}",
+                date_shift_days=shift,
+                identifiers={"names": [name], "ids": [pid, acc]},
+            ),
+        )
     profile = ReleaseProfile(name="t", sections={"reports": ReportProfile(**settings)})
     ctx = StageContext(ws, profile, KEY, types.SimpleNamespace(language="fr"))
     src = tmp_path / "clinical.csv"
@@ -54,8 +76,14 @@ def test_rows_pseudonymised_and_orphans_quarantined(tmp_path):
     for value in IDENTIFYING:
         assert value.lower() not in output.lower(), value
     rows = list(csv.DictReader(io.StringIO(output)))
-    assert list(rows[0]) == ["AccessionNumber", "PatientID", "StudyDate", "Age", "Diagnosis",
-                             "Comment"]
+    assert list(rows[0]) == [
+        "AccessionNumber",
+        "PatientID",
+        "StudyDate",
+        "Age",
+        "Diagnosis",
+        "Comment",
+    ]
     assert [r["AccessionNumber"] for r in rows] == ["PA0", "PA1"]
     assert [r["PatientID"] for r in rows] == ["PP0", "PP1"]
     assert [r["StudyDate"] for r in rows] == ["2021-03-05", "21/04/2020"]

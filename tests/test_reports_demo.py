@@ -40,16 +40,31 @@ def test_demo_reports_and_clinical_leak_nothing(tmp_path, demo, with_header_valu
     for number, p in enumerate(demo.patients):
         identifiers = {}
         if with_header_values:
-            identifiers = {"names": [f"{p.last}^{p.first}", p.physician],
-                           "ids": [p.patient_id, p.accession],
-                           "dates": [p.birth_date, p.study_date], "institutions": [p.site[0]]}
-        write_record(ws, f"dcm-{number}", PhiRecord(
-            patient_id=p.patient_id, pseudo_patient_id=f"PSEUDOPAT{number}", accession=p.accession,
-            pseudo_accession=f"PSEUDOACC{number}", date_shift_days=-(number + 3),
-            birth_date=p.birth_date, identifiers=identifiers,
-        ))
-    ctx = StageContext(ws, ReleaseProfile(name="t", sections={"reports": ReportProfile()}), KEY,
-                       types.SimpleNamespace(language=None))
+            identifiers = {
+                "names": [f"{p.last}^{p.first}", p.physician],
+                "ids": [p.patient_id, p.accession],
+                "dates": [p.birth_date, p.study_date],
+                "institutions": [p.site[0]],
+            }
+        write_record(
+            ws,
+            f"dcm-{number}",
+            PhiRecord(
+                patient_id=p.patient_id,
+                pseudo_patient_id=f"PSEUDOPAT{number}",
+                accession=p.accession,
+                pseudo_accession=f"PSEUDOACC{number}",
+                date_shift_days=-(number + 3),
+                birth_date=p.birth_date,
+                identifiers=identifiers,
+            ),
+        )
+    ctx = StageContext(
+        ws,
+        ReleaseProfile(name="t", sections={"reports": ReportProfile()}),
+        KEY,
+        types.SimpleNamespace(language=None),
+    )
     planted = set()
     for value in demo.planted_values():
         if not value.startswith(("1.", "2.")):  # UIDs never appear in reports

@@ -30,9 +30,26 @@ claire.martin@chu-lille.fr
 """
 # every identifying value of the input, in all the spellings used above
 IDENTIFYING = [
-    "Lille", "LILLE", "Oscar Lambret", "59037", "03 20 44 59 62", "DUPONT", "Dupont",
-    "Jean-Marc", "12/03/1954", "IPP778899", "ACC20210045", "1 54 03 59 350 123", "15/03/2021",
-    "2 février 2020", "SOMATOM", "Siemens", "Claire", "Martin", "claire.martin", "chu-lille",
+    "Lille",
+    "LILLE",
+    "Oscar Lambret",
+    "59037",
+    "03 20 44 59 62",
+    "DUPONT",
+    "Dupont",
+    "Jean-Marc",
+    "12/03/1954",
+    "IPP778899",
+    "ACC20210045",
+    "1 54 03 59 350 123",
+    "15/03/2021",
+    "2 février 2020",
+    "SOMATOM",
+    "Siemens",
+    "Claire",
+    "Martin",
+    "claire.martin",
+    "chu-lille",
     "67 ans",
 ]
 
@@ -43,11 +60,20 @@ def nir_key(body: str) -> str:
 
 def make_record(shift: int = -17) -> PhiRecord:
     return PhiRecord(
-        patient_id="IPP778899", pseudo_patient_id="PSEUDO-P-1", accession="ACC20210045",
-        pseudo_accession="PSEUDOACC1", study_uid="1.2.3", new_study_uid="2.25.9",
-        date_shift_days=shift, birth_date="19540312",
-        identifiers={"names": ["DUPONT^JEAN-MARC"], "ids": ["IPP778899", "ACC20210045"],
-                     "dates": ["20210315", "19540312"], "institutions": ["CHU DE LILLE"]},
+        patient_id="IPP778899",
+        pseudo_patient_id="PSEUDO-P-1",
+        accession="ACC20210045",
+        pseudo_accession="PSEUDOACC1",
+        study_uid="1.2.3",
+        new_study_uid="2.25.9",
+        date_shift_days=shift,
+        birth_date="19540312",
+        identifiers={
+            "names": ["DUPONT^JEAN-MARC"],
+            "ids": ["IPP778899", "ACC20210045"],
+            "dates": ["20210315", "19540312"],
+            "institutions": ["CHU DE LILLE"],
+        },
     )
 
 
@@ -87,8 +113,14 @@ def test_report_is_cleaned_and_named_by_pseudonym(tmp_path, report_text):
     # dates shifted by the patient's DICOM offset (-17 days), in the same style
     assert "26/02/2021" in text and "16 janvier 2020" in text
     assert "60-74 ans" in text
-    for kept in ("Scanner thoracique", "lobe inférieur droit de 8 mm", "DLP 312 mGy.cm",
-                 "Conclusion", "M. [NOM]", "Dr [NOM]"):
+    for kept in (
+        "Scanner thoracique",
+        "lobe inférieur droit de 8 mm",
+        "DLP 312 mGy.cm",
+        "Conclusion",
+        "M. [NOM]",
+        "Dr [NOM]",
+    ):
         assert kept in text, kept
     assert outcome.counts["spans_replaced"] >= 15
 
@@ -151,8 +183,10 @@ def test_title_gate_quarantines(tmp_path):
 def test_english_report(tmp_path):
     ctx = context(tmp_path, language="en")
     write_record(ctx.workspace, "dcm-1", make_record())
-    text = ("CT chest, March 15, 2021. Mr Jean-Marc Dupont, a 67-year-old man.\n"
-            "7 mm nodule in the right lower lobe.\nDictated by: Dr Claire Martin\n")
+    text = (
+        "CT chest, March 15, 2021. Mr Jean-Marc Dupont, a 67-year-old man.\n"
+        "7 mm nodule in the right lower lobe.\nDictated by: Dr Claire Martin\n"
+    )
     dst = tmp_path / "out.txt"
     assert anonymise_report(write_report(tmp_path, text), dst, "rep-1", ctx).ok
     out = dst.read_text()
@@ -169,10 +203,14 @@ def test_run_file_stage_integration(tmp_path, report_text):
     orphan = write_report(tmp_path, "Compte rendu sans étude.\n", name="NOSTUDY")
     ws.write_index([Item("rep-1", "report", str(good)), Item("rep-2", "report", str(orphan))])
     ws.write_batches("report", ["rep-1", "rep-2"], 200)
-    ws.write_results("ingest", "report-0000", [
-        ItemResult("rep-1", True, path=os.path.relpath(good.resolve(), ws.root)),
-        ItemResult("rep-2", True, path=os.path.relpath(orphan.resolve(), ws.root)),
-    ])
+    ws.write_results(
+        "ingest",
+        "report-0000",
+        [
+            ItemResult("rep-1", True, path=os.path.relpath(good.resolve(), ws.root)),
+            ItemResult("rep-2", True, path=os.path.relpath(orphan.resolve(), ws.root)),
+        ],
+    )
     counts = run_file_stage(ctx, "reports", "report-0000", "ingest", anonymise_report, ".txt")
     assert counts["ok"] == 1 and counts["quarantined"] == 1
     results = {r.item_id: r for r in ws.read_results("reports", "report-0000")}

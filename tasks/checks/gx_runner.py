@@ -60,9 +60,20 @@ def gx_context() -> Any:
         context.variables.progress_bars = ProgressBarsConfig(
             globally=False, metric_calculations=False
         )
+        _drop_default_sites(context)
         context.data_sources.add_pandas(DATASOURCE)
         _context = context
     return _context
+
+
+def _drop_default_sites(context: Any) -> None:
+    """The ephemeral context comes with a site in a fresh temporary folder: never build there
+    (Data Docs go to the workspace's evidence folder only); remove the empty folder."""
+    for name, config in dict(context.config.data_docs_sites or {}).items():
+        folder = Path(config.get("store_backend", {}).get("base_directory", ""))
+        context.delete_data_docs_site(name)
+        if folder.is_dir() and folder.name.startswith("tmp") and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def expectation_class(type_name: str) -> type:

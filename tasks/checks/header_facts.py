@@ -86,7 +86,7 @@ def read_facts(path: Path | str, wanted: Iterable[str]) -> HeaderFacts:
     wanted_set = frozenset(wanted)
     try:
         return _FastReader(path, wanted_set).read()
-    except (Unsupported, struct.error, UnicodeDecodeError, ValueError, IndexError):
+    except Exception:  # anything unusual (or unreadable): pydicom decides, as the reference
         pass
     try:
         return facts_from_dataset(pydicom.dcmread(path, stop_before_pixels=True), wanted_set)

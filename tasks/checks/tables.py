@@ -123,8 +123,11 @@ def default_workers(files: int) -> int:
     if files < PARALLEL_FROM:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    idle = (cpus or 1) - os.getloadavg()[0]
-    return max(1, min(cpus or 1, round(idle)))
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not available on this platform
+        load = 0.0
+    return max(1, min(cpus or 1, round((cpus or 1) - load)))
 
 
 def instance_columns(
@@ -418,7 +421,10 @@ def read_clinical(staging: Path, checks: ChecksProfile) -> pd.DataFrame | None:
     path = staging / "clinical" / "clinical.csv"
     if not path.is_file():
         return None
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception:  # unreadable: fails clinical_has_patient_column (never its message)
+        return pd.DataFrame({PATIENT: [None], "patient_column_present": [False]})
     source = checks.clinical.patient_column
     patient = frame[source] if source in frame.columns else pd.Series([None] * len(frame))
     keep = [c for c in checks.clinical.quasi_identifiers if c in frame.columns]

@@ -26,8 +26,16 @@ class Box:
         return max(0, self.width) * max(0, self.height)
 
     def padded(self, pixels: int, ratio: float) -> Box:
-        pad = max(pixels, round(ratio * min(self.height, self.width)))
-        return Box(self.x0 - pad, self.y0 - pad, self.x1 + pad, self.y1 + pad)
+        """Grown by max(pixels, ratio * line size) across the line and twice that along it.
+
+        A detector's box often clips the first or last glyph of a line (one sitting on an
+        edge, a thin "l"): the extra room along the line covers it.
+        """
+        size = min(self.height, self.width)
+        across = max(pixels, round(ratio * size))
+        along = max(pixels, round(2 * ratio * size))
+        pad_x, pad_y = (along, across) if self.width >= self.height else (across, along)
+        return Box(self.x0 - pad_x, self.y0 - pad_y, self.x1 + pad_x, self.y1 + pad_y)
 
     def clipped(self, width: int, height: int) -> Box:
         return Box(

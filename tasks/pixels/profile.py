@@ -18,7 +18,8 @@ class PixelProfile(BaseModel):
     # redacted when its recognised text matches the dataset's identifying values (any
     # spelling), looks like a date or an identifier, or cannot be read confidently.
     redact: Literal["all_text", "identifying_text"] = "all_text"
-    # padding added around each detected box: max(padding_px, ratio * its smaller side)
+    # padding around each detected box: max(padding_px, ratio * line height) above and
+    # below, twice that at both ends of the line
     padding_px: int = Field(default=3, ge=0, le=64)
     padding_ratio: float = Field(default=0.25, ge=0, le=2)
     # fill of a redacted box: black for the photometry (min / max stored value, RGB 0) or

@@ -42,6 +42,8 @@ def analyze(
 
     if not text.strip():
         return []
+    original = text
+    text = same_length_normalised(text)
     language = language or detect_language(text, default=default_language)
     merged: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
     extra = [v for v in known_values if v]
@@ -49,4 +51,38 @@ def analyze(
         merged.setdefault("other", []).extend(extra)
     known = KnownValues(merged) if merged else None
     engine = engine_for(config_path or DEFAULT_CONFIG)
-    return engine.analyze(text, language, known, statistical_ner=statistical_ner)
+    spans = engine.analyze(text, language, known, statistical_ner=statistical_ner)
+    if known:  # the study's values, also in their original spelling (offsets are shared)
+        extra = known.find(original)
+        if extra:
+            from tasks.reports.spans import Candidate, merge
+
+            pieces = [Candidate(s.start, s.end, s.label, 50) for s in spans] + extra
+            spans = merge(pieces)
+    return spans
+
+
+# characters that rules would not see as blanks or apostrophes; replaced one for one, so the
+# spans found in the normalised text are the spans of the original
+SAME_LENGTH = str.maketrans(
+    {
+        "\r": " ",
+        "\u00a0": " ",
+        "\u202f": " ",
+        "\u2007": " ",
+        "\u2009": " ",
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u00ad": "-",
+        "\f": " ",
+        "\v": " ",
+    }
+)
+
+
+def same_length_normalised(text: str) -> str:
+    return text.translate(SAME_LENGTH)

@@ -23,7 +23,9 @@ def title_remaining(masked_text: str) -> bool:
     Upper-case abbreviations that are also imaging terms ("DR THORAX": digital radiography,
     "PR": partial response) count only when the next word is not report vocabulary.
     """
-    for match in _title_then_capital().finditer(masked_text):
+    from tasks.reports.api import same_length_normalised
+
+    for match in _title_then_capital().finditer(same_length_normalised(masked_text)):
         title = match.group(0)[: match.start(1) - match.start()].strip()
         if title.isupper() and len(title) <= 3 and is_report_word(match.group(1)):
             continue

@@ -60,7 +60,13 @@ class KnownValues:
                 elif group == "ids":
                     others.setdefault("ID", set()).add(value)
                 else:
-                    others.setdefault(guess_label(value), set()).add(value)
+                    label = guess_label(value)
+                    if label == "PERSON":
+                        names.update(name_forms(value))
+                    elif label == "DATE":
+                        others.setdefault("DATE", set()).update(date_forms(value))
+                    else:
+                        others.setdefault(label, set()).add(value)
         if names:
             self.rules.append((_compile(names), "PERSON", True))
         for label, values in others.items():

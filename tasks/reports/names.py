@@ -48,6 +48,8 @@ def read_name(
             token = _report_word_as_surname(text, index)
         if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
             token = _report_word_as_surname(text, index, alone=True)
+        if token is None and words > 0:  # "Camille Masse," : a surname ending the name
+            token = _last_word_as_surname(text, index)
         if token is None:
             break
         words += 1
@@ -79,6 +81,21 @@ def _name_token_at(text: str, index: int) -> re.Match[str] | None:
 CAPITALISED_PARTICLE_AT_END = re.compile(
     r"(?:Le|La|Da|Di|Du|De|Van|Von|El|Al)(?=[ \t]*(?:[,;)]|$))", re.MULTILINE
 )
+
+
+SECTION_WORDS = frozenset(
+    "conclusion conclusions impression indication technique résultat résultats findings "
+    "history comparaison comparison examen exam".split()
+)
+
+
+def _last_word_as_surname(text: str, index: int) -> re.Match[str] | None:
+    token = NAME_TOKEN.match(text, index)
+    if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
+        return None
+    if len(token.group()) < 3 or token.group().lower() in SECTION_WORDS:
+        return None
+    return token if _ends_name(text, token.end()) else None
 
 
 def _skip_particles(text: str, index: int) -> int:

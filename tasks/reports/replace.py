@@ -66,7 +66,7 @@ def rewrite(
         released.append(text[cursor : span.start])
         masked.append(text[cursor : span.start])
         replacement = _replacement(
-            value, span.label, language, profile, key, shift_days, placeholder
+            value, span.label, language, profile, key, shift_days, placeholder, text
         )
         if span.label == "DATE" and replacement != placeholder:
             counts["dates_shifted"] += 1
@@ -87,6 +87,7 @@ def _replacement(
     key: bytes,
     shift_days: int,
     placeholder: str,
+    text: str = "",
 ) -> str:
     if label == "DATE":
         if profile.dates == "shift" and shift_days != 0:
@@ -99,7 +100,7 @@ def _replacement(
             return age_band(value, language, profile.age_bands) or placeholder
         return placeholder
     if profile.strategy == "surrogate":
-        return surrogate(value, label, key) or placeholder
+        return surrogate(value, label, key, avoid=text) or placeholder
     return placeholder
 
 
@@ -117,8 +118,12 @@ def age_band(value: str, language: str, bands: list[int]) -> str | None:
     return units["top"].format(low=bands[-1])
 
 
-def surrogate(value: str, label: str, key: bytes) -> str | None:
-    """The same fake value for the same original (keyed hash), shaped like the original."""
+def surrogate(value: str, label: str, key: bytes, avoid: str = "") -> str | None:
+    """The same fake value for the same original (keyed hash), shaped like the original.
+
+    A surrogate whose words already appear in ``avoid`` (the original text) is skipped for
+    the next one, so a fake name never coincides with a real name of the same report.
+    """
     normalised = fold(" ".join(value.replace(",", " ").split()))
     if label == "PERSON":  # "DUPONT Jean" and "Jean Dupont" are one person
         normalised = " ".join(sorted(normalised.split()))
@@ -129,14 +134,21 @@ def surrogate(value: str, label: str, key: bytes) -> str | None:
     pool = replacements().surrogates.get(label)
     if not pool:
         return None
-    if label == "PERSON":
-        words = value.split()
-        first = pool[number % len(pool)]
-        if len(words) >= 2:
-            second = pool[(number // len(pool)) % len(pool)]
-            return f"{first[0]}. {second.upper()}"
-        return first
-    return pool[number % len(pool)]
+    folded_avoid = fold(avoid)
+    for attempt in range(len(pool)):
+        candidate = _pick(pool, number + attempt * 7919, label, value)
+        words = re.findall(r"[\w'-]{3,}", fold(candidate))
+        if not any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", folded_avoid) for w in words):
+            return candidate
+    return None
+
+
+def _pick(pool: list[str], number: int, label: str, value: str) -> str:
+    first = pool[number % len(pool)]
+    if label == "PERSON" and len(value.split()) >= 2:
+        second = pool[(number // len(pool)) % len(pool)]
+        return f"{first[0]}. {second.upper()}"
+    return first
 
 
 def _same_shape(value: str, digest: bytes) -> str:

@@ -1,4 +1,5 @@
-"""Erasure: remove one patient from every recorded release and every staging copy.
+"""Erasure: remove one patient from every recorded release, every staging copy and the
+workspaces' intermediate copies.
 
 The patient is found by the keyed pseudonym (no clear-text map needed): their DICOM folder,
 the reports of their pseudonymous accessions and their clinical rows are removed, each

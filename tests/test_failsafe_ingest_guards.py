@@ -1,0 +1,133 @@
+"""Ingest refuses what would make a later stage allocate gigabytes or block forever, before
+any decoder sees it, and refuses nothing a decoder handles."""
+
+from __future__ import annotations
+
+import io
+import os
+import resource
+import shutil
+import threading
+import warnings
+from pathlib import Path
+
+import pydicom
+import pytest
+from pydicom.data import get_testdata_file
+from pydicom.uid import RLELossless
+
+from tasks import ingest
+from tasks.request import load_request
+from tasks.synthetic.images import make_image, save
+from tasks.workspace import Workspace
+from tests.conftest import write_request
+from tests.failsafe.mutations import Base, deflate_bomb
+
+GUARD_REASONS = ("ingest.pixel_size_mismatch", "ingest.pixels_too_large", "ingest.truncated")
+BUNDLED_DIR = Path(get_testdata_file("CT_small.dcm")).parent
+
+
+def _peak_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def test_compressed_pixels_declaring_gigabytes_are_refused(tmp_path: Path) -> None:
+    # 2 KB of RLE declaring 30000 x 30000 x RGB x 2 frames: the pixel stage's decoder
+    # allocated the 5.4 GB output array before reading the data (measured: +2.7 GB RSS)
+    ds, _ = make_image("SC", 64, [], seed=1)
+    ds.compress(RLELossless, generate_instance_uid=False)
+    ds.Rows = ds.Columns = 30000
+    ds.NumberOfFrames = 2
+    path = tmp_path / "bomb.dcm"
+    save(ds, path)
+    before = _peak_rss()
+    assert ingest.recognise_dicom(path) == "ingest.pixels_too_large"
+    assert _peak_rss() - before < 50 * 1024**2
+
+
+def test_native_pixels_shorter_than_declared_are_refused(tmp_path: Path) -> None:
+    ds, _ = make_image("CT", 64, [], seed=2)
+    ds.NumberOfFrames = 1000  # 8 MB declared, 8 KB present
+    path = tmp_path / "short.dcm"
+    save(ds, path)
+    assert ingest.recognise_dicom(path) == "ingest.pixel_size_mismatch"
+
+
+def test_deflate_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    import random
+
+    ds, _ = make_image("MR", 64, [], seed=3)
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    base = Base("mr", buffer.getvalue(), explicit_le=True, native=True)
+    data = deflate_bomb(random.Random(0), base, tmp_path, None)  # type: ignore[arg-type]
+    assert data is not None and len(data) < 5 * 1024**2
+    path = tmp_path / "bomb.dcm"
+    path.write_bytes(data)
+    before = _peak_rss()
+    assert ingest.recognise_dicom(path) == "ingest.deflate_too_large"
+    assert _peak_rss() - before < 50 * 1024**2
+    # a genuine deflated file still goes through
+    assert ingest.recognise_dicom(Path(get_testdata_file("image_dfl.dcm"))) is None
+
+
+def _decodes(path: Path) -> bool:
+    try:
+        ds = pydicom.dcmread(path)
+        if "PixelData" not in ds:
+            return False
+        ds.pixel_array  # noqa: B018 - decoding is the point
+        return True
+    except Exception:
+        return False
+
+
+def test_no_bundled_file_that_decodes_is_refused_by_the_size_guard() -> None:
+    """No false positives: every bundled pydicom file whose pixels decode passes the guard
+    (palette, YBR 4:2:2, 1-bit, multi-frame, big endian, deflated, every codec)."""
+    checked = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for path in sorted(BUNDLED_DIR.glob("*.dcm")):
+            if path.stat().st_size > 5 * 1024**2 or not _decodes(path):
+                continue
+            checked += 1
+            reason = ingest.recognise_dicom(path)
+            assert reason not in ("ingest.pixel_size_mismatch", "ingest.pixels_too_large"), (
+                path.name
+            )
+    assert checked >= 30
+
+
+def _classify_in_thread(ws: Workspace) -> threading.Thread:
+    def run() -> None:
+        for batch in ws.batches("dicom"):
+            ingest.classify_dicom_batch(ws, batch)
+
+    worker = threading.Thread(target=run, daemon=True)  # a hang must not keep pytest alive
+    worker.start()
+    worker.join(timeout=20)
+    return worker
+
+
+@pytest.mark.parametrize("swap", ["fifo", "link_outside"])
+def test_input_swapped_after_indexing_is_not_followed_or_opened(tmp_path: Path, swap: str) -> None:
+    request = load_request(write_request(tmp_path))
+    victim = tmp_path / "in" / "IM0001.dcm"
+    shutil.copy(get_testdata_file("CT_small.dcm"), victim)
+    outside = tmp_path / "outside.dcm"
+    shutil.copy(get_testdata_file("MR_small.dcm"), outside)
+    ws = Workspace(request.workspace, request.request_id)
+    ws.create()
+    ingest.index_inputs(ws, request, batch_size=10)
+    victim.unlink()  # swapped between indexing and recognition
+    if swap == "fifo":
+        os.mkfifo(victim)  # opening it for reading would block forever
+    else:
+        os.symlink(outside, victim)
+    worker = _classify_in_thread(ws)
+    assert not worker.is_alive(), "recognition blocked on the swapped input"
+    expected = "ingest.not_a_regular_file" if swap == "fifo" else "ingest.symlink"
+    reasons = ws.quarantine_reasons()
+    assert [r["reason"] for r in reasons.values()] == [expected]
+    assert not any(r.ok for r in ws.all_results("ingest").values())
