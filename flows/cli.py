@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from flows import stack
+from flows import rights_cli, stack
 
 FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
@@ -222,6 +222,7 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
     v.add_argument("log")
+    rights_cli.add_parsers(sub)
     return main
 
 
@@ -234,6 +235,7 @@ COMMANDS = {
     "status": cmd_status,
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
+    **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),
 }
 
 

@@ -59,7 +59,11 @@ def prepare(request_path: str) -> dict[str, list[str]]:
 @task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
 @values_stay_inside
 def recognise(request_path: str, batch: str) -> dict[str, int]:
-    return ingest.classify_dicom_batch(stage_context(request_path).workspace, batch)
+    from tasks.rights.registry import OptOutRegistry
+
+    ctx = stage_context(request_path)
+    registry = OptOutRegistry(ctx.request.workspace)
+    return ingest.classify_dicom_batch(ctx.workspace, batch, registry.contains)
 
 
 @task(name="headers", task_run_name="headers-{batch}", **STAGE_TASK)
@@ -150,6 +154,14 @@ def pixel_evidence(request_path: str) -> str:
 @values_stay_inside
 def publish_release(request_path: str) -> dict[str, int]:
     ctx = stage_context(request_path)
-    counts = publish(ctx.workspace.staging, ctx.request.destination)
+    from tasks.rights.releases import record_release
+
+    request = ctx.request
+    counts = publish(ctx.workspace.staging, request.destination)
+    retention = request.retention.model_dump(mode="json") if request.retention else None
+    record_release(
+        request.workspace, request.request_id, request.purpose, request.destination,
+        counts["files"], retention=retention,
+    )
     ctx.workspace.audit("released", **counts)
     return counts

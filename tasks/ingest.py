@@ -12,6 +12,7 @@ import errno
 import os
 import stat
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -23,6 +24,7 @@ from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 from tasks.request import ReleaseRequest
 from tasks.workspace import Item, ItemResult, Workspace
 
+OptOutCheck = Callable[[str, str], bool]  # (patient_id, issuer) -> objected?
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 INGEST = "ingest"
 MAX_FILE_BYTES = 4 * 1024**3  # larger than any sane instance: refuse before reading
@@ -116,8 +118,11 @@ def index_inputs(ws: Workspace, request: ReleaseRequest, batch_size: int) -> dic
     return counts
 
 
-def recognise_dicom(path: Path) -> str | None:
-    """None when ``path`` is a DICOM instance worth processing, else a reason code."""
+def recognise_dicom(path: Path, is_opted_out: OptOutCheck | None = None) -> str | None:
+    """None when ``path`` is a DICOM instance worth processing, else a reason code.
+
+    ``is_opted_out(patient_id, issuer)`` excludes patients who objected (opt-out registry).
+    """
     head = _read_head(path)
     if isinstance(head, str):
         return head
@@ -148,6 +153,11 @@ def recognise_dicom(path: Path) -> str | None:
         return "ingest.no_sop_class"
     if not str(dataset.get("SOPInstanceUID", "")):
         return "ingest.no_sop_instance"
+    if is_opted_out is not None:
+        patient_id = str(dataset.get("PatientID", "") or "")
+        issuer = str(dataset.get("IssuerOfPatientID", "") or "")
+        if patient_id.strip() and is_opted_out(patient_id, issuer):
+            return "ingest.opted_out"
     return None
 
 
@@ -274,7 +284,9 @@ def _looks_like_raw_dicom(head: bytes) -> bool:
     return vr.isalpha() and vr.isupper() or int.from_bytes(head[4:8], "little") < 0x10000
 
 
-def classify_dicom_batch(ws: Workspace, batch: str) -> dict[str, int]:
+def classify_dicom_batch(
+    ws: Workspace, batch: str, is_opted_out: OptOutCheck | None = None
+) -> dict[str, int]:
     """Recognise each DICOM input of ``batch``; quarantine the rest. Idempotent."""
     done = ws.read_results(INGEST, batch)
     if done is None:
@@ -283,7 +295,7 @@ def classify_dicom_batch(ws: Workspace, batch: str) -> dict[str, int]:
         for item_id in ws.batch_ids(batch):
             item = items[item_id]
             try:
-                reason = recognise_dicom(Path(item.source))
+                reason = recognise_dicom(Path(item.source), is_opted_out)
             except Exception:
                 reason = "ingest.unreadable"
             if reason:

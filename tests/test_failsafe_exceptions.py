@@ -126,3 +126,43 @@ def test_prefect_boundary_drops_message_context_and_arguments() -> None:
         assert value not in repr(error.args)
         assert value not in rendered  # what a log handler prints
         assert value.encode() not in pickled  # what a result store would persist
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pydicom's warnings and its 'pydicom' logger quote invalid values and input paths; "
+    "nothing in the stages silences them (issue 7 report: set up in the worker/stage context)",
+)
+def test_library_warnings_and_logs_quote_no_value(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed birth date and an unclosed sequence in a folder named after the patient:
+    pydicom warns, quoting the value and the file path. Whatever the stages let through to
+    warnings or log records would reach the worker's logs."""
+    import warnings
+
+    from tasks import ingest
+    from tasks.headers.stage import anonymise_file
+    from tasks.synthetic.images import make_image, save
+
+    ctx = build_context(write_request(tmp_path))
+    folder = tmp_path / "in" / f"{PLANTED.replace('^', ' ')}"
+    ds, _ = make_image("MR", 64, [], seed=5)
+    ds.PatientName = PLANTED
+    ds.PatientBirthDate = "1961-04-17"  # not a DA: pydicom quotes it when it validates
+    save(ds, folder / "IM0001")
+    data = (folder / "IM0001").read_bytes()
+    (folder / "IM0002").write_bytes(data + b"\x08\x00\x10\x11SQ\x00\x00\xff\xff\xff\xff")
+    ws = ctx.workspace
+    ws.create()
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("DEBUG"):
+        warnings.simplefilter("always")
+        ingest.index_inputs(ws, ctx.request, batch_size=10)
+        for batch in ws.batches("dicom"):
+            ingest.classify_dicom_batch(ws, batch)
+            run_file_stage(ctx, "headers", batch, "ingest", anonymise_file)
+    said = [str(w.message) for w in caught] + [r.getMessage() for r in caplog.records]
+    assert said, "nothing was said: the test lost its point"
+    for message in said:
+        for value in (PLANTED.split("^")[0], "1961-04-17"):
+            assert value not in message

@@ -99,3 +99,25 @@ def test_second_run_of_the_same_request_is_refused(tmp_path: Path) -> None:
         Workspace(tmp_path, "req-1").hold_run_lock()
     held.close()
     Workspace(tmp_path, "req-1").hold_run_lock().close()
+
+
+def test_opted_out_patients_are_quarantined_at_ingest(tmp_path: Path) -> None:
+    import pydicom
+
+    from tasks.rights.registry import OptOutRegistry
+
+    request = load_request(write_request(tmp_path))
+    for number, patient in enumerate(["IPP111", "IPP222"]):
+        ds = pydicom.dcmread(get_testdata_file("CT_small.dcm"))
+        ds.PatientID = patient
+        ds.SOPInstanceUID = f"1.2.3.{number}"
+        ds.save_as(tmp_path / "in" / f"{patient}.dcm")
+    registry = OptOutRegistry(request.workspace)
+    registry.add("IPP222", "")
+    ws = Workspace(request.workspace, request.request_id)
+    ws.create()
+    ingest.index_inputs(ws, request, batch_size=10)
+    counts = ingest.classify_dicom_batch(ws, "dicom-0000", registry.contains)
+    assert counts == {"ok": 1, "quarantined": 1}
+    reasons = {r["reason"] for r in ws.quarantine_reasons().values()}
+    assert reasons == {"ingest.opted_out"}

@@ -181,3 +181,40 @@ def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
         time.sleep(1)
     assert audit.read(log)[-1]["event"] == "gate_timeout"
     assert not (root / "out" / "itest-timeout").exists()
+
+
+def test_rights_after_a_release(stack, inputs) -> None:
+    """Release, then a subject-access request and an erasure through the CLI."""
+    import hashlib
+
+    env, _ = stack
+    root, demo = inputs
+    request = _request(root, "itest-rights")
+    run_id = _submit(env, request)
+    assert clearance(env, "approve", run_id, "--dpo", APPROVER).returncode == 0
+    destination = root / "out" / "itest-rights"
+
+    def digests() -> dict[str, str]:
+        return {
+            str(p.relative_to(destination)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in destination.rglob("*")
+            if p.is_file() and p.name != "MANIFEST.sha256"
+        }
+
+    before = digests()
+    gone, kept = demo.patients
+    access = clearance(env, "access", "--request", str(request), "--patient-id", gone.patient_id)
+    assert access.returncode == 0 and "itest-rights" in access.stdout
+    assert gone.patient_id not in access.stdout
+
+    erased = clearance(env, "erase", "--request", str(request), "--patient-id", gone.patient_id)
+    assert erased.returncode == 0, erased.stdout + erased.stderr
+    after = digests()
+    removed = set(before) - set(after)
+    assert removed and all(before[name] == after[name] for name in after if "clinical" not in name)
+    clinical = (destination / "clinical" / "clinical.csv").read_text()
+    assert len(clinical.strip().splitlines()) == 2  # header + the remaining patient
+    listed = clearance(env, "optout", "list", "--request", str(request))
+    assert gone.patient_id in listed.stdout and kept.patient_id not in listed.stdout
+    dry = clearance(env, "purge", "--request", str(request))
+    assert dry.returncode == 0 and destination.exists()

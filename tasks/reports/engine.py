@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tasks.reports.config import DEFAULT_CONFIG, load_config
 from tasks.reports.known_values import KnownValues, fold
+from tasks.reports.names import read_name
 from tasks.reports.pipeline import nlp_for
 from tasks.reports.recognizers import build
 from tasks.reports.recognizers.base import Analysis, Recognizer
@@ -61,7 +62,12 @@ class Engine:
             candidates = [c for c in candidates if not (c.weak and _inside(c, allowed))]
         if known:
             candidates.extend(known.find(text, fold(text)))
-        return join_names(text, merge(candidates))
+        spans = join_names(text, merge(candidates))
+        listed = listed_names(text, spans)
+        if listed:
+            candidates.extend(listed)
+            spans = join_names(text, merge(candidates))
+        return spans
 
 
 CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*")
@@ -89,6 +95,36 @@ def suspicious_lines(text: str, candidates: list[Candidate]) -> list[tuple[int, 
             pieces.append((start, end))
             break
     return pieces
+
+
+LIST_JOINER = re.compile(r"[ \t]*(?:,|;|/|\bet\b|\band\b|&)[ \t]*(?:(?:le|la|the)[ \t]+)?")
+LIST_TITLE = re.compile(r"(?:Dr\.?|Pr\.?|Mme|M\.|Mr\.?|Mrs\.?|Ms\.?|Docteur|Professeur)[ \t]+")
+
+
+def listed_names(text: str, spans: list[Span]) -> list[Candidate]:
+    """Names listed after a found one: "par Rossi et FOUCHER", "Dr A, Dr B and C"."""
+    found: list[Candidate] = []
+    starts = {span.start for span in spans}
+    for span in spans:
+        if span.label != "PERSON":
+            continue
+        end = span.end
+        for _ in range(4):
+            joiner = LIST_JOINER.match(text, end)
+            if joiner is None or joiner.end() == end:
+                break
+            position = joiner.end()
+            title = LIST_TITLE.match(text, position)
+            if title is not None:
+                position = title.end()
+            if position in starts:
+                break
+            name = read_name(text, position, after_title=title is not None)
+            if name is None:
+                break
+            found.append(Candidate(name[0], name[1], "PERSON", 30))
+            end = name[1]
+    return found
 
 
 # what may separate two parts of one person's name

@@ -10,7 +10,8 @@ UPPER = "A-ZÀ-ÖØ-Þ"
 LOWER = "a-zà-öø-ÿß"
 # one token of a name: Capitalised, UPPER, hyphenated / apostrophe forms, or an initial "J."
 NAME_TOKEN = re.compile(
-    rf"(?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}|[{UPPER}]\.(?:-[{UPPER}]\.)?|[{UPPER}]')"
+    rf"(?:[{UPPER}]'(?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}})|[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}"
+    rf"|[{UPPER}]\.(?:-[{UPPER}]\.)?|[{UPPER}]')"
     rf"(?:['’-](?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}|[{LOWER}]+))*"
     rf"(?:[{UPPER}][{LOWER}]+)?"
 )

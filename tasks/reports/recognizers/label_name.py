@@ -41,7 +41,8 @@ class LabelNameRecognizer:
                 title = self.titles.match(text, position)
                 if title is not None:
                     position = title.end()
-                span = read_name(text, position, min_words=1)
+                # a field label is as strong as a title: "Nom : MASSE" is a surname
+                span = read_name(text, position, min_words=1, after_title=min_words == 1)
                 if span is not None and min_words > 1 and not _enough(text[span[0] : span[1]]):
                     span = None
                 if span is not None:

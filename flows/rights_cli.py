@@ -1,0 +1,119 @@
+"""`clearance optout | erase | access | purge | published`: data subjects' rights, for the DPO.
+
+Each command works on a secure zone (a request's `workspace:` folder), given directly with
+--workspace or through a request file (--request, which also names the profile whose
+pseudonym settings apply). The key comes from CLEARANCE_PSEUDONYM_KEY (or the profile's
+Prefect Secret block), as for releases. Output holds release ids and counts only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from pathlib import Path
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    def target(parser: argparse.ArgumentParser) -> None:
+        group = parser.add_mutually_exclusive_group(required=True)
+        group.add_argument("--workspace", help="the secure zone (a request's workspace: folder)")
+        group.add_argument("--request", help="a release request file (workspace + profile)")
+        parser.add_argument("--profile", default="default", help="with --workspace")
+
+    def patient(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--patient-id", required=True)
+        parser.add_argument("--issuer", default="")
+
+    optout = sub.add_parser("optout", help="opt-out registry (patients who objected)")
+    optout_sub = optout.add_subparsers(dest="optout_command", required=True)
+    add = optout_sub.add_parser("add", help="record an objection")
+    patient(add)
+    target(add)
+    listing = optout_sub.add_parser("list", help="list objections")
+    target(listing)
+    for name, text in (
+        ("erase", "erase a patient from every release and staging copy (and opt them out)"),
+        ("access", "which releases included a patient (subject access)"),
+    ):
+        parser = sub.add_parser(name, help=text)
+        patient(parser)
+        target(parser)
+    purge = sub.add_parser("purge", help="delete releases/workspaces past their retention")
+    target(purge)
+    purge.add_argument("--apply", action="store_true", help="delete (default: dry run)")
+    purge.add_argument("--today", type=date.fromisoformat, default=None)
+    published = sub.add_parser("published", help="record a publication that used a release")
+    published.add_argument("request_id")
+    published.add_argument("--on", type=date.fromisoformat, default=None)
+    target(published)
+
+
+def _resolve(args: argparse.Namespace):
+    from flows.context import resolve_key
+    from tasks.profile import load_profile
+    from tasks.request import load_request, resolve_profile_path
+
+    if args.request:
+        request = load_request(args.request)
+        base, profile_path = request.workspace, request.profile
+    else:
+        base = Path(args.workspace).resolve()
+        profile_path = resolve_profile_path(Path.cwd(), Path(args.profile))
+    profile = load_profile(profile_path)
+    return base, profile, (lambda: resolve_key(profile))
+
+
+def run(args: argparse.Namespace) -> int:
+    base, profile, key = _resolve(args)
+    if args.command == "optout":
+        from tasks.rights.registry import OptOutRegistry
+
+        registry = OptOutRegistry(base)
+        if args.optout_command == "add":
+            added = registry.add(args.patient_id, args.issuer)
+            print("recorded" if added else "already recorded")
+        else:
+            for entry in registry.entries():
+                print(f"{entry.patient_id}\t{entry.issuer or '*'}\t{entry.objected_on or ''}")
+        return 0
+    if args.command == "erase":
+        from tasks.rights.erase import erase_patient
+        from tasks.rights.registry import OptOutRegistry
+
+        OptOutRegistry(base).add(args.patient_id, args.issuer)  # or the next release re-adds
+        notice = erase_patient(
+            base, key(), args.patient_id, args.issuer, profile.section("headers"),
+            profile.section("reports").clinical,
+        )
+        print(notice.text())
+        return 0 if not notice.problems else 1
+    if args.command == "access":
+        from tasks.rights.access import access_report
+
+        entries = access_report(
+            base, key(), args.patient_id, args.issuer, profile.section("headers"),
+            profile.section("reports").clinical,
+        )
+        print(json.dumps(entries, indent=1, default=str))
+        return 0
+    if args.command == "purge":
+        from tasks.rights.retention import purge
+
+        actions = purge(base, args.today or date.today(), apply=args.apply)
+        for action in actions:
+            state = "deleted" if action.applied else (action.skipped or "would delete")
+            print(f"{action.target}\t{action.request_id}\texpired {action.expired_on}\t{state}")
+        if not actions:
+            print("nothing past its retention")
+        return 0
+    if args.command == "published":
+        from tasks.rights.releases import record_publication
+
+        record_publication(base, args.request_id, args.on or date.today())
+        print("publication recorded")
+        return 0
+    raise ValueError(args.command)
+
+
+COMMANDS = ("optout", "erase", "access", "purge", "published")
