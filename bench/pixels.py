@@ -285,6 +285,9 @@ def main() -> None:
                 f"{count * frames / elapsed:>9.2f}{sum(r[3] for r in results) / count:>10.3f}",
                 flush=True,
             )
+            reasons = sorted({r[2] for r in results if not r[1]})
+            if reasons and args.verbose:
+                print("  quarantine reasons:", reasons)
             if MISSED and args.verbose:
                 print("  missed (modality, contrast, font px, chars):", sorted(MISSED))
             if args.verbose:

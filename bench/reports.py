@@ -147,7 +147,7 @@ def main() -> None:
     )
     _warm(NER)
     print(f"statistical NER: {'on' if NER else 'off'}")
-    for group in ("dev", "holdout", "blind", "blind2", "all"):
+    for group in ("dev", "holdout", "blind", "blind2", "blind3", "all"):
         chosen = records if group == "all" else [r for r in records if r["group"] == group]
         result = score(chosen, lambda r: spans_of(r["text"]))
         print(f"\n== Clearance engine, {group} templates ({len(chosen)} reports) ==")

@@ -7,7 +7,9 @@ import io
 import os
 import resource
 import shutil
+import struct
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -21,9 +23,15 @@ from tasks.request import load_request
 from tasks.synthetic.images import make_image, save
 from tasks.workspace import Workspace
 from tests.conftest import write_request
-from tests.failsafe.mutations import Base, deflate_bomb
+from tests.failsafe.mutations import Base, deflate_bomb, raw_elements
 
-GUARD_REASONS = ("ingest.pixel_size_mismatch", "ingest.pixels_too_large", "ingest.truncated")
+GUARD_REASONS = (
+    "ingest.pixel_size_mismatch",
+    "ingest.pixels_too_large",
+    "ingest.truncated",
+    "ingest.too_many_elements",
+    "ingest.deflate_too_large",
+)
 BUNDLED_DIR = Path(get_testdata_file("CT_small.dcm")).parent
 
 
@@ -69,6 +77,32 @@ def test_deflate_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
     assert _peak_rss() - before < 50 * 1024**2
     # a genuine deflated file still goes through
     assert ingest.recognise_dicom(Path(get_testdata_file("image_dfl.dcm"))) is None
+
+
+def _with_empty_private_elements(data: bytes, count: int) -> bytes:
+    """``count`` empty private elements (8 bytes each) inserted before the pixel data."""
+    pixels = next(e for e in raw_elements(data) if e.tag == 0x7FE00010)
+    blob = bytearray()
+    for index in range(count):
+        group, element = 0x0009 + 2 * (index // 0xF000), 0x1000 + index % 0xF000
+        blob += struct.pack("<HHccHI", group, element, b"U", b"N", 0, 0)
+    return data[: pixels.start] + bytes(blob) + data[pixels.start :]
+
+
+def test_element_count_bomb_is_refused_before_pydicom_builds_it(tmp_path: Path) -> None:
+    # 12 MB, 1 000 000 empty elements: pydicom took 10 s and 330 MB per read, every stage
+    ds, _ = make_image("MR", 64, [], seed=4)
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    path = tmp_path / "many.dcm"
+    path.write_bytes(_with_empty_private_elements(buffer.getvalue(), 1_000_000))
+    before, start = _peak_rss(), time.monotonic()
+    assert ingest.recognise_dicom(path) == "ingest.too_many_elements"
+    assert time.monotonic() - start < 10
+    assert _peak_rss() - before < 50 * 1024**2
+    # a few thousand private elements are fine
+    path.write_bytes(_with_empty_private_elements(buffer.getvalue(), 5_000))
+    assert ingest.recognise_dicom(path) is None
 
 
 def _decodes(path: Path) -> bool:

@@ -25,10 +25,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 CHILD = [sys.executable, "-W", "ignore", "-m", "tests.failsafe.child"]
 
 
-def _inputs(root: Path) -> int:
-    """>= 60 DICOM inputs (demo cohort + synthetic images) and a few that are quarantined."""
+def _inputs(root: Path, synthetic: int) -> int:
+    """Demo cohort (28 DICOM + junk) + ``synthetic`` images; returns the number of files."""
     demo = build_demo(root / "demo", patients=4, seed=3, image_size=64, with_junk=True)
-    for index in range(36):
+    for index in range(synthetic):
         modality = ("CT", "MR", "CR", "US", "SC")[index % 5]
         ds, _ = make_image(modality, 64, [f"NOM{index} PRENOM"], seed=900 + index)
         ds.PatientName = f"PATIENT{index % 6}^Test"
@@ -95,9 +95,11 @@ def _manifest(ws_root: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-@pytest.mark.parametrize("seed", [1])
-def test_killed_runs_resume_to_the_same_release(tmp_path: Path, seed: int) -> None:
-    inputs = _inputs(tmp_path / "inputs")
+@pytest.mark.parametrize(
+    ("seed", "synthetic"), [(1, 36), pytest.param(2, 280, marks=pytest.mark.slow)]
+)
+def test_killed_runs_resume_to_the_same_release(tmp_path: Path, seed: int, synthetic: int) -> None:
+    inputs = _inputs(tmp_path / "inputs", synthetic)
     assert inputs >= 60
     reference = _request(tmp_path, "reference")
     _run(reference, tmp_path / "reference.json")
@@ -109,10 +111,13 @@ def test_killed_runs_resume_to_the_same_release(tmp_path: Path, seed: int) -> No
     crash_ws = crashed.parent / "ws" / "test-001"
     rng = random.Random(seed)
     kills = 0
-    points = sorted(rng.sample(range(0, total_results - 1), 3))  # three kills, in order
-    for point in points:
-        delay = rng.uniform(0.0, 0.6)
-        kills += _kill_when(crashed, tmp_path / "crashed.json", crash_ws, point, delay)
+    for _ in range(8):  # each run makes progress, then dies somewhere inside a batch
+        done = _results_written(crash_ws)
+        if kills == 3 or done >= total_results - 2:
+            break
+        target = rng.randint(done + 1, min(total_results - 2, done + total_results // 3))
+        delay = rng.uniform(0.0, 0.25)
+        kills += _kill_when(crashed, tmp_path / "crashed.json", crash_ws, target, delay)
     assert kills >= 2, "the runs finished before they could be killed"
     _run(crashed, tmp_path / "crashed.json")
 

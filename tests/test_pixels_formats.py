@@ -22,9 +22,9 @@ BUNDLED = [
     ("SC_rgb_jpeg_gdcm.dcm", RLELossless, False),  # JPEG lossless process 14
     ("MR_small_bigendian.dcm", ExplicitVRLittleEndian, False),
     ("image_dfl.dcm", ExplicitVRLittleEndian, False),  # deflated
-    ("JPGExtended.dcm", ExplicitVRLittleEndian, True),
-    ("JPEG2000.dcm", ExplicitVRLittleEndian, True),
-    ("SC_rgb_jpeg_dcmtk.dcm", ExplicitVRLittleEndian, True),  # baseline, YBR
+    ("JPGExtended.dcm", RLELossless, True),  # lossy in: lossless out, flagged lossy
+    ("JPEG2000.dcm", RLELossless, True),
+    ("SC_rgb_jpeg_dcmtk.dcm", RLELossless, True),  # baseline, YBR
     ("SC_ybr_full_422_uncompressed.dcm", ExplicitVRLittleEndian, False),
     ("SC_rgb_rle_2frame.dcm", RLELossless, False),
     ("examples_palette.dcm", None, False),

@@ -140,6 +140,16 @@ def test_targeted_phrases_survive(text, phrase):
         ("Vu par Mme Lefebvre et le Pr Jean-Pierre LE GOFF.", "Lefebvre", "PERSON"),
         ("Vu par Mme Lefebvre et le Pr Jean-Pierre LE GOFF.", "Jean-Pierre LE GOFF", "PERSON"),
         ("Dear Mrs O'Brien, thank you.", "O'Brien", "PERSON"),
+        ("Âge : 67. Patiente née en 1954.", "67", "AGE"),
+        ("Âge : 67. Patiente née en 1954.", "1954", "DATE"),
+        (
+            "Images sur https://pacs.chu-lille.fr/viewer?id=3 .",
+            "https://pacs.chu-lille.fr/viewer?id=3",
+            "URL",
+        ),
+        ("Pt: O'Neill, Rita   MRN: 123", "O'Neill, Rita", "PERSON"),
+        ("Findings called to Macdonald at 16:40.", "Macdonald", "PERSON"),
+        ("Interprétée par Rossi et FOUCHER.", "FOUCHER", "PERSON"),
     ],
 )
 def test_recognizes(text, value, label):
@@ -170,6 +180,34 @@ def test_identifier_free_prose_is_left_alone(language):
     text = (CORPUS.parent / f"clean_prose_{language}.txt").read_text(encoding="utf-8")
     spans = find_spans(text, language=language)
     assert not spans, [(text[s.start : s.end], s.label) for s in spans]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "Sarcoïdose",
+        "Hépatocarcinome",
+        "Mésothéliome",
+        "Infarctus",
+        "Adénocarcinome",
+        "Pneumopathie",
+        "RAS",
+        "Oui",
+    ],
+)
+def test_one_word_cells_survive(cell):
+    """Clinical CSV cells are tiny texts: the statistical NER has no context there."""
+    assert find_spans(cell, language="fr") == []
+
+
+def test_delimited_exports_and_signatures():
+    text = "ACC1234567;DUPONT;Jean;12/03/1954;TDM THORAX;RAS;LEFEBVRE\n"
+    spans = find_spans(text, language="fr")
+    for value in ("DUPONT", "Jean", "LEFEBVRE", "12/03/1954", "ACC1234567"):
+        assert covered(text, value, spans), value
+    assert not covered(text, "TDM THORAX", spans) and not covered(text, "RAS", spans)
+    letter = "Madame,\nVotre IRM est normale.\nJe reste à votre disposition.\nRODRIGUEZ\n"
+    assert covered(letter, "RODRIGUEZ", find_spans(letter, language="fr"))
 
 
 def test_eponyms_survive_but_not_people_with_the_same_name():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pydicom import config
-from pydicom.datadict import DicomDictionary
+from pydicom.datadict import DicomDictionary, dictionary_has_tag
 from pydicom.dataelem import DataElement, RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -121,6 +121,10 @@ class Walker:
                     private_removed = True
                 elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
                     # curves and overlays (X; overlay bitmaps cannot be text-cleaned here)
+                    del elements[tag]
+                elif not dictionary_has_tag(number):
+                    # not a DICOM attribute at all (a corrupted or invented tag): nothing
+                    # proves it harmless, and a flipped bit can turn PatientName into one
                     del elements[tag]
                 elif number in SQ_TAGS or elements[tag].VR == "SQ":
                     self._recurse(ds, tag, mode)

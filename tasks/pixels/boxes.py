@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -12,6 +12,7 @@ class Box:
     y0: int
     x1: int
     y1: int
+    score: float = field(default=1.0, compare=False)  # detector confidence, when detected
 
     @property
     def width(self) -> int:
@@ -35,7 +36,7 @@ class Box:
         across = max(pixels, round(ratio * size))
         along = max(pixels, round(2 * ratio * size))
         pad_x, pad_y = (along, across) if self.width >= self.height else (across, along)
-        return Box(self.x0 - pad_x, self.y0 - pad_y, self.x1 + pad_x, self.y1 + pad_y)
+        return Box(self.x0 - pad_x, self.y0 - pad_y, self.x1 + pad_x, self.y1 + pad_y, self.score)
 
     def clipped(self, width: int, height: int) -> Box:
         return Box(
@@ -43,7 +44,11 @@ class Box:
             min(max(self.y0, 0), height),
             min(max(self.x1, 0), width),
             min(max(self.y1, 0), height),
+            self.score,
         )
+
+    def shifted(self, dx: int, dy: int) -> Box:
+        return Box(self.x0 + dx, self.y0 + dy, self.x1 + dx, self.y1 + dy, self.score)
 
     def intersects(self, other: Box) -> bool:
         return not (
@@ -59,9 +64,9 @@ class Box:
         )
 
 
-def from_polygon(points: Iterable[Iterable[float]]) -> Box:
+def from_polygon(points: Iterable[Iterable[float]], score: float = 1.0) -> Box:
     xs, ys = zip(*((float(p[0]), float(p[1])) for p in points), strict=True)
-    return Box(int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1)
+    return Box(int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1, score)
 
 
 def unique(boxes: Iterable[Box]) -> list[Box]:

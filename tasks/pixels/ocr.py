@@ -120,8 +120,8 @@ class PaddleOnnxEngine:
             }
         result = self._detector.predict(_bgr(image), **options)[0]
         boxes = []
-        for polygon in result["dt_polys"]:
-            box = from_polygon(polygon).clipped(width, height)
+        for polygon, score in zip(result["dt_polys"], result["dt_scores"], strict=True):
+            box = from_polygon(polygon, float(score)).clipped(width, height)
             if box.area > 0:
                 boxes.append(box)
         return boxes

@@ -28,6 +28,10 @@ class PixelProfile(BaseModel):
     # detection runs on the frame scaled so its longer side is at most this (no upscaling);
     # 9-10 px text needs the frame near its native size
     detection_max_side: int = Field(default=1280, ge=256, le=4096)
+    # frames larger than 1.25 x this are detected on overlapping tiles of this size (0: off);
+    # the detector weighs text against its whole input, so faint small text on a big
+    # frame scores higher on a tile of its own neighbourhood
+    detection_tile_px: int = Field(default=0, ge=0, le=4096)
     # DB detector thresholds (pixel probability, box mean score, box expansion)
     det_threshold: float = Field(default=0.3, gt=0, lt=1)
     box_threshold: float = Field(default=0.5, gt=0, lt=1)
@@ -37,9 +41,6 @@ class PixelProfile(BaseModel):
     # also detect on a full-range (min-max) rendering of >8-bit greyscale frames, where text
     # hidden by the viewer's window shows
     full_range_rendering: bool = True
-    # detect once on a colour composite of both renderings (viewer in red/blue, full range
-    # in green) instead of once per rendering
-    merge_renderings: bool = False  # measured: recall 0.90 merged vs 0.96 separate
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
     max_rounds: int = Field(default=5, ge=2, le=8)
@@ -52,6 +53,9 @@ class PixelProfile(BaseModel):
     # dots, not legible text: counted, not redacted
     min_text_box_px: int = Field(default=10, ge=0, le=32)
     max_text_height_ratio: float = Field(default=0.15, gt=0, le=1)
+    # verification: a detection away from every fill (the frame there is what pass 1
+    # scanned) must score at least this to count; next to a fill the normal threshold holds
+    verify_far_threshold: float = Field(default=0.7, ge=0, le=1)
     # fixed regions per manufacturer/model/SOP class, applied in addition to OCR
     templates: Path = DEFAULT_TEMPLATES
     # onnxruntime intra-op threads per process; 0 = $CLEARANCE_OCR_THREADS, else

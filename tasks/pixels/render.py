@@ -34,26 +34,10 @@ class Renderer:
     window: Window | None
     rescale: bool
     full_range: bool
-    merge: bool = True
 
     @classmethod
-    def for_dataset(
-        cls, ds: Dataset, photometric: str, full_range: bool, merge: bool = True
-    ) -> Renderer:
-        return cls(ds, photometric, _first_window(ds), _has_modality_lut(ds), full_range, merge)
-
-    def detection_images(self, frame: np.ndarray) -> list[np.ndarray]:
-        """What the detector sees: each rendering, or both merged into one colour image.
-
-        Merged, the viewer rendering fills the red and blue channels and the full-range one
-        the green channel: text visible in either shows as coloured text, one detection
-        instead of two.
-        """
-        images = self.renderings(frame)
-        if self.merge and len(images) == 2:
-            viewer, full = images
-            return [np.dstack([viewer, full, viewer])]
-        return images
+    def for_dataset(cls, ds: Dataset, photometric: str, full_range: bool) -> Renderer:
+        return cls(ds, photometric, _first_window(ds), _has_modality_lut(ds), full_range)
 
     def renderings(self, frame: np.ndarray) -> list[np.ndarray]:
         """The viewer rendering, plus the full-range one when the window hides values."""

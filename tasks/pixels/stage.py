@@ -29,16 +29,16 @@ from pydicom.dataset import Dataset
 from tasks import atomic
 from tasks.phi import read_record
 from tasks.pixels import evidence
-from tasks.pixels.boxes import Box, unique
+from tasks.pixels.boxes import Box
 from tasks.pixels.decode import DecodedImage, DecodeError, decode, has_pixels
-from tasks.pixels.matching import IdentifierIndex, looks_identifying
+from tasks.pixels.matching import IdentifierIndex
 from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
 from tasks.pixels.overlays import remove_graphics
 from tasks.pixels.profile import PixelProfile
 from tasks.pixels.render import Renderer
-from tasks.pixels.seamless import seamless
+from tasks.pixels.scan import Policy, scan_frame
 from tasks.pixels.templates import load_templates, template_boxes
-from tasks.pixels.write import EncodeError, check_roundtrip, fill_boxes, fill_value, store_frames
+from tasks.pixels.write import check_roundtrip, fill_boxes, fill_value, store_frames
 from tasks.pixels.write import to_bytes as dataset_bytes
 from tasks.stage import Outcome, StageContext
 
@@ -58,146 +58,6 @@ def detector_settings(settings: PixelProfile) -> DetectorSettings:
         unclip_ratio=settings.unclip_ratio,
         threads=settings.threads,
     )
-
-
-@dataclass
-class Policy:
-    """Which detected boxes must go: all of them, or those whose text is identifying."""
-
-    engine: TextEngine
-    identifying_only: bool
-    index: IdentifierIndex | None
-    min_score: float
-
-    def select(self, image: np.ndarray, boxes: list[Box]) -> tuple[list[Box], int]:
-        """Boxes to redact among ``boxes`` (found on ``image``), and how many are kept."""
-        if not self.identifying_only or self.index is None or not boxes:
-            return boxes, 0
-        readings = self.engine.recognise(image, boxes)
-        doomed = [
-            box
-            for box, reading in zip(boxes, readings, strict=True)
-            if reading.score < self.min_score
-            or looks_identifying(reading.text)
-            or self.index.matches(reading.text)
-        ]
-        return doomed, len(boxes) - len(doomed)
-
-
-@dataclass
-class FrameScan:
-    """Text boxes to redact on one frame, found on all of its renderings."""
-
-    redact: list[Box]
-    detected: int
-    kept: int
-    blobs: int = 0  # huge detections that read as at most two characters: not text lines
-    artifacts: int = 0  # detections on a redacted frame with nothing but flat pixels outside fills
-    specks: int = 0  # detections smaller than min_side both ways (ticks, dots)
-
-
-MIN_CHARACTERS_IN_HUGE_TEXT = 3
-
-
-def scan_frame(
-    frame: np.ndarray,
-    renderer: Renderer,
-    engine: TextEngine,
-    policy: Policy,
-    filled: list[Box] | None = None,
-    max_text_height: int | None = None,
-    min_side: int = 0,
-) -> FrameScan:
-    """Detect on every rendering of ``frame``; ``filled`` areas are shown seamlessly patched.
-
-    Detections taller than ``max_text_height`` go through ``_resolve_huge``.
-    """
-    redact: list[Box] = []
-    detected = kept = blobs = artifacts = specks = 0
-    mask = filled_mask(frame.shape[:2], filled or [])
-    for rendering in renderer.detection_images(seamless(frame, filled or [])):
-        lines: list[Box] = []
-        huge: list[Box] = []
-        for box in engine.detect(rendering):
-            if box.width < min_side and box.height < min_side:
-                specks += 1  # smaller than the box of any legible glyph
-                continue
-            small = max_text_height is None or box.height <= max_text_height
-            (lines if small else huge).append(box)
-        if huge:
-            found, ignored = _resolve_huge(rendering, huge, engine, max_text_height or 0)
-            lines += found
-            blobs += ignored
-        if mask is not None:
-            real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
-            artifacts += len(lines) - len(real)
-            lines = real
-        detected += len(lines)
-        chosen, skipped = policy.select(rendering, lines)
-        kept += skipped
-        redact.extend(chosen)
-    return FrameScan(unique(redact), detected, kept, blobs, artifacts, specks)
-
-
-FLAT_LEVELS = 16  # 8-bit levels: less spread than this outside the fills holds no glyph
-
-
-def filled_mask(shape: tuple[int, ...], filled: list[Box]) -> np.ndarray | None:
-    if not filled:
-        return None
-    mask = np.zeros(shape[:2], dtype=bool)
-    height, width = mask.shape
-    for box in filled:
-        b = box.clipped(width, height)
-        mask[b.y0 : b.y1, b.x0 : b.x1] = True
-    return mask
-
-
-def _patch_artifact(rendering: np.ndarray, mask: np.ndarray, box: Box) -> bool:
-    """A detection on a redacted frame whose pixels outside the fills are flat.
-
-    Outside the fills the output equals the original; inside them it is one value. If the
-    outside part of the box is flat (spread under FLAT_LEVELS in the rendering), the box
-    holds no glyph in the output: what the detector saw is the patch shown to it.
-    """
-    outside = ~mask[box.y0 : box.y1, box.x0 : box.x1]
-    values = rendering[box.y0 : box.y1, box.x0 : box.x1][outside]
-    if values.size == 0:
-        return True
-    values = values.reshape(values.shape[0], -1).astype(np.int16)
-    spread = np.percentile(values, 99, axis=0) - np.percentile(values, 1, axis=0)
-    return bool(spread.max() < FLAT_LEVELS)
-
-
-def _resolve_huge(
-    rendering: np.ndarray, huge: list[Box], engine: TextEngine, max_text_height: int
-) -> tuple[list[Box], int]:
-    """Text lines inside huge detections, and how many huge regions are not text.
-
-    The detector reads a head, an organ or a blob on a plain background as one giant glyph
-    (an "O", a "0"), mostly when no real text competes. Inside each huge box the detector
-    looks again with strict thresholds: line-sized boxes found there are text. What stays
-    huge is read by the recogniser: three characters or more is (huge) text and is
-    redacted; less is a shape, not an identifier, and is left alone (counted).
-    """
-    lines: list[Box] = []
-    candidates: list[Box] = []
-    for box in huge:
-        crop = rendering[box.y0 : box.y1, box.x0 : box.x1]
-        inner = [
-            Box(b.x0 + box.x0, b.y0 + box.y0, b.x1 + box.x0, b.y1 + box.y0)
-            for b in engine.detect(crop, strict=True)
-        ]
-        lines += [b for b in inner if b.height <= max_text_height]
-        still_huge = [b for b in inner if b.height > max_text_height]
-        candidates += still_huge if inner else [box]
-    blobs = 0
-    for box, reading in zip(candidates, engine.recognise(rendering, candidates), strict=True):
-        if sum(c.isalnum() for c in reading.text) >= MIN_CHARACTERS_IN_HUGE_TEXT:
-            lines.append(box)
-        else:
-            blobs += 1
-    return lines, blobs
 
 
 def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
@@ -228,7 +88,7 @@ def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcom
     try:
         store_frames(ds, image, frames.redacted)
         data = dataset_bytes(ds)
-    except (EncodeError, ValueError, TypeError, NotImplementedError):
+    except (ValueError, TypeError, NotImplementedError, AttributeError):
         return Outcome(False, f"{STAGE}.encode_error", counts=outcome.counts)
     if not check_roundtrip(data, frames.redacted):
         return Outcome(False, f"{STAGE}.roundtrip_mismatch", counts=outcome.counts)
@@ -259,9 +119,7 @@ def _redact_image(
     except Exception as error:
         return Outcome(False, f"{STAGE}.engine_error.{type(error).__name__}"), None
     policy = _policy(engine, settings, ctx, item_id)
-    renderer = Renderer.for_dataset(
-        ds, image.photometric, settings.full_range_rendering, settings.merge_renderings
-    )
+    renderer = Renderer.for_dataset(ds, image.photometric, settings.full_range_rendering)
     original = image.frames
     redacted = original.copy()
     fill = fill_value(image) if settings.fill == "black" else None
@@ -278,10 +136,13 @@ def _redact_image(
     counts["blobs_ignored"] = 0
     counts["patch_artifacts"] = 0
     counts["specks_ignored"] = 0
+    counts["faint_ignored"] = 0
     max_text = max(settings.max_text_height_px, round(settings.max_text_height_ratio * height))
     min_side = settings.min_text_box_px
+    tile = settings.detection_tile_px
+    confident = settings.verify_far_threshold
     try:
-        first = scan_frame(redacted[0], renderer, engine, policy, None, max_text, min_side)
+        first = scan_frame(redacted[0], renderer, engine, policy, None, max_text, min_side, tile)
         counts["blobs_ignored"] += first.blobs
         counts["specks_ignored"] += first.specks
         fixed = template_boxes(templates, ds)
@@ -301,11 +162,20 @@ def _redact_image(
             found_on: list[int] = []
             for index in to_verify:
                 scan = scan_frame(
-                    redacted[index], renderer, engine, policy, filled[index], max_text, min_side
+                    redacted[index],
+                    renderer,
+                    engine,
+                    policy,
+                    filled[index],
+                    max_text,
+                    min_side,
+                    tile,
+                    confident,
                 )
                 counts["blobs_ignored"] += scan.blobs
                 counts["patch_artifacts"] += scan.artifacts
                 counts["specks_ignored"] += scan.specks
+                counts["faint_ignored"] += scan.faint
                 if scan.redact:
                     counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)

@@ -1,9 +1,11 @@
 """Fill boxes in stored pixel values and write the frames back losslessly.
 
-Output transfer syntax: the input's when it is lossless and pydicom can encode it (RLE,
-JPEG 2000 lossless), else RLE Lossless for other lossless inputs, else Explicit VR Little
-Endian. A lossy input is never re-compressed lossily: it is written uncompressed and keeps
-LossyImageCompression = 01.
+Output transfer syntax: uncompressed inputs stay uncompressed (big endian and deflated
+become Explicit VR Little Endian); RLE and JPEG 2000 lossless are re-encoded as such; other
+lossless syntaxes (JPEG-LS, JPEG lossless: no encoder here) become RLE Lossless. A lossy
+input is never re-compressed lossily: it becomes RLE Lossless and keeps
+LossyImageCompression = 01. When an encoder refuses, the next choice is tried, ending with
+Explicit VR Little Endian.
 """
 
 from __future__ import annotations
@@ -27,10 +29,6 @@ from tasks.pixels.decode import DecodedImage, decode
 
 REENCODABLE = {str(RLELossless), str(JPEG2000Lossless)}
 KEEP_UNCOMPRESSED = {str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)}
-
-
-class EncodeError(Exception):
-    """The redacted frames could not be written back exactly (message holds no values)."""
 
 
 def fill_value(image: DecodedImage) -> np.ndarray | int:
@@ -67,21 +65,20 @@ def _interior_median(frame: np.ndarray, box: Box) -> np.ndarray:
     return np.median(patch.reshape(-1, *patch.shape[2:]), axis=0).astype(frame.dtype)
 
 
-def output_syntax(source: UID, lossy_source: bool) -> UID:
-    if lossy_source:
-        return ExplicitVRLittleEndian
+def output_syntaxes(source: UID, lossy_source: bool) -> list[UID]:
+    """Transfer syntaxes to try in order; the last one is always uncompressed."""
     if str(source) in KEEP_UNCOMPRESSED:
-        return UID(source)
-    if str(source) in REENCODABLE:
-        return UID(source)
-    if source.is_compressed:
-        return RLELossless
-    return ExplicitVRLittleEndian  # big endian, deflated
+        return [UID(source)]
+    if not source.is_compressed:
+        return [ExplicitVRLittleEndian]  # big endian, deflated
+    if str(source) in REENCODABLE and not lossy_source:
+        return [UID(source), RLELossless, ExplicitVRLittleEndian]
+    return [RLELossless, ExplicitVRLittleEndian]
 
 
 def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
-    """Put ``frames`` into ``ds`` (in place) in the chosen syntax; return the syntax used."""
-    target = output_syntax(image.source_syntax, image.lossy_source)
+    """Put ``frames`` into ``ds`` (in place) in the first syntax that encodes; return it."""
+    targets = output_syntaxes(image.source_syntax, image.lossy_source)
     bits_stored = int(ds.get("BitsStored", frames.dtype.itemsize * 8))
     data = frames[0] if image.count == 1 else frames
     if image.lossy_source and str(ds.get("LossyImageCompression", "")) != "01":
@@ -99,18 +96,16 @@ def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
         )
     if image.count > 1 or "NumberOfFrames" in ds:
         ds.NumberOfFrames = image.count
-    ds.file_meta.TransferSyntaxUID = (
-        ImplicitVRLittleEndian
-        if str(target) == str(ImplicitVRLittleEndian)
-        else ExplicitVRLittleEndian
-    )
-    if target.is_compressed:
+    implicit = str(targets[0]) == str(ImplicitVRLittleEndian)
+    ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    for target in targets:
+        if not target.is_compressed:
+            break
         try:
             ds.compress(target, generate_instance_uid=False)
-        except Exception:  # encoder missing or refusing these parameters
-            if str(target) == str(RLELossless):
-                raise EncodeError("pixel data cannot be re-encoded") from None
-            ds.compress(RLELossless, generate_instance_uid=False)
+            break
+        except Exception:  # encoder missing or refusing these parameters: next choice
+            continue
     return UID(ds.file_meta.TransferSyntaxUID)
 
 

@@ -48,6 +48,7 @@ class RecognizerSpec(BaseModel):
     languages: list[Language] = ["fr", "en"]
     priority: int = Field(default=50, ge=0, le=100)
     enabled: bool = True
+    weak: bool = False  # weak answers yield to allow-listed medical phrases (eponyms)
     patterns: list[str] = []
     ignore_case: bool = False
     validator: str | None = None

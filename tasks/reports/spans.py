@@ -17,6 +17,7 @@ LABELS = (
     "CITY",
     "ESTABLISHMENT",
     "DEVICE",
+    "URL",
     "KNOWN",
 )
 # strong identifiers: the ones that must be found every time (benchmark target 100 %)

@@ -27,5 +27,10 @@ def allowed_ranges(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in allowlist_pattern().finditer(text)]
 
 
+ELISION = re.compile(r"^(?:d|l|qu|j|n|s|c)['’]", re.IGNORECASE)
+
+
 def is_report_word(word: str) -> bool:
-    return word.lower().strip(".:,;") in not_names()
+    lowered = word.lower().strip(".:,;")
+    words = not_names()
+    return lowered in words or ELISION.sub("", lowered) in words

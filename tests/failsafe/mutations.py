@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import logging
 import os
 import random
 import struct
+import warnings
 import zlib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,6 +90,20 @@ ENCODINGS = ("utf-8", "latin-1", "utf-16-le", "gb18030", "shift_jis", "euc_jp", 
 
 LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR"}
 LONG_VRS |= {b"UT", b"UV"}
+
+
+@contextmanager
+def quiet_pydicom() -> Iterator[None]:
+    """pydicom warns (and logs) about the odd values it is asked to write: not findings."""
+    logger = logging.getLogger("pydicom")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 @dataclass
@@ -501,6 +518,23 @@ def deflate_bomb(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) 
     return head + b"".join(parts)
 
 
+def element_bomb(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """Hundreds of thousands of empty private elements: a few MB that pydicom turns into
+    hundreds of MB of element objects, at every read."""
+    if not base.explicit_le:
+        return None
+    pixels = [e for e in raw_elements(base.data) if e.tag == 0x7FE00010]
+    if not pixels:
+        return None
+    count = rng.choice([600_000, 800_000])
+    entry = struct.Struct("<HHccHI")
+    blob = bytearray(entry.size * count)
+    for index in range(count):
+        group, element = 0x0009 + 2 * (index // 0xF000), 0x1000 + index % 0xF000
+        entry.pack_into(blob, index * entry.size, group, element, b"U", b"N", 0, 0)
+    return base.data[: pixels[0].start] + bytes(blob) + base.data[pixels[0].start :]
+
+
 KINDS: dict[str, tuple[Writer, int]] = {
     "truncated": (truncate, 230),
     "bitflip_header": (bitflip_header, 280),
@@ -512,6 +546,7 @@ KINDS: dict[str, tuple[Writer, int]] = {
     "odd_charset": (odd_charset, 60),
     "not_dicom": (not_dicom, 40),
     "deflate_bomb": (deflate_bomb, 3),
+    "element_bomb": (element_bomb, 2),
 }
 
 
@@ -608,7 +643,7 @@ def _special_files(
         os.symlink(target, path)
         corpus.add(root, path, "symlink")
     inside = folder / "valid_target.dcm"
-    _write(inside, bases[0].data)
+    _write(inside, fresh_instance(bases[0], "link-target").data)
     corpus.add(root, inside, "valid")
     os.symlink("valid_target.dcm", folder / "link_inside.dcm")  # inside, still never followed
     corpus.add(root, folder / "link_inside.dcm", "symlink")
@@ -617,7 +652,7 @@ def _special_files(
     corpus.add(root, fifo, "fifo")
     for index in range(6):
         path = folder / f"noread{index}.dcm"
-        _write(path, rng.choice(bases).data)
+        _write(path, fresh_instance(rng.choice(bases), f"noread-{index}").data)
         path.chmod(0)
         corpus.add(root, path, "unreadable")
     long_dir = root / "long"
@@ -637,7 +672,8 @@ def _special_files(
     for index, name in enumerate(names):
         for parent in (long_dir, deep):
             path = parent / name
-            _write(path, bases[(index * 3) % len(bases)].data)
+            base = bases[(index * 3) % len(bases)]
+            _write(path, fresh_instance(base, f"long-{index}-{len(str(parent))}").data)
             corpus.add(root, path, "long_name")
 
 

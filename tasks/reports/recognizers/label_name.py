@@ -41,8 +41,10 @@ class LabelNameRecognizer:
                 title = self.titles.match(text, position)
                 if title is not None:
                     position = title.end()
-                # a field label is as strong as a title: "Nom : MASSE" is a surname
-                span = read_name(text, position, min_words=1, after_title=min_words == 1)
+                # a field label ("Nom : MASSE") or a title is strong enough for a surname that
+                # is also a report word
+                field = ":" in text[match.start() : position] or title is not None
+                span = read_name(text, position, min_words=1, after_title=field)
                 if span is not None and min_words > 1 and not _enough(text[span[0] : span[1]]):
                     span = None
                 if span is not None:

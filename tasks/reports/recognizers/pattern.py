@@ -22,6 +22,7 @@ class PatternRecognizer:
         flags = re.IGNORECASE if spec.ignore_case else 0
         self.patterns = [re.compile(p, flags | re.MULTILINE) for p in spec.patterns]
         self.group = spec.group
+        self.weak = spec.weak
         if spec.validator is not None and spec.validator not in VALIDATORS:
             raise InvalidRecognizerConfig(
                 f"recognizer {spec.name}.validator: unknown validator {spec.validator!r} "
@@ -46,7 +47,7 @@ class PatternRecognizer:
                     continue
                 if self.validate is not None and not self.validate(text, start, end):
                     continue
-                found.append(Candidate(start, end, self.label, self.priority))
+                found.append(Candidate(start, end, self.label, self.priority, weak=self.weak))
         return found
 
 

@@ -59,6 +59,8 @@ class SpacyNerRecognizer:
                     piece_start = _skip_leading_vocabulary(text, piece_start, piece_end)
                     if label == "PERSON" and _sentence_opening_word(text, piece_start, piece_end):
                         continue
+                    if text[piece_start:piece_end] == text.strip() and " " not in text.strip():
+                        continue  # a one-word text (a CSV cell): the model has no context
                     if _looks_like_a_name(text[piece_start:piece_end]):
                         found.append(
                             Candidate(piece_start, piece_end, label, self.priority, weak=True)

@@ -1,0 +1,131 @@
+"""pynetdicom plumbing shared by retrieve and push: quiet logging, AEs, associations, C-FIND.
+
+pynetdicom logs C-FIND/C-GET/C-MOVE identifiers by default; Clearance turns that off on import
+so no patient value reaches a log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from pydicom.dataset import Dataset
+from pynetdicom import AE, _config
+from pynetdicom.association import Association
+
+from tasks.errors import ClearanceError
+from tasks.pacs.spec import PacsNode
+
+_config.LOG_RESPONSE_IDENTIFIERS = False
+_config.LOG_REQUEST_IDENTIFIERS = False
+
+SUCCESS = 0x0000
+WARNING_STATUSES = {0x0001, 0xB000, 0xB006, 0xB007}
+PENDING_STATUSES = {0xFF00, 0xFF01}
+
+
+class PacsError(ClearanceError):
+    """The PACS could not be reached or refused an operation (message holds no patient value)."""
+
+
+def make_ae(node: PacsNode, timeout: float) -> AE:
+    ae = AE(ae_title=node.calling_ae)
+    ae.acse_timeout = timeout
+    ae.dimse_timeout = timeout
+    ae.network_timeout = timeout
+    ae.connection_timeout = min(timeout, 15.0)
+    return ae
+
+
+@contextmanager
+def associate(ae: AE, node: PacsNode, **kwargs: object) -> Iterator[Association]:
+    """An established association to ``node``, released on exit; PacsError if refused."""
+    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, **kwargs)  # type: ignore[arg-type]
+    if not assoc.is_established:
+        reason = "rejected" if assoc.is_rejected else "aborted" if assoc.is_aborted else "failed"
+        raise PacsError(f"association with {node.describe()} {reason}")
+    try:
+        yield assoc
+    finally:
+        if assoc.is_established:
+            assoc.release()
+
+
+def status_code(status: Dataset | None) -> int | None:
+    """The DIMSE status of a response, or None when the peer sent none (timeout, abort)."""
+    if status is None or "Status" not in status:
+        return None
+    return int(status.Status)
+
+
+@dataclass(frozen=True)
+class ExpectedInstance:
+    study_uid: str
+    series_uid: str
+    sop_uid: str
+    sop_class: str
+
+
+def find(assoc: Association, identifier: Dataset, model: str) -> list[Dataset]:
+    """Run one C-FIND and return its matches; PacsError on a failure status."""
+    matches = []
+    for status, match in assoc.send_c_find(identifier, model):
+        code = status_code(status)
+        if code is None:
+            raise PacsError("C-FIND got no response from the PACS")
+        if code in PENDING_STATUSES:
+            if match is not None:
+                matches.append(match)
+        elif code != SUCCESS:
+            raise PacsError(f"C-FIND failed with status 0x{code:04X}")
+    return matches
+
+
+def _query(level: str, **keys: str) -> Dataset:
+    ds = Dataset()
+    ds.QueryRetrieveLevel = level
+    for keyword, value in keys.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+def find_studies(assoc: Association, model: str, query: dict[str, str]) -> list[str]:
+    """StudyInstanceUIDs matching a study-level query."""
+    matches = find(assoc, _query("STUDY", StudyInstanceUID="", **query), model)
+    return sorted({str(m.StudyInstanceUID) for m in matches if m.get("StudyInstanceUID")})
+
+
+def study_exists(assoc: Association, model: str, study_uid: str) -> bool:
+    return bool(find(assoc, _query("STUDY", StudyInstanceUID=study_uid), model))
+
+
+def list_instances(assoc: Association, model: str, study_uid: str) -> list[ExpectedInstance]:
+    """Every instance of a study, found level by level (series, then images per series) so
+    strict PACS that only allow hierarchical queries answer too."""
+    expected = []
+    series = find(assoc, _query("SERIES", StudyInstanceUID=study_uid, SeriesInstanceUID=""), model)
+    series_uids = sorted({str(s.SeriesInstanceUID) for s in series if s.get("SeriesInstanceUID")})
+    for series_uid in series_uids:
+        images = find(
+            assoc,
+            _query(
+                "IMAGE",
+                StudyInstanceUID=study_uid,
+                SeriesInstanceUID=series_uid,
+                SOPInstanceUID="",
+                SOPClassUID="",
+            ),
+            model,
+        )
+        for image in images:
+            if image.get("SOPInstanceUID"):
+                expected.append(
+                    ExpectedInstance(
+                        study_uid,
+                        series_uid,
+                        str(image.SOPInstanceUID),
+                        str(image.get("SOPClassUID", "")),
+                    )
+                )
+    return expected

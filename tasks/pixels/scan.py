@@ -1,0 +1,209 @@
+"""Scanning one frame for text: detection on each rendering, then the rules that keep it
+about text lines (specks, huge blobs, patch artifacts) and the redaction policy.
+
+See tasks/pixels/README.md ("What the verifier looks at") for why each rule cannot hide a
+legible line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tasks.pixels.boxes import Box, unique
+from tasks.pixels.matching import IdentifierIndex, looks_identifying
+from tasks.pixels.ocr import TextEngine
+from tasks.pixels.render import Renderer
+from tasks.pixels.seamless import seamless
+
+
+@dataclass
+class Policy:
+    """Which detected boxes must go: all of them, or those whose text is identifying."""
+
+    engine: TextEngine
+    identifying_only: bool
+    index: IdentifierIndex | None
+    min_score: float
+
+    def select(self, image: np.ndarray, boxes: list[Box]) -> tuple[list[Box], int]:
+        """Boxes to redact among ``boxes`` (found on ``image``), and how many are kept."""
+        if not self.identifying_only or self.index is None or not boxes:
+            return boxes, 0
+        readings = self.engine.recognise(image, boxes)
+        doomed = [
+            box
+            for box, reading in zip(boxes, readings, strict=True)
+            if reading.score < self.min_score
+            or looks_identifying(reading.text)
+            or self.index.matches(reading.text)
+        ]
+        return doomed, len(boxes) - len(doomed)
+
+
+@dataclass
+class FrameScan:
+    """Text boxes to redact on one frame, found on all of its renderings."""
+
+    redact: list[Box]
+    detected: int
+    kept: int
+    blobs: int = 0  # huge detections that read as at most two characters: not text lines
+    artifacts: int = 0  # detections on a redacted frame with nothing but flat pixels outside fills
+    specks: int = 0  # detections smaller than min_side both ways (ticks, dots)
+    faint: int = 0  # verification: detections away from fills, under the confident score
+
+
+MIN_CHARACTERS_IN_HUGE_TEXT = 3
+
+
+def scan_frame(
+    frame: np.ndarray,
+    renderer: Renderer,
+    engine: TextEngine,
+    policy: Policy,
+    filled: list[Box] | None = None,
+    max_text_height: int | None = None,
+    min_side: int = 0,
+    tile: int = 0,
+    confident: float = 0.0,
+) -> FrameScan:
+    """Detect on every rendering of ``frame``; ``filled`` areas are shown seamlessly patched.
+
+    Pass 1 (no ``filled``): every line-sized detection counts; huge ones go through
+    ``_resolve_huge``. Verification (``filled`` given) looks for what the redaction left:
+    residue of a line sits next to a fill, so detections touching the fills (grown by a
+    line height) count at the normal threshold; elsewhere the frame is exactly what pass 1
+    scanned, and once its text is gone the detector starts reading organs as glyphs, so a
+    detection there must score ``confident`` or more. Huge regions are never redacted in
+    verification (a residue or a missed line is line-sized; the strict second look inside
+    them still finds line-sized text).
+    """
+    redact: list[Box] = []
+    detected = kept = blobs = artifacts = specks = faint = 0
+    verifying = bool(filled)
+    mask = filled_mask(frame.shape[:2], filled or [])
+    for rendering in renderer.renderings(seamless(frame, filled or [])):
+        lines: list[Box] = []
+        huge: list[Box] = []
+        for box in detect_tiled(engine, rendering, tile):
+            if box.width < min_side and box.height < min_side:
+                specks += 1  # smaller than the box of any legible glyph
+                continue
+            small = max_text_height is None or box.height <= max_text_height
+            (lines if small else huge).append(box)
+        if huge:
+            found, ignored = _resolve_huge(
+                rendering, huge, engine, max_text_height or 0, read_huge=not verifying
+            )
+            lines += found
+            blobs += ignored
+        if verifying and mask is not None:
+            real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
+            artifacts += len(lines) - len(real)
+            near = [box for box in real if _near_fill(box, filled or [])]
+            sure = [box for box in real if box not in near and box.score >= confident]
+            faint += len(real) - len(near) - len(sure)
+            lines = near + sure
+        detected += len(lines)
+        chosen, skipped = policy.select(rendering, lines)
+        kept += skipped
+        redact.extend(chosen)
+    return FrameScan(unique(redact), detected, kept, blobs, artifacts, specks, faint)
+
+
+def _near_fill(box: Box, filled: list[Box]) -> bool:
+    reach = max(8, box.height)
+    grown = Box(box.x0 - reach, box.y0 - reach, box.x1 + reach, box.y1 + reach)
+    return any(grown.intersects(f) for f in filled)
+
+
+def detect_tiled(engine: TextEngine, image: np.ndarray, tile: int) -> list[Box]:
+    """Detection on overlapping tiles of about ``tile`` px (0: on the whole image).
+
+    The detector weighs text against the rest of its input: on a large frame, faint small
+    text next to a big bright body scores lower than on a tile of its own neighbourhood.
+    Tiles overlap by a quarter so a line cut by one tile edge is whole in the next.
+    """
+    height, width = image.shape[:2]
+    if tile <= 0 or max(height, width) <= tile * 5 // 4:
+        return engine.detect(image)
+    boxes: list[Box] = []
+    for y0 in _starts(height, tile):
+        for x0 in _starts(width, tile):
+            crop = image[y0 : y0 + tile, x0 : x0 + tile]
+            boxes += [b.shifted(x0, y0) for b in engine.detect(crop)]
+    return unique(boxes)
+
+
+def _starts(size: int, tile: int) -> list[int]:
+    if size <= tile:
+        return [0]
+    step = tile * 3 // 4
+    starts = list(range(0, size - tile, step))
+    return starts + [size - tile]
+
+
+FLAT_LEVELS = 16  # 8-bit levels: less spread than this outside the fills holds no glyph
+
+
+def filled_mask(shape: tuple[int, ...], filled: list[Box]) -> np.ndarray | None:
+    if not filled:
+        return None
+    mask = np.zeros(shape[:2], dtype=bool)
+    height, width = mask.shape
+    for box in filled:
+        b = box.clipped(width, height)
+        mask[b.y0 : b.y1, b.x0 : b.x1] = True
+    return mask
+
+
+def _patch_artifact(rendering: np.ndarray, mask: np.ndarray, box: Box) -> bool:
+    """A detection on a redacted frame whose pixels outside the fills are flat.
+
+    Outside the fills the output equals the original; inside them it is one value. If the
+    outside part of the box is flat (spread under FLAT_LEVELS in the rendering), the box
+    holds no glyph in the output: what the detector saw is the patch shown to it.
+    """
+    outside = ~mask[box.y0 : box.y1, box.x0 : box.x1]
+    values = rendering[box.y0 : box.y1, box.x0 : box.x1][outside]
+    if values.size == 0:
+        return True
+    values = values.reshape(values.shape[0], -1).astype(np.int16)
+    spread = np.percentile(values, 99, axis=0) - np.percentile(values, 1, axis=0)
+    return bool(spread.max() < FLAT_LEVELS)
+
+
+def _resolve_huge(
+    rendering: np.ndarray,
+    huge: list[Box],
+    engine: TextEngine,
+    max_text_height: int,
+    read_huge: bool = True,
+) -> tuple[list[Box], int]:
+    """Text lines inside huge detections, and how many huge regions are not text.
+
+    The detector reads a head, an organ or a blob on a plain background as one giant glyph
+    (an "O", a "0"), mostly when no real text competes. Inside each huge box the detector
+    looks again with strict thresholds: line-sized boxes found there are text. What stays
+    huge is, with ``read_huge``, read by the recogniser: three characters or more is (huge)
+    text and is redacted; less is a shape, not an identifier, and is left alone (counted).
+    """
+    lines: list[Box] = []
+    candidates: list[Box] = []
+    for box in huge:
+        crop = rendering[box.y0 : box.y1, box.x0 : box.x1]
+        inner = [b.shifted(box.x0, box.y0) for b in engine.detect(crop, strict=True)]
+        lines += [b for b in inner if b.height <= max_text_height]
+        still_huge = [b for b in inner if b.height > max_text_height]
+        candidates += still_huge if inner else [box]
+    if not read_huge or not candidates:
+        return lines, len(candidates)
+    blobs = 0
+    for box, reading in zip(candidates, engine.recognise(rendering, candidates), strict=True):
+        if sum(c.isalnum() for c in reading.text) >= MIN_CHARACTERS_IN_HUGE_TEXT:
+            lines.append(box)
+        else:
+            blobs += 1
+    return lines, blobs
