@@ -75,16 +75,18 @@ def _run_corpus(root: Path, sample: int | None, timeout: float) -> Run:
     if sample:
         _sample(inputs, corpus, sample)
     request = write_request(root)
-    skip = {root / "ws", root / "report"}
+    skip = {root / "ws", root / "report", root / "tmp"}
     before = snapshot(root, skip)
     (root / "report").mkdir()
     report_path = root / "report" / "report.json"
+    (root / "tmp").mkdir()  # the child's TMPDIR: must stay empty
     child = subprocess.run(
         [sys.executable, "-m", "tests.failsafe.child", str(request), str(report_path)],
         cwd=PROJECT,
         capture_output=True,
         text=True,
         timeout=timeout,  # a hang fails here instead of stalling CI
+        env={**os.environ, "TMPDIR": str(root / "tmp")},
     )
     assert child.returncode == 0, "the stages crashed (see the child's stderr)"
     ws_root = root / "ws" / "test-001"
@@ -137,6 +139,7 @@ def test_every_input_is_released_or_quarantined_with_a_reason(run: Run) -> None:
 
 def test_nothing_is_written_outside_the_workspace(run: Run) -> None:
     assert run.outside_after == run.outside_before  # inputs, link targets: untouched
+    assert not list((run.root / "tmp").iterdir())  # no temporary file left behind
 
 
 def test_no_link_is_followed_out_of_the_input_root(run: Run) -> None:
@@ -157,11 +160,12 @@ def test_no_file_takes_minutes_or_gigabytes(run: Run) -> None:
 
 
 def test_reasons_and_results_hold_no_values(run: Run) -> None:
-    """Reason files and stage results hold codes and counts. (Ingest results, like the
-    index, hold input paths by design: those name patients and stay in the workspace.)"""
+    """Reason files, stage results and DPO evidence hold codes and counts. (Ingest results,
+    like the index, hold input paths by design: they name patients and stay here.)"""
     scanner = LeakScanner(run.corpus.planted)
     paths = [*run.ws_root.glob("quarantine/*.reason.json"), *run.ws_root.glob("work/*/results/*")]
     paths = [p for p in paths if p.parent.parent.name != "ingest"]
+    paths += [p for p in run.ws_root.glob("evidence/**/*") if p.suffix in (".json", ".md")]
     for path in paths:
         assert not scanner.leaks_in_text(path.read_text()), path.relative_to(run.ws_root)
 

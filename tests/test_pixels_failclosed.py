@@ -125,3 +125,23 @@ def test_run_file_stage_quarantines_with_the_reason(tmp_path: Path) -> None:
     assert reason["reason"] == "pixels.decode_error"
     assert (ws.stage_dir("pixels") / "good.dcm").exists()
     assert not (ws.stage_dir("pixels") / "bad.dcm").exists()
+
+
+def test_cine_frame_with_extra_text_far_from_the_shared_fills(tmp_path: Path) -> None:
+    # frame 0 carries one line, frame 1 the same line plus another one elsewhere: the
+    # second is found on frame 1's first look even though frame 1 already has fills
+    one, first = make_image("US", 320, ["PATIENT NAME"], frames=2, seed=12)
+    two, both = make_image("US", 320, ["PATIENT NAME", "ID 99887766"], frames=2, seed=12)
+    assert first[0].box == both[0].box and len(both) == 2
+    frames = one.pixel_array.copy()
+    frames[1] = two.pixel_array[1]
+    one.PixelData = frames.tobytes()
+    path = tmp_path / "cine2.dcm"
+    save(one, path)
+    outcome = redact_file(path, tmp_path / "out.dcm", "h", context(tmp_path))
+    assert outcome.ok, outcome.reason
+    after = pydicom.dcmread(tmp_path / "out.dcm").pixel_array
+    for frame, line in ((0, both[0]), (1, both[0]), (1, both[1])):
+        x0, y0, x1, y1 = line.box
+        region = after[frame, y0:y1, x0:x1].reshape(-1, 3)
+        assert (region == region[0]).all()

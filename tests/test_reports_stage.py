@@ -160,6 +160,14 @@ def test_surrogates_are_consistent_and_leak_nothing(tmp_path, report_text):
     assert again.read_text() == text
 
 
+def test_accession_case_in_file_name_does_not_matter(tmp_path, report_text):
+    ctx = context(tmp_path)
+    write_record(ctx.workspace, "dcm-1", make_record())
+    src = write_report(tmp_path, report_text, name="acc20210045")
+    outcome = anonymise_report(src, tmp_path / "out.txt", "rep-1", ctx)
+    assert outcome.ok and outcome.release_name == "reports/PSEUDOACC1.txt"
+
+
 def test_no_matching_study(tmp_path, report_text):
     ctx = context(tmp_path)
     write_record(ctx.workspace, "dcm-1", make_record())

@@ -68,6 +68,7 @@ def scan_frame(
     min_side: int = 0,
     tile: int = 0,
     confident: float = 0.0,
+    first_look: bool = False,
 ) -> FrameScan:
     """Detect on every rendering of ``frame``; ``filled`` areas are shown seamlessly patched.
 
@@ -78,7 +79,8 @@ def scan_frame(
     scanned, and once its text is gone the detector starts reading organs as glyphs, so a
     detection there must score ``confident`` or more. Huge regions are never redacted in
     verification (a residue or a missed line is line-sized; the strict second look inside
-    them still finds line-sized text).
+    them still finds line-sized text). A frame pass 1 did not look at (another frame of a
+    cine) gets pass-1 rules away from the fills on its ``first_look``.
     """
     redact: list[Box] = []
     detected = kept = blobs = artifacts = specks = faint = 0
@@ -95,7 +97,7 @@ def scan_frame(
             (lines if small else huge).append(box)
         if huge:
             found, ignored = _resolve_huge(
-                rendering, huge, engine, max_text_height or 0, read_huge=not verifying
+                rendering, huge, engine, max_text_height or 0, read_huge=first_look or not verifying
             )
             lines += found
             blobs += ignored
@@ -103,7 +105,8 @@ def scan_frame(
             real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
             artifacts += len(lines) - len(real)
             near = [box for box in real if _near_fill(box, filled or [])]
-            sure = [box for box in real if box not in near and box.score >= confident]
+            threshold = 0.0 if first_look else confident
+            sure = [box for box in real if box not in near and box.score >= threshold]
             faint += len(real) - len(near) - len(sure)
             lines = near + sure
         detected += len(lines)

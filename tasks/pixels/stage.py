@@ -156,6 +156,7 @@ def _redact_image(
         to_verify = list(groups)
         if not (shared or fixed):  # frame 0 unchanged: pass 1 already proved it clean
             to_verify = [index for index in to_verify if index != 0]
+        scanned = set(groups[0])  # frames pass 1 looked at in full
         passes = 1
         while to_verify:
             passes += 1
@@ -171,7 +172,9 @@ def _redact_image(
                     min_side,
                     tile,
                     confident,
+                    first_look=index not in scanned,
                 )
+                scanned.add(index)
                 counts["blobs_ignored"] += scan.blobs
                 counts["patch_artifacts"] += scan.artifacts
                 counts["specks_ignored"] += scan.specks

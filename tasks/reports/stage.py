@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks import atomic
+from tasks.phi import PhiRecord
 from tasks.reports.api import analyze
 from tasks.reports.gate import title_remaining
 from tasks.reports.known_values import KnownValues
@@ -37,9 +38,20 @@ def report_language(text: str, ctx: StageContext, profile: ReportProfile) -> str
     return detect_language(text, default=profile.default_language)
 
 
+def find_study(index: dict[str, PhiRecord], accession: str) -> PhiRecord | None:
+    """The study of an accession number written in a file name: exact, else ignoring case
+    and surrounding blanks (file systems and exports change both)."""
+    record = index.get(accession)
+    if record is not None:
+        return record
+    wanted = accession.strip().casefold()
+    matches = [r for key, r in index.items() if key.strip().casefold() == wanted]
+    return matches[0] if len(matches) == 1 else None
+
+
 def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
     profile = settings(ctx)
-    record = studies(ctx.workspace).get(Path(src).stem)
+    record = find_study(studies(ctx.workspace), Path(src).stem)
     if record is None:
         return Outcome(False, "reports.no_matching_study")
     if not record.pseudo_accession:

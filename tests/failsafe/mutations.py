@@ -434,6 +434,8 @@ MISMATCHES = (
 
 
 def syntax_mismatch(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """Declare a transfer syntax the dataset and pixel data are not encoded in (native data
+    declared JPEG/RLE/J2K, compressed data declared native, endianness or VR switched)."""
     if b"DICM" != base.data[128:132]:
         return None
     ds = pydicom.dcmread(io.BytesIO(base.data))
@@ -443,9 +445,6 @@ def syntax_mismatch(rng: random.Random, base: Base, scratch: Path, corpus: Corpu
     choices = [str(uid) for uid in MISMATCHES if str(uid) != current]
     if not base.explicit_le:  # compressed/implicit/big endian data declared Explicit VR LE
         choices.append(str(ExplicitVRLittleEndian))
-    meta_end = [e for e in raw_elements(base.data) if e.tag >> 16 == 0x0002]
-    if not meta_end or meta_end[-1].tag >> 16 != 0x0002:
-        return None
     return replace_meta_syntax(base.data, rng.choice(choices))
 
 
