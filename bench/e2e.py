@@ -43,26 +43,6 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _stage_times(run_id: str) -> dict[str, float]:
-    from uuid import UUID
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
-
-    with get_client(sync_client=True) as client:
-        runs = client.read_task_runs(
-            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(run_id)])), limit=200
-        )
-    spans: dict[str, list[float]] = {}
-    for run in runs:
-        if run.start_time and run.end_time:
-            stage = run.name.split("-")[0]
-            span = spans.setdefault(stage, [run.start_time.timestamp(), run.end_time.timestamp()])
-            span[0] = min(span[0], run.start_time.timestamp())
-            span[1] = max(span[1], run.end_time.timestamp())
-    return {stage: end - start for stage, (start, end) in spans.items()}
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=500)
@@ -123,8 +103,10 @@ def main() -> None:
     print(f"submit exit code {result.returncode} (0 = paused at the gate)")
     print(f"files: {files}  wall time to the gate: {wall:.1f} s  ({files / wall:.2f} files/s)")
     print(f"peak RSS of the serving process tree: {peak[0] / 1024**2:.0f} MB")
-    for stage, seconds in sorted(_stage_times(run_id).items(), key=lambda kv: -kv[1]):
-        print(f"  stage {stage:<15} {seconds:7.1f} s")
+    from flows.progress import stage_summary
+
+    for stage, numbers in stage_summary(run_id).items():
+        print(f"  stage {stage:<15} {numbers['seconds']:7.1f} s  ({int(numbers['total'])} tasks)")
     subprocess.run(
         [
             sys.executable,

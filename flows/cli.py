@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -27,42 +26,13 @@ def _read_run(run_id: str):
 
 
 def _stage_progress(run_id: str) -> str:
-    """'headers 3/5 · pixels 1/5' from the task runs of the run and its subflows."""
-    from uuid import UUID
+    """'headers 3/5 · pixels 1/5': batches done / started, per stage."""
+    from flows.progress import stage_summary
 
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterParentFlowRunId,
+    return " · ".join(
+        f"{name} {numbers['done']}/{numbers['total']}"
+        for name, numbers in stage_summary(run_id).items()
     )
-
-    runs = []
-    with _client() as client:
-        children = client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(
-                parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[UUID(run_id)])
-            )
-        )
-        ids = [UUID(run_id), *(child.id for child in children)]
-        while True:
-            page = client.read_task_runs(
-                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)),
-                limit=200,
-                offset=len(runs),
-            )
-            runs += page
-            if len(page) < 200:
-                break
-    stages: dict[str, list[int]] = {}
-    subflows = [r for r in runs if r.name.startswith("clearance-candidate")]
-    for run in sorted(runs, key=lambda r: r.expected_start_time or r.created):
-        if run in subflows:
-            continue
-        stage = re.sub(r"-((dicom|report|clinical)-\d+|[0-9a-f]{3})$", "", run.name)
-        done_total = stages.setdefault(stage, [0, 0])
-        done_total[1] += 1
-        done_total[0] += bool(run.state and run.state.is_final())
-    return " · ".join(f"{name} {done}/{total}" for name, (done, total) in stages.items())
 
 
 def _wait_for(run_id: str, stop, timeout: float, progress: bool = True):

@@ -17,6 +17,11 @@ from tasks.stage import StageContext
 from tasks.workspace import Workspace
 
 
+def workers() -> int:
+    """Worker processes for the stages on this machine (CLEARANCE_WORKERS, default: cores)."""
+    return int(os.environ.get("CLEARANCE_WORKERS", os.cpu_count() or 2))
+
+
 def resolve_key(profile: ReleaseProfile) -> bytes:
     """The key from the profile's Prefect Secret block when named, else the environment."""
     source = profile.pseudonym_key

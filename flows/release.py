@@ -20,7 +20,7 @@ from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
-from flows.context import stage_context
+from flows.context import stage_context, workers
 from flows.gate import DPOApproval, gate_description, listed_approver
 from flows.stages import (
     anonymise_headers,
@@ -46,10 +46,6 @@ class ReleaseRefused(Exception):
     """The run ends without a release (rejected, blocked by checks, inputs unaccounted)."""
 
 
-def _workers() -> int:
-    return int(os.environ.get("CLEARANCE_WORKERS", os.cpu_count() or 2))
-
-
 def task_runner():
     """Processes on this machine by default; a Dask cluster when CLEARANCE_DASK_ADDRESS is
     set (the scheduler address of an existing cluster, e.g. tcp://10.0.0.5:8786)."""
@@ -58,7 +54,7 @@ def task_runner():
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=address)
-    return ProcessPoolTaskRunner(max_workers=_workers())
+    return ProcessPoolTaskRunner(max_workers=workers())
 
 
 @flow(name="clearance-candidate", task_runner=task_runner())

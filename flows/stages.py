@@ -13,7 +13,7 @@ from typing import Any
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from flows.context import stage_context
+from flows.context import stage_context, workers
 from tasks import ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
@@ -51,7 +51,7 @@ def prepare(request_path: str) -> dict[str, list[str]]:
     ctx = stage_context(request_path)
     ws = ctx.workspace
     ws.create()
-    counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size)
+    counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
     ws.audit("inputs_indexed", **counts)
     return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
 

@@ -31,6 +31,7 @@ GUARD_REASONS = (
     "ingest.truncated",
     "ingest.too_many_elements",
     "ingest.deflate_too_large",
+    "ingest.text_too_long",
 )
 BUNDLED_DIR = Path(get_testdata_file("CT_small.dcm")).parent
 
@@ -102,6 +103,32 @@ def test_element_count_bomb_is_refused_before_pydicom_builds_it(tmp_path: Path) 
     assert _peak_rss() - before < 50 * 1024**2
     # a few thousand private elements are fine
     path.write_bytes(_with_empty_private_elements(buffer.getvalue(), 5_000))
+    assert ingest.recognise_dicom(path) is None
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_overlong_free_text_is_refused_before_ner_sees_it(tmp_path: Path, nested: bool) -> None:
+    # one 0.95 MB UT descriptor: the header stage's NER cleaning took 26 s and 3.1 GB
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence
+
+    ds, _ = make_image("MR", 64, [], seed=6)
+    text = "poumon droit examen normal " * 40_000  # ~1 MB
+    if nested:
+        item = Dataset()
+        item.MultienergyAcquisitionDescription = text
+        ds.RequestAttributesSequence = Sequence([item])
+    else:
+        ds.MultienergyAcquisitionDescription = text
+    path = tmp_path / "text.dcm"
+    save(ds, path)
+    assert ingest.recognise_dicom(path) == "ingest.text_too_long"
+    ds.ImageComments = "poumon droit " * 700  # a long but plausible comment (9 KB)
+    if nested:
+        del ds.RequestAttributesSequence
+    else:
+        del ds.MultienergyAcquisitionDescription
+    save(ds, path)
     assert ingest.recognise_dicom(path) is None
 
 

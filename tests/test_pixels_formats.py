@@ -28,6 +28,8 @@ BUNDLED = [
     ("SC_ybr_full_422_uncompressed.dcm", ExplicitVRLittleEndian, False),
     ("SC_rgb_rle_2frame.dcm", RLELossless, False),
     ("examples_palette.dcm", None, False),
+    ("SC_rgb_rle_32bit.dcm", None, False),  # 32-bit: written raw, no set_pixel_data
+    ("rtdose_1frame.dcm", None, False),
     ("emri_small.dcm", None, False),
 ]
 

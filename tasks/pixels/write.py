@@ -85,8 +85,8 @@ def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
         ds.LossyImageCompression = "01"
     if str(ds.file_meta.TransferSyntaxUID) not in KEEP_UNCOMPRESSED:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # big endian, deflated, encoded
-    if image.photometric == "PALETTE COLOR":
-        _store_raw(ds, data, bits_stored)
+    if image.photometric == "PALETTE COLOR" or frames.dtype.itemsize > 2:
+        _store_raw(ds, data, bits_stored, image)
     else:
         ds.set_pixel_data(
             data,
@@ -109,12 +109,15 @@ def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
     return UID(ds.file_meta.TransferSyntaxUID)
 
 
-def _store_raw(ds: Dataset, data: np.ndarray, bits_stored: int) -> None:
-    """Palette colour: indices are written uncompressed as they are."""
+def _store_raw(ds: Dataset, data: np.ndarray, bits_stored: int, image: DecodedImage) -> None:
+    """Palette indices and 32-bit values (which set_pixel_data refuses), native order."""
     ds.PixelData = np.ascontiguousarray(data).tobytes()
     ds["PixelData"].VR = "OB" if data.dtype.itemsize == 1 else "OW"
     ds["PixelData"].is_undefined_length = False
     ds.BitsStored = bits_stored
+    ds.PhotometricInterpretation = image.photometric
+    if image.colour:
+        ds.PlanarConfiguration = 0  # decoded frames are colour-by-pixel
 
 
 def to_bytes(ds: Dataset) -> bytes:

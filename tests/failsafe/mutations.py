@@ -534,6 +534,18 @@ def element_bomb(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) 
     return base.data[: pixels[0].start] + bytes(blob) + base.data[pixels[0].start :]
 
 
+def text_bomb(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
+    """A free-text descriptor of ~1 MB (UT has no length cap): cleaning it with NER costs
+    seconds and gigabytes."""
+    if not base.native:
+        return None
+    ds = pydicom.dcmread(io.BytesIO(base.data))
+    words = ("poumon", "droit", "examen", "normal", PLANTED_NAME[0], "le", "de")
+    text = " ".join(rng.choice(words) for _ in range(rng.randint(150_000, 200_000)))
+    ds.MultienergyAcquisitionDescription = text
+    return _to_bytes_loose(ds)
+
+
 KINDS: dict[str, tuple[Writer, int]] = {
     "truncated": (truncate, 230),
     "bitflip_header": (bitflip_header, 280),
@@ -546,6 +558,7 @@ KINDS: dict[str, tuple[Writer, int]] = {
     "not_dicom": (not_dicom, 40),
     "deflate_bomb": (deflate_bomb, 3),
     "element_bomb": (element_bomb, 2),
+    "text_bomb": (text_bomb, 2),
 }
 
 
