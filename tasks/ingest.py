@@ -44,6 +44,9 @@ UNDEFINED_LENGTH = 0xFFFFFFFF
 # or comment needs more than this.
 MAX_TEXT_VALUE_BYTES = 64 * 1024
 TEXT_VRS = {"LO", "LT", "PN", "SH", "ST", "UC", "UT"}
+# the stages walk sequences recursively; real objects nest a handful of levels (SR content
+# trees a few dozen). 200 levels exhausted the header stage's recursion.
+MAX_SEQUENCE_DEPTH = 64
 # pydicom holds ~300 bytes per element: a 12 MB file of 1 000 000 empty elements took 10 s
 # and 330 MB to read, once per stage. Real headers hold thousands (large RT structure sets
 # a few hundred thousand).
@@ -170,8 +173,12 @@ def recognise_dicom(path: Path, is_opted_out: OptOutCheck | None = None) -> str 
     pixel_problem = _pixel_size_problem(dataset)
     if pixel_problem:
         return pixel_problem
-    if _has_overlong_text(dataset):
-        return "ingest.text_too_long"
+    try:
+        structure_problem = _structure_problem(dataset)
+    except Exception:  # an element of the tree cannot be decoded (RecursionError included)
+        return "ingest.unreadable_dicom"
+    if structure_problem:
+        return structure_problem
     media_class = str(getattr(dataset.get("file_meta", None), "MediaStorageSOPClassUID", ""))
     if media_class == DICOMDIR_SOP_CLASS or "DirectoryRecordSequence" in dataset:
         return "ingest.dicomdir"
@@ -344,9 +351,12 @@ def _pixel_size_problem(dataset: pydicom.Dataset) -> str | None:
     return None
 
 
-def _has_overlong_text(dataset: pydicom.Dataset) -> bool:
-    """A text value longer than ``MAX_TEXT_VALUE_BYTES``, at any sequence depth (read as
-    stored: lengths only, deferred values stay on disk)."""
+def _structure_problem(dataset: pydicom.Dataset, depth: int = 0) -> str | None:
+    """Sequences nested beyond ``MAX_SEQUENCE_DEPTH`` (every stage walks them recursively)
+    or a text value longer than ``MAX_TEXT_VALUE_BYTES``, at any depth (lengths as stored:
+    deferred values stay on disk)."""
+    if depth > MAX_SEQUENCE_DEPTH:
+        return "ingest.sequence_too_deep"
     for tag in list(dataset.keys()):
         element = dataset.get_item(tag, keep_deferred=True)
         vr = getattr(element, "VR", None) or _dictionary_vr(tag)  # implicit VR: None
@@ -356,12 +366,13 @@ def _has_overlong_text(dataset: pydicom.Dataset) -> bool:
                 value = getattr(element, "value", None)
                 length = len(value) if isinstance(value, bytes | str) else 0
             if length != UNDEFINED_LENGTH and length > MAX_TEXT_VALUE_BYTES:
-                return True
+                return "ingest.text_too_long"
         elif vr == "SQ":
             for item in dataset[tag].value or []:
-                if isinstance(item, pydicom.Dataset) and _has_overlong_text(item):
-                    return True
-    return False
+                problem = _structure_problem(item, depth + 1)
+                if problem:
+                    return problem
+    return None
 
 
 def _dictionary_vr(tag: int) -> str | None:

@@ -23,7 +23,13 @@ from tasks.request import load_request
 from tasks.synthetic.images import make_image, save
 from tasks.workspace import Workspace
 from tests.conftest import write_request
-from tests.failsafe.mutations import Base, deflate_bomb, raw_elements
+from tests.failsafe.mutations import (
+    Base,
+    deflate_bomb,
+    insert_in_order,
+    nested_sequences,
+    raw_elements,
+)
 
 GUARD_REASONS = (
     "ingest.pixel_size_mismatch",
@@ -32,6 +38,7 @@ GUARD_REASONS = (
     "ingest.too_many_elements",
     "ingest.deflate_too_large",
     "ingest.text_too_long",
+    "ingest.sequence_too_deep",
 )
 BUNDLED_DIR = Path(get_testdata_file("CT_small.dcm")).parent
 
@@ -130,6 +137,26 @@ def test_overlong_free_text_is_refused_before_ner_sees_it(tmp_path: Path, nested
         del ds.MultienergyAcquisitionDescription
     save(ds, path)
     assert ingest.recognise_dicom(path) is None
+
+
+@pytest.mark.parametrize("defined", [True, False])
+@pytest.mark.parametrize(("depth", "expected"), [(200, "ingest.sequence_too_deep"), (12, None)])
+def test_sequences_nested_too_deep_are_refused(
+    tmp_path: Path, depth: int, expected: str | None, defined: bool
+) -> None:
+    # 200 levels of defined length: pydicom reads them lazily, then the header stage's
+    # walker hit RecursionError. (Undefined lengths already fail pydicom's own read.)
+    ds, _ = make_image("MR", 64, [], seed=7)
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    nested = nested_sequences(depth, "NOBODY^Deep", defined=defined)
+    path = tmp_path / "deep.dcm"
+    path.write_bytes(insert_in_order(buffer.getvalue(), 0x0040A730, nested))
+    reason = ingest.recognise_dicom(path)
+    if expected and not defined:
+        assert reason in (expected, "ingest.unreadable_dicom")
+    else:
+        assert reason == expected
 
 
 def _decodes(path: Path) -> bool:

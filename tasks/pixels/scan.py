@@ -58,16 +58,23 @@ class FrameScan:
 MIN_CHARACTERS_IN_HUGE_TEXT = 3
 
 
+@dataclass(frozen=True)
+class ScanRules:
+    """Sizes and scores that decide what counts as a text line (see the profile fields)."""
+
+    max_text_height: int | None = None  # taller: a huge region, not a line
+    min_side: int = 0  # smaller both ways: a speck
+    tile: int = 0  # detect on overlapping tiles of this size (0: whole frame)
+    confident: float = 0.0  # verification, away from the fills: minimum detector score
+
+
 def scan_frame(
     frame: np.ndarray,
     renderer: Renderer,
     engine: TextEngine,
     policy: Policy,
+    rules: ScanRules = ScanRules(),
     filled: list[Box] | None = None,
-    max_text_height: int | None = None,
-    min_side: int = 0,
-    tile: int = 0,
-    confident: float = 0.0,
     first_look: bool = False,
 ) -> FrameScan:
     """Detect on every rendering of ``frame``; ``filled`` areas are shown seamlessly patched.
@@ -77,7 +84,7 @@ def scan_frame(
     residue of a line sits next to a fill, so detections touching the fills (grown by a
     line height) count at the normal threshold; elsewhere the frame is exactly what pass 1
     scanned, and once its text is gone the detector starts reading organs as glyphs, so a
-    detection there must score ``confident`` or more. Huge regions are never redacted in
+    detection there must score ``rules.confident`` or more. Huge regions are never redacted in
     verification (a residue or a missed line is line-sized; the strict second look inside
     them still finds line-sized text). A frame pass 1 did not look at (another frame of a
     cine) gets pass-1 rules away from the fills on its ``first_look``.
@@ -89,15 +96,19 @@ def scan_frame(
     for rendering in renderer.renderings(seamless(frame, filled or [])):
         lines: list[Box] = []
         huge: list[Box] = []
-        for box in detect_tiled(engine, rendering, tile):
-            if box.width < min_side and box.height < min_side:
+        for box in detect_tiled(engine, rendering, rules.tile):
+            if box.width < rules.min_side and box.height < rules.min_side:
                 specks += 1  # smaller than the box of any legible glyph
                 continue
-            small = max_text_height is None or box.height <= max_text_height
-            (lines if small else huge).append(box)
+            tallest = rules.max_text_height
+            (lines if tallest is None or box.height <= tallest else huge).append(box)
         if huge:
             found, ignored = _resolve_huge(
-                rendering, huge, engine, max_text_height or 0, read_huge=first_look or not verifying
+                rendering,
+                huge,
+                engine,
+                rules.max_text_height or 0,
+                read_huge=first_look or not verifying,
             )
             lines += found
             blobs += ignored
@@ -105,7 +116,7 @@ def scan_frame(
             real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
             artifacts += len(lines) - len(real)
             near = [box for box in real if _near_fill(box, filled or [])]
-            threshold = 0.0 if first_look else confident
+            threshold = 0.0 if first_look else rules.confident
             sure = [box for box in real if box not in near and box.score >= threshold]
             faint += len(real) - len(near) - len(sure)
             lines = near + sure

@@ -36,7 +36,7 @@ from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
 from tasks.pixels.overlays import remove_graphics
 from tasks.pixels.profile import PixelProfile
 from tasks.pixels.render import Renderer
-from tasks.pixels.scan import Policy, scan_frame
+from tasks.pixels.scan import FrameScan, Policy, ScanRules, scan_frame
 from tasks.pixels.templates import load_templates, template_boxes
 from tasks.pixels.write import check_roundtrip, fill_boxes, fill_value, store_frames
 from tasks.pixels.write import to_bytes as dataset_bytes
@@ -131,20 +131,18 @@ def _redact_image(
         return fill_boxes(redacted[frame_index], boxes, fill)
 
     counts = {"images": 1, "frames": image.count, "text_boxes": 0, "redacted_boxes": 0}
-    counts["template_boxes"] = 0
-    counts["kept_boxes"] = 0
-    counts["blobs_ignored"] = 0
-    counts["patch_artifacts"] = 0
-    counts["specks_ignored"] = 0
-    counts["faint_ignored"] = 0
-    max_text = max(settings.max_text_height_px, round(settings.max_text_height_ratio * height))
-    min_side = settings.min_text_box_px
-    tile = settings.detection_tile_px
-    confident = settings.verify_far_threshold
+    counts.update(dict.fromkeys(("template_boxes", "kept_boxes", *IGNORED), 0))
+    rules = ScanRules(
+        max_text_height=max(
+            settings.max_text_height_px, round(settings.max_text_height_ratio * height)
+        ),
+        min_side=settings.min_text_box_px,
+        tile=settings.detection_tile_px,
+        confident=settings.verify_far_threshold,
+    )
     try:
-        first = scan_frame(redacted[0], renderer, engine, policy, None, max_text, min_side, tile)
-        counts["blobs_ignored"] += first.blobs
-        counts["specks_ignored"] += first.specks
+        first = scan_frame(redacted[0], renderer, engine, policy, rules)
+        _count_ignored(counts, first)
         fixed = template_boxes(templates, ds)
         shared = [_pad(b, settings, width, height) for b in first.redact]
         counts["text_boxes"] += first.detected
@@ -167,18 +165,12 @@ def _redact_image(
                     renderer,
                     engine,
                     policy,
+                    rules,
                     filled[index],
-                    max_text,
-                    min_side,
-                    tile,
-                    confident,
                     first_look=index not in scanned,
                 )
                 scanned.add(index)
-                counts["blobs_ignored"] += scan.blobs
-                counts["patch_artifacts"] += scan.artifacts
-                counts["specks_ignored"] += scan.specks
-                counts["faint_ignored"] += scan.faint
+                _count_ignored(counts, scan)
                 if scan.redact:
                     counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)
@@ -194,6 +186,17 @@ def _redact_image(
     except (RuntimeError, ValueError, TypeError, MemoryError) as error:
         return Outcome(False, f"{STAGE}.ocr_error.{type(error).__name__}", counts=counts), None
     return Outcome(True, counts=counts), RedactedFrames(original, redacted, filled, renderer)
+
+
+IGNORED = ("blobs_ignored", "patch_artifacts", "specks_ignored", "faint_ignored")
+
+
+def _count_ignored(counts: dict[str, int], scan: FrameScan) -> None:
+    """What the scan saw but did not take for text (see scan.py), as counts."""
+    for name, value in zip(
+        IGNORED, (scan.blobs, scan.artifacts, scan.specks, scan.faint), strict=True
+    ):
+        counts[name] += value
 
 
 def identical_frames(frames: np.ndarray) -> dict[int, list[int]]:

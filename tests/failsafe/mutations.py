@@ -254,7 +254,7 @@ def _element_bytes(tag: int, vr: bytes, value: bytes) -> bytes:
     return head + struct.pack("<H", len(value)) + value
 
 
-def _insert_in_order(data: bytes, tag: int, blob: bytes) -> bytes:
+def insert_in_order(data: bytes, tag: int, blob: bytes) -> bytes:
     """Insert ``blob`` (encoded elements) before the first top-level element after ``tag``."""
     for element in raw_elements(data):
         if element.tag > tag and element.tag >> 16 != 0x0002:
@@ -377,7 +377,7 @@ def unclosed_item(rng: random.Random, base: Base, scratch: Path, corpus: Corpus)
         blob = _sq_open(0x00081110) + ITEM + struct.pack("<I", 0x7FFFFFF0) + body
     else:  # the file ends inside the item
         return base.data + _sq_open(0x7FE10010) + ITEM + UNDEFINED + body
-    return _insert_in_order(base.data, 0x00081110, blob)
+    return insert_in_order(base.data, 0x00081110, blob)
 
 
 def deep_sequence(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
@@ -386,7 +386,7 @@ def deep_sequence(rng: random.Random, base: Base, scratch: Path, corpus: Corpus)
     depth = rng.choice([200, 200, 200, 500, 3000])
     name = f"{PLANTED_NAME[0]}^Deep"
     blob = nested_sequences(depth, name, defined=rng.random() < 0.4)
-    return _insert_in_order(base.data, 0x0040A730, blob)
+    return insert_in_order(base.data, 0x0040A730, blob)
 
 
 def oversized_pixels(rng: random.Random, base: Base, scratch: Path, corpus: Corpus) -> bytes | None:
