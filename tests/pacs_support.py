@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -102,15 +103,26 @@ class Orthanc:
     def dicomweb_url(self) -> str:
         return f"{self.url}/dicom-web"
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 30.0, delay: float = 0.0) -> None:
+        """Start Orthanc; with ``delay`` it starts that many seconds later and this returns at
+        once (call ``wait_ready``). The process is always a child of the calling thread."""
+        command = [str(ORTHANC), f"--logdir={self.root}", str(self.config)]
+        if delay:
+            command = ["sh", "-c", 'sleep "$0" && exec "$@"', str(delay), *command]
         log = open(self.root / "orthanc.log", "ab")  # noqa: SIM115 - owned by the process
         self.process = subprocess.Popen(
-            [str(ORTHANC), f"--logdir={self.root}", str(self.config)],
+            command,
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=self.root,
+            preexec_fn=_die_with_parent,
         )
         log.close()
+        if not delay:
+            self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -162,6 +174,16 @@ class Orthanc:
             self._request("DELETE", f"/patients/{patient}")
 
 
+def _die_with_parent() -> None:
+    """Linux: Orthanc gets SIGTERM if the test process dies, so no server outlives a run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _port_open(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
@@ -180,12 +202,23 @@ def build_pacs_demo(root: Path) -> dict[str, Path]:
     files: dict[str, Path] = {}
     for path in sorted(p for p in demo.dicom.rglob("*") if p.is_file()):
         ds = pydicom.dcmread(path)
+        make_even(ds)
+        ds.save_as(path, enforce_file_format=True)
         files[str(ds.SOPInstanceUID)] = path
     compressed = next(p for p in files.values() if "CR" in p.parent.name)
     ds = pydicom.dcmread(compressed)
     ds.compress(RLELossless, generate_instance_uid=False)
     ds.save_as(compressed, enforce_file_format=True)
     return files
+
+
+def make_even(ds: object) -> None:
+    """The demo writes an odd-length UN value (not valid DICOM: DCMTK-based PACS reject it
+    over DIMSE); pad such values so the test data is conformant."""
+    for element in ds.iterall():  # type: ignore[attr-defined]
+        if element.VR in ("UN", "OB") and isinstance(element.value, bytes):
+            if len(element.value) % 2:
+                element.value += b"\x00"
 
 
 def pixel_bytes(path: Path) -> bytes:

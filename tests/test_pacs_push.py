@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,7 +85,8 @@ def test_c_store_push_lands_exactly_the_release(
     rows = manifest_rows(folder / "PUSH_MANIFEST.csv")
     assert report.manifest == folder / "PUSH_MANIFEST.csv"
     assert len(rows) == 21
-    assert {r["status"] for r in rows} == {"acknowledged"} and {r["attempts"] for r in rows} == {"1"}
+    assert {r["status"] for r in rows} == {"acknowledged"}
+    assert {r["attempts"] for r in rows} == {"1"}
     assert {r["sop_instance_uid"] for r in rows} == release_uids(folder)
     assert all(r["path"].startswith("dicom/P") and r["path"].endswith(".dcm") for r in rows)
     # pushing again is idempotent at the destination (same SOP instances)
@@ -118,12 +118,11 @@ def test_push_recovers_when_pacs_comes_back(
 ) -> None:
     folder = copy_release(release, tmp_path)
     empty_research.stop()
-    restart = threading.Timer(1.0, empty_research.start)
-    restart.start()
+    empty_research.start(delay=1.5)  # comes back while push is retrying
     try:
         report = push(folder, c_store(empty_research, retries=6, retry_delay=0.5, timeout=5))
     finally:
-        restart.join()
+        empty_research.wait_ready()
     assert report.complete and report.acknowledged == 21 and report.rounds >= 2
     assert empty_research.sop_instance_uids() == release_uids(folder)
     attempts = {r["attempts"] for r in manifest_rows(report.manifest)}
@@ -140,6 +139,20 @@ def test_unreadable_file_is_reported_not_skipped(
     assert not report.complete and report.failures == {"not a readable DICOM file": 1}
     rows = {r["path"]: r for r in manifest_rows(report.manifest)}
     assert rows["dicom/broken.dcm"]["status"] == "unreadable"
+
+
+def test_odd_length_dataset_is_refused_before_sending(
+    release: Path, empty_research: Orthanc, tmp_path: Path
+) -> None:
+    folder = copy_release(release, tmp_path)
+    victim = sorted(folder.rglob("*.dcm"))[0]
+    ds = pydicom.dcmread(victim)
+    ds.add_new(0x00291011, "UN", b"odd")  # private block from the demo; 3 bytes
+    ds.save_as(victim, enforce_file_format=True)
+    report = push(folder, c_store(empty_research, retries=3, retry_delay=0, timeout=10))
+    assert (report.acknowledged, report.failed, report.rounds) == (20, 1, 1)
+    assert report.failures == {"odd-length dataset (not valid DICOM)": 1}
+    assert len(empty_research.sop_instance_uids()) == 20
 
 
 def test_missing_release_folder(tmp_path: Path, empty_research: Orthanc) -> None:

@@ -122,9 +122,12 @@ class Walker:
                 elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
                     # curves and overlays (X; overlay bitmaps cannot be text-cleaned here)
                     del elements[tag]
-                elif not dictionary_has_tag(number):
-                    # not a DICOM attribute at all (a corrupted or invented tag): nothing
-                    # proves it harmless, and a flipped bit can turn PatientName into one
+                elif number & 0xFFFF == 0 or not dictionary_has_tag(number):
+                    # a group length (recomputed on write) or no DICOM attribute at all: a
+                    # corrupted tag proves nothing harmless, and one flipped bit turns
+                    # PatientName (0010,0010) into (0010,0000). Its value still counts as
+                    # identifying, so free text elsewhere is cleaned of it.
+                    self._collect_stray(ds, tag)
                     del elements[tag]
                 elif number in SQ_TAGS or elements[tag].VR == "SQ":
                     self._recurse(ds, tag, mode)
@@ -227,6 +230,15 @@ class Walker:
         elif vr in COLLECTED_VRS:
             value = self._value(ds, tag)
             self.state.identifiers.add_element(KEYWORD_OF.get(number, ""), vr, value)
+
+    def _collect_stray(self, ds: Dataset, tag: BaseTag) -> None:
+        """Remember the text of an element dropped for its unknown tag."""
+        try:
+            vr = ds._dict[tag].VR
+            if vr in COLLECTED_VRS:
+                self.state.identifiers.add_element("", vr, self._value(ds, tag))
+        except Exception:  # an undecodable stray value: it is dropped all the same
+            return
 
     def _collect_all(self, ds: Dataset) -> None:
         """Collect inside a sequence being removed: values the table would not keep."""

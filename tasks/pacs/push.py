@@ -28,6 +28,7 @@ MANIFEST_NAME = "PUSH_MANIFEST.csv"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 MAX_CONTEXTS = 128
 STOW_BATCH = 16
+FINAL = ("acknowledged", "unreadable", "invalid")  # not retried
 
 
 @dataclass
@@ -37,7 +38,7 @@ class _Item:
     sop_uid: str = ""
     sop_class: str = ""
     transfer_syntax: str = ""
-    status: str = "pending"  # pending | acknowledged | failed | unreadable
+    status: str = "pending"  # pending | acknowledged | failed | unreadable | invalid
     detail: str = ""
     attempts: int = 0
 
@@ -86,7 +87,7 @@ def push(
             _store_round(pending, destination)
         else:
             _stow_round(pending, destination)
-        pending = [item for item in items if item.status not in ("acknowledged", "unreadable")]
+        pending = [item for item in items if item.status not in FINAL]
     for item in pending:
         item.status = "failed"
     manifest = manifest or release_dir / MANIFEST_NAME
@@ -118,6 +119,11 @@ def _describe(path: Path, root: Path) -> _Item:
         item.transfer_syntax = str(ds.file_meta.TransferSyntaxUID)
     except (InvalidDicomError, AttributeError, OSError, ValueError, KeyError):
         item.status, item.detail = "unreadable", "not a readable DICOM file"
+        return item
+    if path.stat().st_size % 2:
+        # An odd-length dataset is not valid DICOM; DCMTK-based PACS drop it without answering,
+        # which would stall the association until the DIMSE timeout. Not sent, reported.
+        item.status, item.detail = "invalid", "odd-length dataset (not valid DICOM)"
     return item
 
 
