@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact
@@ -34,6 +35,7 @@ from flows.stages import (
     quality_checks,
     recognise,
     redact_pixels,
+    retrieve_from_pacs,
 )
 from tasks.keys import key_fingerprint
 from tasks.stage import merge_counts
@@ -60,7 +62,11 @@ def task_runner():
 @flow(name="clearance-candidate", task_runner=task_runner())
 def build_candidate(request_path: str) -> dict:
     """Everything before the gate: the candidate release in staging, its manifest, checks."""
-    request_id = stage_context(request_path).request.request_id
+    request = stage_context(request_path).request
+    request_id = request.request_id
+    fetched = {}
+    if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
+        fetched = retrieve_from_pacs(request_path)
     batches = prepare(request_path)
     recognised = recognise.map(unmapped(request_path), batches["dicom"])
     headers = anonymise_headers.map(unmapped(request_path), batches["dicom"], recognised)
@@ -70,6 +76,7 @@ def build_candidate(request_path: str) -> dict:
         unmapped(request_path), batches["clinical"], wait_for=headers
     )
     stage_counts = {
+        **({"retrieve": fetched} if fetched else {}),
         "ingest": merge_counts([f.result() for f in recognised]),
         "headers": merge_counts([f.result() for f in headers]),
         "pixels": merge_counts([f.result() for f in pixels]),

@@ -7,6 +7,8 @@ never cross these boundaries, so nothing identifying reaches the Prefect databas
 from __future__ import annotations
 
 import functools
+import json
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +16,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.context import stage_context, workers
-from tasks import ingest
+from tasks import atomic, ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
 from tasks.publish import publish
@@ -54,6 +56,32 @@ def prepare(request_path: str) -> dict[str, list[str]]:
     counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
     ws.audit("inputs_indexed", **counts)
     return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
+
+
+@task(name="retrieve", **STAGE_TASK)
+@values_stay_inside
+def retrieve_from_pacs(request_path: str) -> dict[str, int]:
+    """Fetch the requested studies from the source PACS into the workspace (once)."""
+    from tasks.pacs.retrieve import retrieve
+
+    ctx = stage_context(request_path)
+    ws = ctx.workspace
+    target, done = ws.root / "retrieved", ws.root / "retrieved.json"
+    if done.exists():  # a resumed run does not fetch again
+        return json.loads(done.read_text())
+    if target.exists():  # an interrupted fetch: start it again from nothing
+        shutil.rmtree(target)
+    report = retrieve(ctx.request.inputs.dicom, target)
+    counts = {
+        "studies_found": report.studies_found,
+        "studies_not_found": report.studies_not_found,
+        "instances_expected": report.instances_expected,
+        "instances_received": report.instances_received,
+        "instances_missing": report.missing,
+    }
+    atomic.write_json(done, counts)
+    ws.audit("retrieved_from_pacs", **counts)
+    return counts
 
 
 @task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
@@ -164,4 +192,22 @@ def publish_release(request_path: str) -> dict[str, int]:
         counts["files"], retention=retention,
     )
     ctx.workspace.audit("released", **counts)
+    if request.push:
+        counts.update(_push(ctx))
+    return counts
+
+
+def _push(ctx) -> dict[str, int]:
+    """Send the approved release to the research PACS; fail the run if it is not complete
+    (PUSH_MANIFEST.csv in the release records what the destination acknowledged)."""
+    from tasks.pacs.push import push
+
+    report = push(ctx.request.destination, ctx.request.push)
+    counts = {"pushed": report.acknowledged, "push_failed": report.failed}
+    ctx.workspace.audit("pushed", complete=report.complete, **counts)
+    if not report.complete:
+        raise ClearanceError(
+            f"push to the research PACS incomplete: {report.acknowledged} of {report.files} "
+            "acknowledged (see PUSH_MANIFEST.csv in the release)"
+        )
     return counts

@@ -102,6 +102,7 @@ class DemoSet:
     clinical: Path
     patients: list[DemoPatient] = field(default_factory=list)
     original_uids: list[str] = field(default_factory=list)
+    study_uids: list[str] = field(default_factory=list)
     junk_files: int = 0
     dicom_files: int = 0
 
@@ -176,7 +177,8 @@ def _plant_header(ds: Dataset, p: DemoPatient, study_uid: str, series_uid: str, 
     # private tags: a name in an LO, an ID in an UN
     block = ds.private_block(0x0029, PRIVATE_CREATOR, create=True)
     block.add_new(0x10, "LO", f"{p.last}^{p.first}")
-    block.add_new(0x11, "UN", p.patient_id.encode("ascii"))
+    raw_id = p.patient_id.encode("ascii")
+    block.add_new(0x11, "UN", raw_id + b"\x00" * (len(raw_id) % 2))  # values have even length
 
 
 def _report(p: DemoPatient, rng: random.Random) -> str:
@@ -213,6 +215,7 @@ def build_demo(
         demo.patients.append(p)
         study_uid = generate_uid(entropy_srcs=[str(seed), "study", str(index)])
         demo.original_uids.append(study_uid)
+        demo.study_uids.append(study_uid)
         for modality, files, frames in MODALITIES:
             series_uid = generate_uid(entropy_srcs=[str(seed), "series", str(index), modality])
             demo.original_uids.append(series_uid)

@@ -93,6 +93,12 @@ def _precheck(path: Path) -> str | None:
     return None
 
 
+def dicom_root(ws: Workspace, request: ReleaseRequest) -> Path:
+    """The DICOM tree to ingest: the request's folder, or what was retrieved from its PACS."""
+    source = request.inputs.dicom
+    return source if isinstance(source, Path) else ws.root / "retrieved"
+
+
 def index_inputs(
     ws: Workspace, request: ReleaseRequest, batch_size: int, parallelism: int = 1
 ) -> dict[str, int]:
@@ -106,7 +112,7 @@ def index_inputs(
         if reason:
             prechecked[item.item_id] = reason
 
-    for path, reason in walk_files(request.inputs.dicom):
+    for path, reason in walk_files(dicom_root(ws, request)):
         add("dicom", "d", path, reason)
     if request.inputs.reports:
         for path, reason in walk_files(request.inputs.reports):

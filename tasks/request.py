@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from tasks.errors import InvalidRequest, describe_validation_error
+from tasks.pacs.spec import PacsDestination, PacsSource
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class Inputs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dicom: Path
+    dicom: Path | PacsSource  # a folder, or a PACS to retrieve from (C-GET/C-MOVE/DICOMweb)
     reports: Path | None = None
     clinical: Path | None = None
 
@@ -57,6 +58,7 @@ class ReleaseRequest(BaseModel):
     destination: Path
     language: str | None = Field(default=None, pattern=r"^(fr|en)$")
     retention: Retention | None = None
+    push: PacsDestination | None = None  # also send the approved release to a research PACS
 
     @field_validator("approvers")
     @classmethod
@@ -87,7 +89,9 @@ def load_request(path: Path | str) -> ReleaseRequest:
         update={
             "inputs": inputs.model_copy(
                 update={
-                    "dicom": _resolve(base, inputs.dicom),
+                    "dicom": _resolve(base, inputs.dicom)
+                    if isinstance(inputs.dicom, Path)
+                    else inputs.dicom,
                     "reports": _resolve(base, inputs.reports) if inputs.reports else None,
                     "clinical": _resolve(base, inputs.clinical) if inputs.clinical else None,
                 }
@@ -120,7 +124,8 @@ def resolve_profile_path(base: Path, value: Path) -> Path:
 
 def _check_paths(source: Path, request: ReleaseRequest) -> None:
     problems = []
-    if not request.inputs.dicom.is_dir():
+    dicom = request.inputs.dicom if isinstance(request.inputs.dicom, Path) else None
+    if dicom is not None and not dicom.is_dir():
         problems.append("inputs.dicom: folder does not exist")
     if request.inputs.reports and not request.inputs.reports.is_dir():
         problems.append("inputs.reports: folder does not exist")
@@ -129,13 +134,13 @@ def _check_paths(source: Path, request: ReleaseRequest) -> None:
     if not request.profile.is_file():
         problems.append("profile: file does not exist (give a path or a name in profiles/)")
     destination = request.destination
-    for label, folder in (("inputs.dicom", request.inputs.dicom), ("workspace", request.workspace)):
+    folders = [("workspace", request.workspace)]
+    if dicom is not None:
+        folders.append(("inputs.dicom", dicom))
+        if request.workspace == dicom or dicom in request.workspace.parents:
+            problems.append("workspace: must not be inside inputs.dicom")
+    for label, folder in folders:
         if destination == folder or folder in destination.parents:
             problems.append(f"destination: must not be inside {label}")
-    if (
-        request.workspace == request.inputs.dicom
-        or request.inputs.dicom in request.workspace.parents
-    ):
-        problems.append("workspace: must not be inside inputs.dicom")
     if problems:
         raise InvalidRequest(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))

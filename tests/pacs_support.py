@@ -95,6 +95,12 @@ class Orthanc:
         self.config = root / "orthanc.json"
         self.config.write_text(json.dumps(config, indent=2), encoding="utf-8")
 
+    def configure(self, **options: object) -> None:
+        """Change configuration options (before ``start``)."""
+        config = json.loads(self.config.read_text(encoding="utf-8"))
+        config.update(options)
+        self.config.write_text(json.dumps(config, indent=2), encoding="utf-8")
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
@@ -230,5 +236,6 @@ def pixel_bytes(path: Path) -> bytes:
 def study_uids(files: dict[str, Path]) -> list[str]:
     import pydicom
 
-    return sorted({str(pydicom.dcmread(p, stop_before_pixels=True).StudyInstanceUID)
-                   for p in files.values()})
+    return sorted(
+        {str(pydicom.dcmread(p, stop_before_pixels=True).StudyInstanceUID) for p in files.values()}
+    )

@@ -162,9 +162,7 @@ def test_reject_releases_nothing(stack, inputs) -> None:
 def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
     env, _ = stack
     root, _ = inputs
-    profile = yaml.safe_load(
-        (Path(__file__).parent.parent / "profiles" / "demo.yaml").read_text()
-    )
+    profile = yaml.safe_load((Path(__file__).parent.parent / "profiles" / "demo.yaml").read_text())
     profile["gate"] = {"timeout_minutes": 0.05}
     profile_path = root / "short-gate.yaml"
     profile_path.write_text(yaml.safe_dump(profile))
@@ -218,3 +216,56 @@ def test_rights_after_a_release(stack, inputs) -> None:
     assert gone.patient_id in listed.stdout and kept.patient_id not in listed.stdout
     dry = clearance(env, "purge", "--request", str(request))
     assert dry.returncode == 0 and destination.exists()
+
+
+def test_pacs_in_research_pacs_out(stack, inputs, tmp_path: Path) -> None:
+    """Clinical Orthanc -> Clearance (C-GET) -> approve -> research Orthanc holds exactly the
+    de-identified instances of the release."""
+    import pydicom
+
+    from tests.pacs_support import CLEARANCE_AE, ORTHANC, SKIP_REASON, Orthanc, free_port
+
+    if ORTHANC is None:
+        pytest.skip(SKIP_REASON)
+    env, _ = stack
+    root, demo = inputs
+    # Orthanc answers C-FIND/C-GET only to modalities it knows
+    clinical = Orthanc(
+        tmp_path / "clinical", "CLINICAL", {"clearance": (CLEARANCE_AE, free_port())}
+    )
+    research = Orthanc(tmp_path / "research", "RESEARCH", {})
+    clinical.start()
+    research.start()
+    try:
+        for path in demo.dicom.rglob("IM0*"):
+            clinical.upload(path)
+        request = _request(root, "itest-pacs")
+        data = yaml.safe_load(request.read_text())
+        data["inputs"]["dicom"] = {
+            "pacs": {"host": "127.0.0.1", "port": clinical.dicom_port, "ae_title": "CLINICAL"},
+            "studies": [str(uid) for uid in demo.study_uids],
+            "method": "c-get",
+        }
+        data["push"] = {
+            "pacs": {"host": "127.0.0.1", "port": research.dicom_port, "ae_title": "RESEARCH"}
+        }
+        request.write_text(yaml.safe_dump(data))
+        run_id = _submit(env, request)
+        assert research.sop_instance_uids() == set(), "nothing may be pushed before approval"
+        approved = clearance(env, "approve", run_id, "--dpo", APPROVER)
+        assert approved.returncode == 0, approved.stdout + approved.stderr
+        destination = root / "out" / "itest-pacs"
+        released = {
+            str(pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID)
+            for p in destination.rglob("*.dcm")
+        }
+        assert len(released) >= 10
+        assert research.sop_instance_uids() == released
+        assert (destination / "PUSH_MANIFEST.csv").exists()
+        events = [
+            e["event"] for e in audit.read(root / "ws" / "itest-pacs" / "audit" / "audit.jsonl")
+        ]
+        assert "retrieved_from_pacs" in events and events[-1] == "pushed"
+    finally:
+        clinical.stop()
+        research.stop()

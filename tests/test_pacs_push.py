@@ -178,8 +178,11 @@ def test_stow_rs_to_stopped_server_is_reported(
     empty_research.stop()
     try:
         destination = PacsDestination(
-            dicomweb_url=empty_research.dicomweb_url, method="stow-rs", retries=1,
-            retry_delay=0, timeout=5,
+            dicomweb_url=empty_research.dicomweb_url,
+            method="stow-rs",
+            retries=1,
+            retry_delay=0,
+            timeout=5,
         )
         report = push(folder, destination)
     finally:

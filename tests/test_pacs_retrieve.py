@@ -4,6 +4,7 @@ every instance accounted for, pixel data byte-equal to what was loaded."""
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from tests.pacs_support import (
 
 def transfer_syntax(path: Path) -> str:
     return str(pydicom.dcmread(path, stop_before_pixels=True).file_meta.TransferSyntaxUID)
+
 
 pytestmark = needs_orthanc
 
@@ -54,8 +56,9 @@ def clinical(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clinical]:
     root = tmp_path_factory.mktemp("clinical")
     files = build_pacs_demo(root / "demo")
     move_port = free_port()
-    server = Orthanc(root / "orthanc", "CLINICAL", {"clearance": (CLEARANCE_AE, move_port)},
-                     dicomweb=True)
+    server = Orthanc(
+        root / "orthanc", "CLINICAL", {"clearance": (CLEARANCE_AE, move_port)}, dicomweb=True
+    )
     server.start()
     try:
         for path in files.values():
@@ -89,7 +92,10 @@ def test_c_get_by_study_uids(clinical: Clinical, tmp_path: Path) -> None:
     assert_arrived(tmp_path / "in", clinical, expected)
 
 
-def test_c_get_by_query(clinical: Clinical, tmp_path: Path) -> None:
+def test_c_get_by_query(
+    clinical: Clinical, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     one = pydicom.dcmread(next(iter(clinical.files.values())), stop_before_pixels=True)
     report = retrieve(clinical.source(query={"PatientID": str(one.PatientID)}), tmp_path / "in")
     expected = clinical.instances_of([str(one.StudyInstanceUID)])
@@ -97,6 +103,8 @@ def test_c_get_by_query(clinical: Clinical, tmp_path: Path) -> None:
     assert report.instances_received == report.instances_expected == len(expected) == 7
     assert report.complete
     assert_arrived(tmp_path / "in", clinical, expected)
+    for value in (str(one.PatientID), str(one.PatientName), str(one.StudyInstanceUID)):
+        assert value not in caplog.text  # pynetdicom's identifier logging is off
 
 
 def test_c_get_by_query_matching_several(clinical: Clinical, tmp_path: Path) -> None:
@@ -105,15 +113,19 @@ def test_c_get_by_query_matching_several(clinical: Clinical, tmp_path: Path) -> 
 
 
 def test_c_move_to_clearance_storage_scp(clinical: Clinical, tmp_path: Path) -> None:
-    source = clinical.source(studies=clinical.studies, method="c-move",
-                             move_port=clinical.move_port)
+    source = clinical.source(
+        studies=clinical.studies, method="c-move", move_port=clinical.move_port
+    )
     report = retrieve(source, tmp_path / "in")
     assert report.instances_expected == report.instances_received == 21
     assert report.complete
     assert_arrived(tmp_path / "in", clinical, set(clinical.files))
-    rle = [p for p in (tmp_path / "in").iterdir()
-           if pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID
-           == "1.2.840.10008.1.2.5"]
+    rle = [
+        p
+        for p in (tmp_path / "in").iterdir()
+        if pydicom.dcmread(p, stop_before_pixels=True).file_meta.TransferSyntaxUID
+        == "1.2.840.10008.1.2.5"
+    ]
     assert len(rle) == 1  # compressed instance arrived as stored, not transcoded
 
 
@@ -160,8 +172,11 @@ def test_target_must_be_empty(clinical: Clinical, tmp_path: Path) -> None:
 
 def test_unreachable_pacs_raises(tmp_path: Path) -> None:
     source = PacsSource.model_validate(
-        {"pacs": {"host": "127.0.0.1", "port": free_port(), "ae_title": "NOBODY"},
-         "studies": ["1.2.3"], "timeout": 5}
+        {
+            "pacs": {"host": "127.0.0.1", "port": free_port(), "ae_title": "NOBODY"},
+            "studies": ["1.2.3"],
+            "timeout": 5,
+        }
     )
     with pytest.raises(PacsError, match="association"):
         retrieve(source, tmp_path / "in")
@@ -169,8 +184,9 @@ def test_unreachable_pacs_raises(tmp_path: Path) -> None:
 
 @needs_dicomweb
 def test_dicomweb_wado_rs(clinical: Clinical, tmp_path: Path) -> None:
-    source = clinical.source(studies=clinical.studies, method="dicomweb",
-                             dicomweb_url=clinical.server.dicomweb_url)
+    source = clinical.source(
+        studies=clinical.studies, method="dicomweb", dicomweb_url=clinical.server.dicomweb_url
+    )
     report = retrieve(source, tmp_path / "in")
     assert report.instances_expected == report.instances_received == 21
     assert report.complete
@@ -180,7 +196,10 @@ def test_dicomweb_wado_rs(clinical: Clinical, tmp_path: Path) -> None:
 @needs_dicomweb
 def test_dicomweb_query(clinical: Clinical, tmp_path: Path) -> None:
     one = pydicom.dcmread(next(iter(clinical.files.values())), stop_before_pixels=True)
-    source = clinical.source(query={"PatientID": str(one.PatientID)}, method="dicomweb",
-                             dicomweb_url=clinical.server.dicomweb_url)
+    source = clinical.source(
+        query={"PatientID": str(one.PatientID)},
+        method="dicomweb",
+        dicomweb_url=clinical.server.dicomweb_url,
+    )
     report = retrieve(source, tmp_path / "in")
     assert report.studies_found == 1 and report.instances_received == 7 and report.complete

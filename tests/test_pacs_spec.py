@@ -38,6 +38,16 @@ def test_source_needs_exactly_one_selection() -> None:
     with pytest.raises(ValidationError, match="exactly one"):
         PacsSource(pacs=NODE, studies=["1.2.3"], query={"StudyDate": "2021"})
     assert PacsSource(pacs=NODE, studies=["1.2.3"]).method == "c-get"
+    assert PacsSource(pacs=NODE, studies=["1.2.3", "1.2", "1.2.3"]).studies == ["1.2.3", "1.2"]
+
+
+def test_tls_settings() -> None:
+    tls = {"ca_file": "/etc/ca.pem"}
+    assert PacsNode(**NODE, tls=tls).tls.check_hostname  # type: ignore[union-attr]
+    with pytest.raises(ValidationError, match="both"):
+        PacsNode(**NODE, tls={**tls, "cert_file": "/etc/c.crt"})
+    with pytest.raises(ValidationError, match="C-MOVE over TLS"):
+        PacsSource(pacs={**NODE, "tls": tls}, studies=["1.2"], method="c-move", move_port=1104)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +70,10 @@ def test_source_rejects(fields: dict, message: str) -> None:
 
 def test_source_accepts_query_and_move() -> None:
     source = PacsSource(
-        pacs=NODE, query={"ModalitiesInStudy": "CT", "StudyDate": "20210101-20211231"},
-        method="c-move", move_port=11112,
+        pacs=NODE,
+        query={"ModalitiesInStudy": "CT", "StudyDate": "20210101-20211231"},
+        method="c-move",
+        move_port=11112,
     )
     assert source.move_bind == "127.0.0.1"
 

@@ -6,9 +6,11 @@ so no patient value reaches a log.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from pydicom.dataset import Dataset
 from pynetdicom import AE, _config
@@ -38,10 +40,40 @@ def make_ae(node: PacsNode, timeout: float) -> AE:
     return ae
 
 
+def client_tls(node: PacsNode) -> tuple[ssl.SSLContext, str] | None:
+    """pynetdicom ``tls_args`` for calling ``node`` (None without TLS)."""
+    tls = node.tls
+    if tls is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(tls.ca_file))
+    context.check_hostname = tls.check_hostname
+    if tls.cert_file and tls.key_file:
+        context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
+    return context, tls.server_hostname or node.host
+
+
+def server_tls(node: PacsNode) -> ssl.SSLContext | None:
+    """``ssl_context`` for Clearance's Storage SCP (C-MOVE): our certificate, and the PACS
+    must present one signed by ``ca_file``."""
+    tls = node.tls
+    if tls is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(tls.ca_file))
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.load_cert_chain(str(tls.cert_file), str(tls.key_file))
+    return context
+
+
 @contextmanager
-def associate(ae: AE, node: PacsNode, **kwargs: object) -> Iterator[Association]:
+def associate(ae: AE, node: PacsNode, **kwargs: Any) -> Iterator[Association]:
     """An established association to ``node``, released on exit; PacsError if refused."""
-    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, **kwargs)  # type: ignore[arg-type]
+    try:
+        tls_args = client_tls(node)
+    except (OSError, ssl.SSLError) as error:
+        raise PacsError(
+            f"TLS settings for {node.describe()} unusable ({type(error).__name__})"
+        ) from None
+    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, tls_args=tls_args, **kwargs)
     if not assoc.is_established:
         reason = "rejected" if assoc.is_rejected else "aborted" if assoc.is_aborted else "failed"
         raise PacsError(f"association with {node.describe()} {reason}")

@@ -30,7 +30,7 @@ from pynetdicom.sop_class import (
 )
 
 from tasks.pacs import dimse, web
-from tasks.pacs.dimse import ExpectedInstance, PacsError, associate, make_ae
+from tasks.pacs.dimse import ExpectedInstance, PacsError, associate, make_ae, server_tls
 from tasks.pacs.receive import Receiver
 from tasks.pacs.spec import PacsSource
 
@@ -87,9 +87,7 @@ class RetrieveReport:
         return data
 
 
-def retrieve(
-    source: PacsSource, target: Path, missing_list: Path | None = None
-) -> RetrieveReport:
+def retrieve(source: PacsSource, target: Path, missing_list: Path | None = None) -> RetrieveReport:
     """Retrieve ``source``'s studies into ``target`` (created; must be empty)."""
     target = Path(target)
     if target.exists() and any(target.iterdir()):
@@ -206,7 +204,10 @@ def _move_studies(source: PacsSource, by_study: dict[str, set[str]], receiver: R
     handlers = [(evt.EVT_C_STORE, receiver.handle_store)]
     try:
         server = ae.start_server(
-            (source.move_bind, source.move_port or 0), block=False, evt_handlers=handlers
+            (source.move_bind, source.move_port or 0),
+            block=False,
+            evt_handlers=handlers,
+            ssl_context=server_tls(source.pacs),
         )
     except OSError as error:
         raise PacsError(

@@ -7,6 +7,7 @@ anything connects. Values here are network settings and study UIDs, never patien
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -21,6 +22,28 @@ Url = Annotated[str, Field(pattern=r"^https?://[^\s]+$")]
 RESERVED_QUERY_KEYS = {"QueryRetrieveLevel", "StudyInstanceUID"}
 
 
+class PacsTls(BaseModel):
+    """DICOM TLS (PS3.15 Annex B) with pynetdicom's ``tls_args`` / ``ssl_context``.
+
+    ``ca_file`` verifies the PACS's certificate; ``cert_file``/``key_file`` are Clearance's own
+    certificate, sent when the PACS asks for one (mutual TLS) and required for C-MOVE, where
+    the PACS connects to Clearance's Storage SCP."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ca_file: Path
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    server_hostname: str | None = None  # name checked in the PACS certificate; default: host
+    check_hostname: bool = True
+
+    @model_validator(mode="after")
+    def _pair(self) -> PacsTls:
+        if (self.cert_file is None) != (self.key_file is None):
+            raise ValueError("give both 'cert_file' and 'key_file', or neither")
+        return self
+
+
 class PacsNode(BaseModel):
     """A DICOM application entity: the PACS's address and AE title, and the AE title Clearance
     uses when it calls (and, for C-MOVE, the destination AE the PACS sends to)."""
@@ -31,6 +54,7 @@ class PacsNode(BaseModel):
     port: int = Field(ge=1, le=65535)
     ae_title: AeTitle
     calling_ae: AeTitle = "CLEARANCE"
+    tls: PacsTls | None = None
 
     @field_validator("ae_title", "calling_ae")
     @classmethod
@@ -61,6 +85,11 @@ class PacsSource(BaseModel):
     move_bind: str = "127.0.0.1"
     timeout: float = Field(default=60.0, gt=0, le=3600)
 
+    @field_validator("studies")
+    @classmethod
+    def _unique_studies(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else list(dict.fromkeys(value))
+
     @field_validator("query")
     @classmethod
     def _query_keywords(cls, value: dict[str, str] | None) -> dict[str, str] | None:
@@ -84,6 +113,8 @@ class PacsSource(BaseModel):
                 "method 'c-move' needs 'move_port' (where Clearance's Storage SCP listens; "
                 "the PACS must know calling_ae at that address)"
             )
+        if self.method == "c-move" and self.pacs.tls and not self.pacs.tls.cert_file:
+            raise ValueError("C-MOVE over TLS needs pacs.tls.cert_file/key_file for the SCP")
         return self
 
 

@@ -25,7 +25,9 @@ WEB_ERRORS = (requests.RequestException, OSError, ValueError)
 
 
 def make_client(url: str, timeout: float) -> DICOMwebClient:
-    return DICOMwebClient(url=url.rstrip("/"), timeout=timeout)
+    client = DICOMwebClient(url=url.rstrip("/"), timeout=timeout)
+    client.set_http_retry_params(retry=False)  # push() retries whole rounds itself
+    return client
 
 
 def _value(item: dict, tag: str) -> str | None:
