@@ -28,6 +28,7 @@ from flows.stages import (
     anonymise_reports,
     apply_release_rules,
     assemble,
+    check_conformance,
     pixel_evidence,
     prepare,
     pseudonymise_clinical,
@@ -87,6 +88,7 @@ def build_candidate(request_path: str) -> dict:
     if counts.get("lost", 0):
         raise ReleaseRefused(f"{counts['lost']} inputs are not accounted for: no release")
     stage_counts["release-rules"] = apply_release_rules(request_path)
+    stage_counts["conformance"] = check_conformance(request_path)
 
     evidence = pixel_evidence(request_path)
     create_markdown_artifact(evidence, key=f"{request_id}-pixels", description="Pixels")

