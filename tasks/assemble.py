@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tasks.workspace import Item, Workspace
+from tasks.workspace import Workspace
 
 ASSEMBLE = "assemble"
 
@@ -56,14 +56,3 @@ def _drop_stale(ws: Workspace, keep: set[str]) -> None:
     for path in list(ws.staging.rglob("*")):
         if path.is_file() and str(path.relative_to(ws.staging)) not in keep:
             path.unlink()
-
-
-def unaccounted(counts: dict[str, int]) -> int:
-    return counts.get("lost", 0)
-
-
-def item_kinds(ws: Workspace) -> dict[str, list[Item]]:
-    kinds: dict[str, list[Item]] = {}
-    for item in ws.items():
-        kinds.setdefault(item.kind, []).append(item)
-    return kinds

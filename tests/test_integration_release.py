@@ -141,7 +141,7 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     needles = demo.planted_values() + [str(root), "in/dicom"]
     assert _scan([destination], needles) == []
     prefect_home = Path(env["PREFECT_HOME"])
-    assert _scan([prefect_home, home / "logs"], demo.planted_values()) == []
+    assert _scan([prefect_home, home / "logs"], [*demo.planted_values(), str(demo.dicom)]) == []
     assert _scan([prefect_home], [p.last + " " + p.first for p in demo.patients]) == []
 
 
