@@ -25,7 +25,9 @@ def dciodvfy() -> str | None:
 
 def iod_errors(tool: str, path: Path, timeout: float = 60) -> set[str]:
     """dciodvfy's error lines for ``path``, normalised so input and output compare."""
-    result = subprocess.run([tool, str(path)], capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [tool, str(path)], capture_output=True, text=True, errors="replace", timeout=timeout
+    )
     lines = (result.stdout + result.stderr).splitlines()
     return {NUMBERS.sub("N", " ".join(line.split())) for line in lines if line.startswith("Error")}
 
@@ -46,7 +48,7 @@ def check_release(ws: Workspace, max_files: int, seed: int = 0) -> dict[str, int
     for source, output in sample:
         try:
             before, after = iod_errors(tool, source), iod_errors(tool, output)
-        except (OSError, subprocess.SubprocessError):
+        except (OSError, subprocess.SubprocessError, ValueError):
             counts["failed"] += 1
             continue
         counts["checked"] += 1
