@@ -246,6 +246,7 @@ def test_pacs_in_research_pacs_out(stack, inputs, tmp_path: Path) -> None:
             "studies": [str(uid) for uid in demo.study_uids],
             "method": "c-get",
         }
+        data["workspace"] = "ws-pacs"  # not the zone whose opt-out registry the rights test filled
         data["push"] = {
             "pacs": {"host": "127.0.0.1", "port": research.dicom_port, "ae_title": "RESEARCH"}
         }
@@ -263,7 +264,8 @@ def test_pacs_in_research_pacs_out(stack, inputs, tmp_path: Path) -> None:
         assert research.sop_instance_uids() == released
         assert (destination / "PUSH_MANIFEST.csv").exists()
         events = [
-            e["event"] for e in audit.read(root / "ws" / "itest-pacs" / "audit" / "audit.jsonl")
+            e["event"]
+            for e in audit.read(root / "ws-pacs" / "itest-pacs" / "audit" / "audit.jsonl")
         ]
         assert "retrieved_from_pacs" in events and events[-1] == "pushed"
     finally:
