@@ -14,12 +14,11 @@ from pathlib import Path
 
 from tasks import atomic
 from tasks.phi import PhiRecord
-from tasks.reports.api import analyze
 from tasks.reports.known_values import KnownValues
 from tasks.reports.profile import ClinicalSettings, ReportProfile
 from tasks.reports.replace import age_band, rewrite
 from tasks.reports.spans import Span
-from tasks.reports.stage import report_language, settings
+from tasks.reports.stage import clean_text, settings
 from tasks.reports.studies import known_groups, studies
 from tasks.reports.text_io import read_text
 from tasks.stage import Outcome, StageContext
@@ -173,13 +172,4 @@ def _free_text(
 ) -> str:
     if not cell.strip():
         return cell
-    language = report_language(cell, ctx, profile)
-    spans = analyze(
-        cell,
-        language=language,
-        config_path=profile.recognizers_path(),
-        groups=groups,
-        default_language=profile.default_language,
-        statistical_ner=profile.statistical_ner,
-    )
-    return rewrite(cell, spans, language, profile, ctx.key, record.date_shift_days).text
+    return clean_text(cell, ctx, profile, record, groups).text

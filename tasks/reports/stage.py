@@ -19,7 +19,7 @@ from tasks.reports.gate import title_remaining
 from tasks.reports.known_values import KnownValues
 from tasks.reports.language import detect_language
 from tasks.reports.profile import ReportProfile
-from tasks.reports.replace import rewrite
+from tasks.reports.replace import Rewrite, rewrite
 from tasks.reports.studies import known_groups, studies
 from tasks.reports.text_io import read_text
 from tasks.stage import Outcome, StageContext
@@ -49,6 +49,26 @@ def find_study(index: dict[str, PhiRecord], accession: str) -> PhiRecord | None:
     return matches[0] if len(matches) == 1 else None
 
 
+def clean_text(
+    text: str,
+    ctx: StageContext,
+    profile: ReportProfile,
+    record: PhiRecord,
+    groups: dict[str, list[str]],
+) -> Rewrite:
+    """Find identifiers (rules, gazetteers, NER, the study's own values) and replace them."""
+    language = report_language(text, ctx, profile)
+    spans = analyze(
+        text,
+        language=language,
+        config_path=profile.recognizers_path(),
+        groups=groups,
+        default_language=profile.default_language,
+        statistical_ner=profile.statistical_ner,
+    )
+    return rewrite(text, spans, language, profile, ctx.key, record.date_shift_days)
+
+
 def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
     profile = settings(ctx)
     record = find_study(studies(ctx.workspace), Path(src).stem)
@@ -60,17 +80,8 @@ def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> O
         text = read_text(Path(src))
     except (OSError, UnicodeDecodeError):
         return Outcome(False, "reports.unreadable")
-    language = report_language(text, ctx, profile)
     groups = known_groups(record)
-    spans = analyze(
-        text,
-        language=language,
-        config_path=profile.recognizers_path(),
-        groups=groups,
-        default_language=profile.default_language,
-        statistical_ner=profile.statistical_ner,
-    )
-    result = rewrite(text, spans, language, profile, ctx.key, record.date_shift_days)
+    result = clean_text(text, ctx, profile, record, groups)
     counts = dict(result.counts)
     if KnownValues(groups).find(result.text):
         return Outcome(False, "reports.known_value_remaining", counts)
