@@ -101,6 +101,8 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     mark(ds, section, plan, ctx.profile.name)
     _reset_file_meta(ds)
     _write(ds, Path(dst))
+    if not _decodes(Path(dst)):
+        return Outcome(False, "headers.output_undecodable", state.counts)
 
     accession = original["AccessionNumber"]
     record = PhiRecord(
@@ -125,6 +127,18 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         f"{ds.SOPInstanceUID}.dcm"
     )
     return Outcome(True, counts=state.counts, release_name=release_name)
+
+
+def _decodes(path: Path) -> bool:
+    """Every element of the written header decodes (a kept element with a corrupted VR or
+    value would otherwise reach the release as an unreadable file). Pixel data are the
+    input's, untouched: the pixel stage decodes them."""
+    try:
+        for element in pydicom.dcmread(path, stop_before_pixels=True).iterall():
+            _ = element.value
+    except Exception:
+        return False
+    return True
 
 
 def _reset_file_meta(ds: Dataset) -> None:
