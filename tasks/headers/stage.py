@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pydicom
-from pydicom.dataelem import RawDataElement
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from tasks.headers.generalise import generalised_values
@@ -100,9 +100,9 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
                 setattr(ds, keyword, pseudo_patient_id)
     mark(ds, section, plan, ctx.profile.name)
     _reset_file_meta(ds)
-    _write(ds, Path(dst))
-    if not _decodes(Path(dst)):
+    if not _decodes(ds):
         return Outcome(False, "headers.output_undecodable", state.counts)
+    _write(ds, Path(dst))
 
     accession = original["AccessionNumber"]
     record = PhiRecord(
@@ -129,13 +129,24 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     return Outcome(True, counts=state.counts, release_name=release_name)
 
 
-def _decodes(path: Path) -> bool:
-    """Every element of the written header decodes (a kept element with a corrupted VR or
-    value would otherwise reach the release as an unreadable file). Pixel data are the
-    input's, untouched: the pixel stage decodes them."""
+PIXEL_DATA = 0x7FE00010
+
+
+def _decodes(ds: Dataset) -> bool:
+    """Every kept element decodes: one with a corrupted VR or value would otherwise reach
+    the release as an unreadable file. The walker leaves kept elements raw (speed); they
+    are converted here into throw-away copies. Pixel data are the pixel stage's job."""
     try:
-        for element in pydicom.dcmread(path, stop_before_pixels=True).iterall():
-            _ = element.value
+        charset = ds._character_set
+        for tag, element in ds._dict.items():
+            if int(tag) == PIXEL_DATA:
+                continue
+            if isinstance(element, RawDataElement) and element.VR != "SQ" and element.value:
+                element = convert_raw_data_element(element, encoding=charset, ds=ds)
+            else:
+                element = ds[tag]
+            if element.VR == "SQ" and not all(_decodes(item) for item in element.value):
+                return False
     except Exception:
         return False
     return True
