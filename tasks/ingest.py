@@ -13,6 +13,7 @@ import mmap
 import os
 import stat
 import struct
+import warnings
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -420,7 +421,9 @@ def classify_dicom_batch(
         for item_id in ws.batch_ids(batch):
             item = items[item_id]
             try:
-                reason = recognise_dicom(Path(item.source), is_opted_out)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # pydicom's warnings quote values
+                    reason = recognise_dicom(Path(item.source), is_opted_out)
             except Exception:
                 reason = "ingest.unreadable"
             if reason:

@@ -12,12 +12,21 @@ values) are dropped and only the exception class is kept.
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tasks.workspace import ItemResult, Workspace
+
+# pydicom's warnings and log records quote the values and file paths they choke on; in a
+# worker they would reach the orchestrator's logs. Stages report through reason codes.
+logging.getLogger("pydicom").setLevel(logging.CRITICAL)
+logging.getLogger("pydicom").propagate = False
 
 
 @dataclass
@@ -74,15 +83,21 @@ def run_file_stage(
             continue
         src = ws.absolute(prior.path or "")
         dst = out_dir / f"{prior.item_id}{suffix}"
-        try:
-            outcome = process(src, dst, prior.item_id, ctx)
-        except Exception as error:  # fail closed; the message may hold values: drop it
-            outcome = Outcome(False, f"{stage}.error.{type(error).__name__}")
+        if not _still_a_regular_file(src):  # swapped for a link or a device since ingest
+            outcome = Outcome(False, f"{stage}.input_changed")
+        else:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # library warnings quote values
+                    outcome = process(src, dst, prior.item_id, ctx)
+            except Exception as error:  # fail closed; the message may hold values: drop it
+                outcome = Outcome(False, f"{stage}.error.{type(error).__name__}")
         if outcome.ok and not dst.exists():
             outcome = Outcome(False, f"{stage}.no_output")
         for name, value in outcome.counts.items():
             extra[name] = extra.get(name, 0) + value
         if outcome.ok:
+            ws.clear_quarantine(prior.item_id)
             name = outcome.release_name or prior.release_name
             results.append(ItemResult(prior.item_id, True, ws.relative(dst), release_name=name))
         else:
@@ -94,6 +109,13 @@ def run_file_stage(
     counts = summarise(results)
     counts.update(extra)
     return counts
+
+
+def _still_a_regular_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def summarise(results: list[ItemResult]) -> dict[str, int]:

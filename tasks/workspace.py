@@ -233,6 +233,17 @@ class Workspace:
             writer.writerows(rows)
         tmp.replace(self.quarantine_dir / f"{item_id}.{reason}.rows.csv")
 
+    def clear_quarantine(self, item_id: str) -> None:
+        """Forget a quarantine record left by an earlier, interrupted attempt at an item
+        that has now gone through (the manifest would otherwise call it quarantined)."""
+        if not (self.quarantine_dir / f"{item_id}.reason.json").exists():
+            return  # the common case: nothing to forget, no directory scan
+        for path in self.quarantine_dir.glob(f"{item_id}.*"):
+            if path.name.startswith(f"{item_id}.") and not path.name.endswith(".rows.csv"):
+                path.unlink(missing_ok=True)
+        for path in self.quarantine_dir.glob(item_id):
+            path.unlink(missing_ok=True)
+
     def quarantine_reasons(self) -> dict[str, dict[str, Any]]:
         out = {}
         for path in self.quarantine_dir.glob("*.reason.json"):

@@ -221,11 +221,6 @@ def test_input_swapped_after_indexing_is_not_followed_or_opened(tmp_path: Path, 
     assert not any(r.ok for r in ws.all_results("ingest").values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="later stages re-open the input path recorded at ingest (ItemResult.path = the "
-    "source): a file swapped for a link after recognition is followed (issue 7 report)",
-)
 def test_input_swapped_after_recognition_is_not_followed(tmp_path: Path) -> None:
     from tasks.headers.stage import anonymise_file
     from tasks.stage import run_file_stage

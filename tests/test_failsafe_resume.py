@@ -133,12 +133,6 @@ def test_killed_runs_resume_to_the_same_release(tmp_path: Path, seed: int, synth
     assert not [p for p in (crash_ws / "staging").rglob("*") if p.name.endswith(".tmp")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a quarantine record left by a killed attempt outlives the item's later success: "
-    "write_manifest trusts quarantine/*.reason.json over the stage results, while assemble "
-    "still moves the file into staging (issue 7 report)",
-)
 def test_a_transient_failure_before_a_kill_does_not_outlive_the_retry(tmp_path: Path) -> None:
     from tasks import ingest
     from tests.failsafe.pipeline import build_context, run_dicom_stages
