@@ -20,6 +20,15 @@ class Analysis:
     ner_docs: list[tuple[int, Any]] = field(default_factory=list)
 
 
+def identify(recognizer: Any, spec: Any, default_label: str) -> None:
+    """The attributes every recognizer takes from its spec (name, languages, label,
+    priority); ``default_label`` applies when the YAML entry names none."""
+    recognizer.name = spec.name
+    recognizer.languages = frozenset(spec.languages)
+    recognizer.label = spec.label or default_label
+    recognizer.priority = spec.priority
+
+
 class Recognizer(Protocol):
     name: str
     languages: frozenset[str]

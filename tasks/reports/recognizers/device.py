@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate, trim
 
 # a model token: starts with a capital or a digit ("Aquilion", "ONE", "E10", "DX-D", "600",
@@ -19,10 +19,7 @@ class DeviceRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or "DEVICE"
-        self.priority = spec.priority
+        identify(self, spec, "DEVICE")
         path = data_path(spec, config_path)
         data = read_yaml(path)
         lists = {}

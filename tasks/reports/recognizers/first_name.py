@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec, data_path, read_lines
 from tasks.reports.names import read_name
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate
 from tasks.reports.vocab import is_report_word
 
@@ -19,10 +19,7 @@ class FirstNameRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or "PERSON"
-        self.priority = spec.priority
+        identify(self, spec, "PERSON")
         names = read_lines(data_path(spec, config_path))
         self.names = frozenset(names) | frozenset(n.upper() for n in names)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.reports.config import RecognizerSpec, data_path, read_column
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate
 
 
@@ -15,10 +15,7 @@ class GazetteerRecognizer:
     needs_doc = "tokens"
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or ""
-        self.priority = spec.priority
+        identify(self, spec, "")
         self.attr = "ORTH" if spec.case_sensitive else "LOWER"
         self.entries = read_column(data_path(spec, config_path), spec.column)
         self._matchers: dict[int, Any] = {}

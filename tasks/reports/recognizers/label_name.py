@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec, data_path
 from tasks.reports.names import read_name
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.recognizers.title_name import title_pattern
 from tasks.reports.spans import Candidate
 
@@ -18,10 +18,7 @@ class LabelNameRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or "PERSON"
-        self.priority = spec.priority
+        identify(self, spec, "PERSON")
         flags = re.IGNORECASE if spec.ignore_case else 0
         labels = spec.labels if isinstance(spec.labels, list) else []
         self.rules = [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in labels]

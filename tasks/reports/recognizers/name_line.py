@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec
 from tasks.reports.names import read_name
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate
 
 LINE_START = re.compile(r"^[ \t]*(?:[-–•*>]+[ \t]*)?", re.MULTILINE)
@@ -20,10 +20,7 @@ class NameLineRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or "PERSON"
-        self.priority = spec.priority
+        identify(self, spec, "PERSON")
         roles = spec.labels if isinstance(spec.labels, list) else []
         self.role_after = (
             re.compile(rf"[ \t]*,[ \t]*(?:{'|'.join(roles)})", re.IGNORECASE) if roles else None

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate, trim
 from tasks.reports.validators import VALIDATORS
 
@@ -15,10 +15,7 @@ class PatternRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or ""
-        self.priority = spec.priority
+        identify(self, spec, "")
         flags = re.IGNORECASE if spec.ignore_case else 0
         self.patterns = [re.compile(p, flags | re.MULTILINE) for p in spec.patterns]
         self.group = spec.group

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
 from tasks.reports.names import read_name
-from tasks.reports.recognizers.base import Analysis
+from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate
 
 
@@ -30,10 +30,7 @@ class TitleNameRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
-        self.name = spec.name
-        self.languages = frozenset(spec.languages)
-        self.label = spec.label or "PERSON"
-        self.priority = spec.priority
+        identify(self, spec, "PERSON")
         self.pattern = title_pattern(data_path(spec, config_path))
 
     def find(self, analysis: Analysis) -> list[Candidate]:
