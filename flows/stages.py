@@ -6,6 +6,7 @@ never cross these boundaries, so nothing identifying reaches the Prefect databas
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import shutil
@@ -20,13 +21,49 @@ from tasks import atomic, ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
 from tasks.publish import publish
-from tasks.stage import run_file_stage
-
-STAGE_TASK = {"cache_policy": NO_CACHE, "retries": 0}
+from tasks.stage import FileStage, run_file_stage, watchdog_for
 
 
 class StageFailed(Exception):
     """What Prefect records when a stage crashes: the stage and the error class only."""
+
+
+class TransientStageFailure(StageFailed):
+    """A failure worth another attempt: the network, a busy file or service, a timeout."""
+
+
+# OS-level conditions that a second attempt can outlive; anything else (a bug, bad data, a
+# full disk, a refused permission) fails at once: retrying would only repeat it
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
+TRANSIENT_ERRNOS = {
+    errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT, errno.ENETUNREACH,
+    errno.EHOSTUNREACH, errno.ECONNABORTED, errno.ECONNREFUSED, errno.ECONNRESET,
+}
+TRANSIENT_CLASS_NAMES = {  # httpx (Prefect's client, DICOMweb), by name: no import to classify
+    "ConnectError", "ConnectTimeout", "ReadTimeout", "PoolTimeout", "RemoteProtocolError",
+}
+
+
+def is_transient(error: BaseException) -> bool:
+    if isinstance(error, TRANSIENT_ERRORS):
+        return True
+    if isinstance(error, OSError) and error.errno in TRANSIENT_ERRNOS:
+        return True
+    return type(error).__name__ in TRANSIENT_CLASS_NAMES
+
+
+def retry_transient_only(task: Any, task_run: Any, state: Any) -> bool:
+    """Prefect's retry condition: stages are idempotent, so a retry is safe, but only a
+    transient failure is worth one."""
+    return isinstance(state.data, TransientStageFailure)
+
+
+STAGE_TASK = {
+    "cache_policy": NO_CACHE,
+    "retries": 2,
+    "retry_delay_seconds": [5, 30],
+    "retry_condition_fn": retry_transient_only,
+}
 
 
 def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -41,9 +78,19 @@ def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
         except ClearanceError:
             raise
         except Exception as error:
-            raise StageFailed(f"{function.__name__} failed: {type(error).__name__}") from None
+            failure = TransientStageFailure if is_transient(error) else StageFailed
+            raise failure(f"{function.__name__} failed: {type(error).__name__}") from None
 
     return wrapper
+
+
+def _run_isolated(
+    request_path: str, stage: str, batch: str, previous: str, process: FileStage, suffix=".dcm"
+) -> dict[str, int]:
+    """Each file under the profile's per-file time and memory limits (a watched child)."""
+    ctx = stage_context(request_path)
+    isolated = ctx.profile.limits.isolate
+    return run_file_stage(ctx, stage, batch, previous, process, suffix, isolated=isolated)
 
 
 @task(name="prepare", **STAGE_TASK)
@@ -90,6 +137,8 @@ def recognise(request_path: str, batch: str) -> dict[str, int]:
     from tasks.rights.registry import OptOutRegistry
 
     ctx = stage_context(request_path)
+    if ctx.profile.limits.isolate:  # each file read under the per-file limits
+        return ingest.classify_dicom_batch(ctx.workspace, batch, watchdog=watchdog_for(ctx))
     registry = OptOutRegistry(ctx.request.workspace)
     return ingest.classify_dicom_batch(ctx.workspace, batch, registry.contains)
 
@@ -99,7 +148,7 @@ def recognise(request_path: str, batch: str) -> dict[str, int]:
 def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
     from tasks.headers.stage import anonymise_file
 
-    return run_file_stage(stage_context(request_path), "headers", batch, "ingest", anonymise_file)
+    return _run_isolated(request_path, "headers", batch, "ingest", anonymise_file)
 
 
 @task(name="pixels", task_run_name="pixels-{batch}", **STAGE_TASK)
@@ -107,7 +156,7 @@ def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str
 def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
     from tasks.pixels.stage import redact_file
 
-    return run_file_stage(stage_context(request_path), "pixels", batch, "headers", redact_file)
+    return _run_isolated(request_path, "pixels", batch, "headers", redact_file)
 
 
 @task(name="reports", task_run_name="reports-{batch}", **STAGE_TASK)
@@ -115,8 +164,7 @@ def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, in
 def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
     from tasks.reports.stage import anonymise_report
 
-    ctx = stage_context(request_path)
-    return run_file_stage(ctx, "reports", batch, "ingest", anonymise_report, suffix=".txt")
+    return _run_isolated(request_path, "reports", batch, "ingest", anonymise_report, ".txt")
 
 
 @task(name="clinical", task_run_name="clinical-{batch}", **STAGE_TASK)
@@ -124,8 +172,7 @@ def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
 def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
     from tasks.reports.clinical import pseudonymise_clinical as clean_csv
 
-    ctx = stage_context(request_path)
-    return run_file_stage(ctx, "clinical", batch, "ingest", clean_csv, suffix=".csv")
+    return _run_isolated(request_path, "clinical", batch, "ingest", clean_csv, ".csv")
 
 
 @task(name="assemble", **STAGE_TASK)

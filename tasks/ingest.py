@@ -16,8 +16,9 @@ import struct
 import warnings
 import zlib
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pydicom
 from pydicom.datadict import dictionary_VR
@@ -26,11 +27,17 @@ from pydicom.filereader import read_file_meta_info
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from tasks.request import ReleaseRequest
+from tasks.stage import Outcome, StageContext
 from tasks.workspace import Item, ItemResult, Workspace
+
+if TYPE_CHECKING:
+    from tasks.rights.registry import OptOutRegistry
+    from tasks.watchdog import Watchdog
 
 OptOutCheck = Callable[[str, str], bool]  # (patient_id, issuer) -> objected?
 DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
 INGEST = "ingest"
+NO_OUTPUT = Path(os.devnull)  # recognition writes nothing
 MAX_FILE_BYTES = 4 * 1024**3  # larger than any sane instance: refuse before reading
 # Decoders allocate the declared Rows x Columns x Frames x Samples x BitsAllocated/8 before
 # they look at the data: a 2 KB RLE file declaring 30000 x 30000 x 3 x 2 frames made the
@@ -199,6 +206,28 @@ def recognise_dicom(path: Path, is_opted_out: OptOutCheck | None = None) -> str 
         if patient_id.strip() and is_opted_out(patient_id, issuer):
             return "ingest.opted_out"
     return None
+
+
+def _recognise_here(path: Path, is_opted_out: OptOutCheck | None) -> str | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's warnings quote values
+            return recognise_dicom(path, is_opted_out)
+    except Exception:
+        return "ingest.unreadable"
+
+
+def recognise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
+    """``recognise_dicom`` shaped as a file stage, for the watchdog's child (no output)."""
+    reason = _recognise_here(src, _opt_out_registry(Path(ctx.request.workspace)).contains)
+    return Outcome(reason is None, reason)
+
+
+@lru_cache(maxsize=4)
+def _opt_out_registry(base: Path) -> OptOutRegistry:
+    from tasks.rights.registry import OptOutRegistry
+
+    return OptOutRegistry(base)  # re-reads its file when it changes
 
 
 def _is_truncated(dataset: pydicom.Dataset, size: int) -> bool:
@@ -411,21 +440,26 @@ def _looks_like_raw_dicom(head: bytes) -> bool:
 
 
 def classify_dicom_batch(
-    ws: Workspace, batch: str, is_opted_out: OptOutCheck | None = None
+    ws: Workspace,
+    batch: str,
+    is_opted_out: OptOutCheck | None = None,
+    watchdog: Watchdog | None = None,
 ) -> dict[str, int]:
-    """Recognise each DICOM input of ``batch``; quarantine the rest. Idempotent."""
+    """Recognise each DICOM input of ``batch``; quarantine the rest. Idempotent.
+
+    With a ``watchdog`` each file is read in its watched child (per-file time and memory
+    limits; the opt-out check is then the registry of the request's workspace)."""
     done = ws.read_results(INGEST, batch)
     if done is None:
         items = ws.items_by_id()
         results = []
         for item_id in ws.batch_ids(batch):
             item = items[item_id]
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # pydicom's warnings quote values
-                    reason = recognise_dicom(Path(item.source), is_opted_out)
-            except Exception:
-                reason = "ingest.unreadable"
+            if watchdog is not None:
+                outcome = watchdog.run(INGEST, recognise_file, Path(item.source), NO_OUTPUT, "")
+                reason = None if outcome.ok else (outcome.reason or "ingest.unreadable")
+            else:
+                reason = _recognise_here(Path(item.source), is_opted_out)
             if reason:
                 ws.quarantine(item, INGEST, reason)
                 results.append(ItemResult(item_id, False, reason=reason))

@@ -38,6 +38,17 @@ class GateSettings(BaseModel):
     timeout_minutes: float = Field(default=7 * 24 * 60, gt=0)
 
 
+class FileLimitSettings(BaseModel):
+    """Each file of a file stage runs in a watched child process: a file that hangs, grows
+    past the memory limit or crashes the interpreter is quarantined, the run goes on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    isolate: bool = True
+    seconds_per_file: float = Field(default=600, gt=0, le=24 * 3600)
+    memory_mb_per_file: int = Field(default=4096, ge=512)  # resident memory of the child
+
+
 class ReleaseProfile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,6 +56,7 @@ class ReleaseProfile(BaseModel):
     description: str = ""
     pseudonym_key: KeySource = KeySource()
     gate: GateSettings = GateSettings()
+    limits: FileLimitSettings = FileLimitSettings()
     batch_size: int = Field(default=200, ge=1, le=5000)
     conformance_sample: int = Field(default=200, ge=0)  # released files checked by dciodvfy
     sections: dict[str, Any] = Field(default_factory=dict)  # validated stage sections

@@ -12,16 +12,21 @@ values) are dropped and only the exception class is kept.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import stat
+import threading
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tasks.workspace import ItemResult, Workspace
+
+if TYPE_CHECKING:
+    from tasks.watchdog import Watchdog
 
 # pydicom's warnings and log records quote the values and file paths they choke on; in a
 # worker they would reach the orchestrator's logs. Stages report through reason codes.
@@ -59,11 +64,14 @@ def run_file_stage(
     previous_stage: str,
     process: FileStage,
     suffix: str = ".dcm",
+    isolated: bool = False,
 ) -> dict[str, int]:
     """Run ``process`` on every item of ``batch`` still alive after ``previous_stage``.
 
     Idempotent: a batch whose results file exists is not processed again (resume after a
-    crash or a retry). Returns counts only.
+    crash or a retry). ``isolated`` runs each file in a watched child process under the
+    profile's ``limits`` (``process`` must then be a module-level function). Returns counts
+    only.
     """
     ws = ctx.workspace
     done = ws.read_results(stage, batch)
@@ -85,13 +93,10 @@ def run_file_stage(
         dst = out_dir / f"{prior.item_id}{suffix}"
         if not _still_a_regular_file(src):  # swapped for a link or a device since ingest
             outcome = Outcome(False, f"{stage}.input_changed")
+        elif isolated:
+            outcome = watchdog_for(ctx).run(stage, process, src, dst, prior.item_id)
         else:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # library warnings quote values
-                    outcome = process(src, dst, prior.item_id, ctx)
-            except Exception as error:  # fail closed; the message may hold values: drop it
-                outcome = Outcome(False, f"{stage}.error.{type(error).__name__}")
+            outcome = _run_here(stage, process, src, dst, prior.item_id, ctx)
         if outcome.ok and not dst.exists():
             outcome = Outcome(False, f"{stage}.no_output")
         for name, value in outcome.counts.items():
@@ -109,6 +114,37 @@ def run_file_stage(
     counts = summarise(results)
     counts.update(extra)
     return counts
+
+
+def _run_here(
+    stage: str, process: FileStage, src: Path, dst: Path, item_id: str, ctx: StageContext
+) -> Outcome:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # library warnings quote values
+            return process(src, dst, item_id, ctx)
+    except Exception as error:  # fail closed; the message may hold values: drop it
+        return Outcome(False, f"{stage}.error.{type(error).__name__}")
+
+
+_watchdogs = threading.local()
+
+
+def watchdog_for(ctx: StageContext) -> Watchdog:
+    """This thread's watchdog for ``ctx``: its child (and the models loaded there) is kept
+    from one batch to the next of the same request."""
+    from tasks.watchdog import FileLimits, Watchdog
+
+    current: Watchdog | None = getattr(_watchdogs, "current", None)
+    if current is not None and current.ctx is ctx:
+        return current
+    if current is not None:
+        current.close()
+    settings = ctx.profile.limits
+    current = Watchdog(ctx, FileLimits(settings.seconds_per_file, settings.memory_mb_per_file))
+    _watchdogs.current = current
+    atexit.register(current.close)
+    return current
 
 
 def _still_a_regular_file(path: Path) -> bool:

@@ -31,6 +31,7 @@ from typing import IO, Any
 from tasks import atomic, audit
 from tasks.errors import ClearanceError
 
+MAX_QUARANTINE_COPY_BYTES = 4 * 1024**3  # ingest refuses larger inputs (ingest.too_large)
 RELEASED = "released"
 QUARANTINED = "quarantined"
 
@@ -202,10 +203,14 @@ class Workspace:
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         source = Path(item.source)
         target = self.quarantine_dir / f"{item.item_id}{_safe_suffix(source)}"
+        size = None
         try:
             if source.is_file() and not source.is_symlink():
-                atomic_copy(source, target)
-                copied = True
+                size = source.stat().st_size
+                # the input stays where it is; a multi-gigabyte copy could fill the disk
+                copied = size <= MAX_QUARANTINE_COPY_BYTES
+                if copied:
+                    atomic_copy(source, target)
             else:
                 copied = False
         except OSError:
@@ -218,6 +223,7 @@ class Workspace:
                 "stage": stage,
                 "reason": reason,
                 "copied": copied,
+                "source_bytes": size,
                 "detail": detail or {},
             },
         )

@@ -14,7 +14,8 @@ from tasks.assemble import assemble_staging
 from tasks.keys import key_from_env
 from tasks.profile import load_profile
 from tasks.request import load_request
-from tasks.stage import FileStage, Outcome, StageContext, run_file_stage
+from tasks.rights.registry import OptOutRegistry
+from tasks.stage import FileStage, Outcome, StageContext, run_file_stage, watchdog_for
 from tasks.workspace import Workspace
 
 
@@ -53,8 +54,10 @@ def run_dicom_stages(
     request_path: Path,
     timings: Timings | None = None,
     after_batch: Callable[[str, str], None] | None = None,
+    isolated: bool = False,
 ) -> dict[str, int]:
-    """Run every DICOM stage on every batch; return the manifest counts."""
+    """Run every DICOM stage on every batch; return the manifest counts. ``isolated``: each
+    file in the watchdog's child, as the flow does by default."""
     from tasks.headers.stage import anonymise_file
     from tasks.pixels.stage import redact_file
 
@@ -71,9 +74,14 @@ def run_dicom_stages(
     if timings is not None:
         stages = [(name, prev, timings.wrap(name, fn)) for name, prev, fn in stages]
     for batch in ws.batches("dicom"):
-        ingest.classify_dicom_batch(ws, batch)
+        if isolated:
+            ingest.classify_dicom_batch(ws, batch, watchdog=watchdog_for(ctx))
+        else:
+            ingest.classify_dicom_batch(ws, batch, OptOutRegistry(ctx.request.workspace).contains)
         for name, previous, process in stages:
-            run_file_stage(ctx, name, batch, previous, process)
+            run_file_stage(ctx, name, batch, previous, process, isolated=isolated)
             if after_batch is not None:
                 after_batch(name, batch)
+    if isolated:
+        watchdog_for(ctx).close()
     return assemble_staging(ws, {"dicom": "pixels"})
