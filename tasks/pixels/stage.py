@@ -38,7 +38,13 @@ from tasks.pixels.profile import PixelProfile
 from tasks.pixels.render import Renderer
 from tasks.pixels.scan import FrameScan, Policy, ScanRules, scan_frame
 from tasks.pixels.templates import load_templates, template_boxes
-from tasks.pixels.write import check_roundtrip, fill_boxes, fill_value, store_frames
+from tasks.pixels.write import (
+    check_roundtrip,
+    fill_boxes,
+    fill_value,
+    output_counts,
+    store_frames,
+)
 from tasks.pixels.write import to_bytes as dataset_bytes
 from tasks.stage import Outcome, StageContext
 
@@ -86,7 +92,7 @@ def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcom
         return outcome
     ds.BurnedInAnnotation = "NO"
     try:
-        store_frames(ds, image, frames.redacted)
+        written = store_frames(ds, image, frames.redacted)
         data = dataset_bytes(ds)
     except (ValueError, TypeError, NotImplementedError, AttributeError):
         return Outcome(False, f"{STAGE}.encode_error", counts=outcome.counts)
@@ -94,6 +100,7 @@ def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcom
         return Outcome(False, f"{STAGE}.roundtrip_mismatch", counts=outcome.counts)
     atomic.write_bytes(dst, data)
     outcome.counts["graphics_removed"] = graphics
+    outcome.counts.update(output_counts(image, written))
     evidence.record(ctx.workspace, item_id, ds, outcome, frames, settings)
     return outcome
 

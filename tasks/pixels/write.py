@@ -1,11 +1,14 @@
 """Fill boxes in stored pixel values and write the frames back losslessly.
 
 Output transfer syntax: uncompressed inputs stay uncompressed (big endian and deflated
-become Explicit VR Little Endian); RLE and JPEG 2000 lossless are re-encoded as such; other
-lossless syntaxes (JPEG-LS, JPEG lossless: no encoder here) become RLE Lossless. A lossy
-input is never re-compressed lossily: it becomes RLE Lossless and keeps
-LossyImageCompression = 01. When an encoder refuses, the next choice is tried, ending with
-Explicit VR Little Endian.
+become Explicit VR Little Endian). Lossless inputs are re-encoded in their own syntax when an
+encoder is installed: RLE, JPEG-LS lossless (pyjpegls) and JPEG 2000 lossless
+(pylibjpeg-openjpeg). JPEG lossless (process 14, .57/.70) and HTJ2K lossless have no Python
+encoder: they become RLE Lossless, counted as ``syntax_changed``. A lossy input (JPEG
+baseline/extended, JPEG-LS near-lossless, JPEG 2000 lossy) is never re-compressed lossily: it
+becomes RLE Lossless and keeps LossyImageCompression = 01. Each encoding is decoded again and
+compared with the frames it must hold; an encoder that refuses or does not round-trip makes
+way for the next choice, ending with Explicit VR Little Endian.
 """
 
 from __future__ import annotations
@@ -21,13 +24,15 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
+    JPEGLSLossless,
     RLELossless,
 )
 
 from tasks.pixels.boxes import Box
-from tasks.pixels.decode import DecodedImage, decode
+from tasks.pixels.decode import LOSSLESS_SYNTAXES, DecodedImage, decode
 
-REENCODABLE = {str(RLELossless), str(JPEG2000Lossless)}
+# Lossless syntaxes with an encoder (pydicom + pylibjpeg-rle / pyjpegls / pylibjpeg-openjpeg)
+REENCODABLE = {str(RLELossless), str(JPEGLSLossless), str(JPEG2000Lossless)}
 KEEP_UNCOMPRESSED = {str(ExplicitVRLittleEndian), str(ImplicitVRLittleEndian)}
 
 
@@ -65,29 +70,68 @@ def _interior_median(frame: np.ndarray, box: Box) -> np.ndarray:
     return np.median(patch.reshape(-1, *patch.shape[2:]), axis=0).astype(frame.dtype)
 
 
-def output_syntaxes(source: UID, lossy_source: bool) -> list[UID]:
-    """Transfer syntaxes to try in order; the last one is always uncompressed."""
+def output_syntaxes(source: UID) -> list[UID]:
+    """Transfer syntaxes to try in order; the last one is always uncompressed.
+
+    Only the source syntax decides: a lossless syntax with an encoder is kept even when the
+    image was lossy-compressed earlier (LossyImageCompression = 01 stays set, nothing new is
+    lost); lossy syntaxes are never chosen.
+    """
     if str(source) in KEEP_UNCOMPRESSED:
         return [UID(source)]
     if not source.is_compressed:
         return [ExplicitVRLittleEndian]  # big endian, deflated
-    if str(source) in REENCODABLE and not lossy_source:
+    if str(source) in REENCODABLE and str(source) in LOSSLESS_SYNTAXES:
         return [UID(source), RLELossless, ExplicitVRLittleEndian]
     return [RLELossless, ExplicitVRLittleEndian]
 
 
 def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
-    """Put ``frames`` into ``ds`` (in place) in the first syntax that encodes; return it."""
-    targets = output_syntaxes(image.source_syntax, image.lossy_source)
-    bits_stored = int(ds.get("BitsStored", frames.dtype.itemsize * 8))
-    data = frames[0] if image.count == 1 else frames
+    """Put ``frames`` into ``ds`` (in place) in the first syntax that round-trips; return it."""
+    targets = output_syntaxes(image.source_syntax)
     if image.lossy_source and str(ds.get("LossyImageCompression", "")) != "01":
         ds.LossyImageCompression = "01"
-    if str(ds.file_meta.TransferSyntaxUID) not in KEEP_UNCOMPRESSED:
-        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # big endian, deflated, encoded
+    implicit = str(targets[0]) == str(ImplicitVRLittleEndian)
+    _store_native(ds, image, frames, implicit)
+    for target in targets:
+        if not target.is_compressed:
+            break
+        try:
+            ds.compress(target, generate_instance_uid=False)
+            if _holds(ds, frames):
+                break
+        except Exception:  # encoder missing or refusing these parameters: next choice
+            pass
+        _store_native(ds, image, frames, implicit)  # undo a partial or wrong encoding
+    return UID(ds.file_meta.TransferSyntaxUID)
+
+
+def output_counts(image: DecodedImage, written: UID) -> dict[str, int]:
+    """How the output syntax relates to the input's, as stage counts (no values).
+
+    ``syntax_kept``: written in the input's own syntax (uncompressed stays uncompressed);
+    ``lossless_syntax_changed``: a lossless compressed input written in another lossless
+    syntax (JPEG lossless and HTJ2K -> RLE: no encoder; or a fallback after an encoder
+    failed); ``lossy_source``: the input was lossy (syntax or LossyImageCompression = 01), the
+    output is lossless and flagged LossyImageCompression = 01.
+    """
+    source = image.source_syntax
+    counts = {"lossy_source": 1} if image.lossy_source else {}
+    if str(written) == str(source) or not source.is_compressed:
+        counts["syntax_kept"] = 1
+    elif str(source) in LOSSLESS_SYNTAXES:
+        counts["lossless_syntax_changed"] = 1
+    return counts
+
+
+def _store_native(ds: Dataset, image: DecodedImage, frames: np.ndarray, implicit: bool) -> None:
+    """Uncompressed pixel data holding ``frames`` (the state every encoding starts from)."""
+    bits_stored = int(ds.get("BitsStored", frames.dtype.itemsize * 8))
+    data = frames[0] if image.count == 1 else frames
     if image.photometric == "PALETTE COLOR" or frames.dtype.itemsize > 2:
         _store_raw(ds, data, bits_stored, image)
     else:
+        ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # big endian, deflated, encoded
         ds.set_pixel_data(
             data,
             photometric_interpretation=image.photometric,
@@ -96,17 +140,15 @@ def store_frames(ds: Dataset, image: DecodedImage, frames: np.ndarray) -> UID:
         )
     if image.count > 1 or "NumberOfFrames" in ds:
         ds.NumberOfFrames = image.count
-    implicit = str(targets[0]) == str(ImplicitVRLittleEndian)
     ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
-    for target in targets:
-        if not target.is_compressed:
-            break
-        try:
-            ds.compress(target, generate_instance_uid=False)
-            break
-        except Exception:  # encoder missing or refusing these parameters: next choice
-            continue
-    return UID(ds.file_meta.TransferSyntaxUID)
+
+
+def _holds(ds: Dataset, frames: np.ndarray) -> bool:
+    """The encoded pixel data decodes to exactly ``frames``."""
+    try:
+        return bool(np.array_equal(decode(ds).frames, frames))
+    except Exception:
+        return False
 
 
 def _store_raw(ds: Dataset, data: np.ndarray, bits_stored: int, image: DecodedImage) -> None:
