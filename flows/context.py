@@ -10,6 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from tasks.errors import ClearanceError
 from tasks.keys import key_from_env, validate_key
 from tasks.profile import ReleaseProfile, load_profile
 from tasks.request import ReleaseRequest, load_request
@@ -44,4 +45,8 @@ def _cached(request_path: str, mtime: float) -> StageContext:
 
 def stage_context(request_path: str) -> StageContext:
     path = Path(request_path)
-    return _cached(str(path.resolve()), os.stat(path).st_mtime)
+    try:
+        return _cached(str(path.resolve()), os.stat(path).st_mtime)
+    except ClearanceError as error:  # safe message; the error it replaced may quote values
+        error.__cause__ = error.__context__ = None
+        raise

@@ -75,11 +75,16 @@ def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
-        except ClearanceError:
+        except ClearanceError as error:  # a safe message; what it was raised from may not be
+            error.__cause__ = error.__context__ = None
             raise
         except Exception as error:
             failure = TransientStageFailure if is_transient(error) else StageFailed
-            raise failure(f"{function.__name__} failed: {type(error).__name__}") from None
+            name = type(error).__name__
+            del error
+        # raised outside the handler: ``from None`` only hides the original as __context__,
+        # and tblib (which Dask installs) pickles __context__ with the exception
+        raise failure(f"{function.__name__} failed: {name}")
 
     return wrapper
 

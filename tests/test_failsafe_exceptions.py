@@ -118,8 +118,12 @@ def test_prefect_boundary_drops_message_context_and_arguments() -> None:
         headers_task()
     error = caught.value
     assert "StrangeError" in str(error)
-    assert error.__cause__ is None and error.__suppress_context__
+    assert error.__cause__ is None and error.__context__ is None
     rendered = "".join(traceback.format_exception(error))
+    # Dask installs tblib's pickling, which keeps the traceback and the __context__ chain
+    from tblib import pickling_support
+
+    pickling_support.install(error)
     pickled = pickle.dumps(error)
     surname = PLANTED.split("^")[0]
     for value in (surname, PLANTED_ID):
@@ -127,6 +131,29 @@ def test_prefect_boundary_drops_message_context_and_arguments() -> None:
         assert value not in repr(error.args)
         assert value not in rendered  # what a log handler prints
         assert value.encode() not in pickled  # what a result store would persist
+
+
+def test_our_own_errors_cross_without_what_they_were_raised_from() -> None:
+    """A ClearanceError's message is written to be safe, but it is often raised while
+    handling a library error that quotes values (``from None`` only hides that one)."""
+    from tblib import pickling_support
+
+    from flows.stages import values_stay_inside
+    from tasks.errors import InvalidRequest
+
+    @values_stay_inside
+    def prepare_task() -> None:
+        try:
+            raise StrangeError(PLANTED)
+        except StrangeError:
+            raise InvalidRequest("request.yaml: inputs.dicom.studies[0] is invalid") from None
+
+    with pytest.raises(InvalidRequest) as caught:
+        prepare_task()
+    error = caught.value
+    assert error.__context__ is None and error.__cause__ is None
+    pickling_support.install(error)
+    assert PLANTED.split("^")[0].encode() not in pickle.dumps(error)
 
 
 def test_library_warnings_and_logs_quote_no_value(
