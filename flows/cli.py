@@ -59,6 +59,8 @@ def _wait_for(run_id: str, stop, timeout: float, progress: bool = True):
 
 def cmd_up(args: argparse.Namespace) -> int:
     state = stack.up()
+    if stack.stale_serving_code():
+        print(stack.STALE_WARNING, file=sys.stderr)
     ui = state["api_url"].removesuffix("/api")
     print(f"Clearance is up. Prefect UI: {ui}  (stop with: clearance down)")
     return 0
@@ -91,6 +93,8 @@ def submit(request_path: Path, timeout: float) -> tuple[str, str]:
 
 def cmd_submit(args: argparse.Namespace) -> int:
     stack.configure_environment()
+    if stack.stale_serving_code():
+        print(stack.STALE_WARNING, file=sys.stderr)
     run_id, outcome = submit(Path(args.request), args.timeout)
     ui = stack.read_state().get("api_url", "").removesuffix("/api")
     if outcome == "PAUSED":

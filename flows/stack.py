@@ -4,6 +4,7 @@ CLI can set PREFECT_* variables before Prefect reads its settings."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -44,6 +45,36 @@ def configure_environment() -> str:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
     os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
     return os.environ["PREFECT_API_URL"]
+
+
+CODE_FOLDERS = ("flows", "tasks")
+
+
+def code_fingerprint() -> str:
+    """A digest of the program's code and data files: the serving process runs the code it
+    imported when it started, so a changed fingerprint means it runs an older version."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*")):
+            if path.suffix in {".py", ".yaml", ".yml", ".json", ".csv"} and path.is_file():
+                digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stale_serving_code() -> bool:
+    """True when the serving process started from code that has changed since."""
+    state = read_state()
+    started_with = state.get("serve_code")
+    return bool(started_with) and _alive(state.get("serve_pid")) and (
+        started_with != code_fingerprint()
+    )
+
+
+STALE_WARNING = (
+    "warning: the serving process runs an older version of Clearance's code; new runs use "
+    "it until `clearance down && clearance up` (do that when no run is paused at the gate)"
+)
 
 
 def healthy(api_url: str, timeout: float = 2.0) -> bool:
@@ -116,6 +147,7 @@ def up(wait_seconds: float = 180) -> dict:
         )
     state["api_url"] = api_url
     if not _alive(state.get("serve_pid")):
+        state["serve_code"] = code_fingerprint()
         serve = _spawn([sys.executable, "-m", "flows.serve"], "serve.log", env)
         state["serve_pid"] = serve.pid
     else:
