@@ -12,6 +12,7 @@ re-decode check, write) once the engine is warm, and CPU seconds per image.
     .venv/bin/python bench/pixels.py --quick         # a few images per set
     .venv/bin/python bench/pixels.py --processes 2 --threads 1
     .venv/bin/python bench/pixels.py --tesseract     # also Tesseract (apt tesseract-ocr)
+    .venv/bin/python bench/pixels.py --no-second-look  # large frames scanned as before
 """
 
 from __future__ import annotations
@@ -97,6 +98,12 @@ PASSES: list[int] = []
 def _init(threads: int, workspace: str, overrides: dict | None = None) -> None:
     global _CTX
     os.environ["CLEARANCE_OCR_THREADS"] = str(threads)
+    if os.environ.get("BENCH_NO_SECOND_LOOK"):  # the scan as it was before the second look
+        import functools
+
+        import tasks.pixels.stage as stage
+
+        stage.ScanRules = functools.partial(stage.ScanRules, second_look_min_side=0)
     from tasks.pixels.ocr import get_engine
     from tasks.pixels.profile import PixelProfile
     from tasks.pixels.stage import detector_settings
@@ -250,10 +257,17 @@ def main() -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list the missed lines")
     parser.add_argument(
+        "--no-second-look",
+        action="store_true",
+        help="scan without the large-frame second look and coarse view (for comparison)",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], help="pixels profile field=value (YAML value)"
     )
     args = parser.parse_args()
     overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if args.no_second_look:
+        os.environ["BENCH_NO_SECOND_LOOK"] = "1"  # read by _init, in every worker process
     if args.quick:
         args.n512, args.n1024, args.nus = 20, 4, 2
     sets = [
@@ -263,6 +277,7 @@ def main() -> None:
     ]
     print(f"processes={args.processes} threads/process={args.threads} cpu={os.cpu_count()}")
     print(f"profile overrides: {overrides or 'none'}; load average {os.getloadavg()[0]:.1f}")
+    print(f"second look on large frames: {'off' if args.no_second_look else 'on'}")
     print("cpu s/img: CPU seconds per image summed over threads (2 / it = img/s on 2 idle cores)")
     header = f"{'set':<14}{'images':>7}{'frames':>7}{'lines':>7}{'recall':>8}{'PHI rec.':>9}"
     header += f"{'precis.':>8}"

@@ -36,6 +36,9 @@ class DetectorSettings:
     # stricter thresholds for a second look inside an oversized detection
     strict_det_threshold: float = 0.5
     strict_box_threshold: float = 0.7
+    # detections scoring from this up to box_threshold are returned as candidates by
+    # ``detect_with_candidates`` (the same run of the network: only the box filter differs)
+    candidate_threshold: float = 0.3
 
 
 class TextEngine(Protocol):
@@ -44,6 +47,10 @@ class TextEngine(Protocol):
 
         ``strict`` applies the stricter thresholds (a second look inside a huge detection).
         """
+
+    def detect_with_candidates(self, image: np.ndarray) -> tuple[list[Box], list[Box]]:
+        """``detect(image)``, plus the boxes scoring under the box threshold but at least
+        the candidate threshold (faint text, or not text: a caller must look again)."""
 
     def recognise(self, image: np.ndarray, boxes: Sequence[Box]) -> list[Reading]:
         """The text read in each box (same order)."""
@@ -100,7 +107,7 @@ class PaddleOnnxEngine:
             limit_side_len=settings.max_side,
             limit_type="max",
             thresh=settings.det_threshold,
-            box_thresh=settings.box_threshold,
+            box_thresh=min(settings.box_threshold, settings.candidate_threshold),
             unclip_ratio=settings.unclip_ratio,
         )
         self._recogniser = TextRecognition(
@@ -111,13 +118,21 @@ class PaddleOnnxEngine:
         )
 
     def detect(self, image: np.ndarray, strict: bool = False) -> list[Box]:
-        height, width = image.shape[:2]
-        options = {}
         if strict:
-            options = {
-                "thresh": self.settings.strict_det_threshold,
-                "box_thresh": self.settings.strict_box_threshold,
-            }
+            return self._run(
+                image,
+                thresh=self.settings.strict_det_threshold,
+                box_thresh=self.settings.strict_box_threshold,
+            )
+        return self.detect_with_candidates(image)[0]
+
+    def detect_with_candidates(self, image: np.ndarray) -> tuple[list[Box], list[Box]]:
+        found = self._run(image)
+        sure = self.settings.box_threshold
+        return [b for b in found if b.score >= sure], [b for b in found if b.score < sure]
+
+    def _run(self, image: np.ndarray, **options: float) -> list[Box]:
+        height, width = image.shape[:2]
         result = self._detector.predict(_bgr(image), **options)[0]
         boxes = []
         for polygon, score in zip(result["dt_polys"], result["dt_scores"], strict=True):

@@ -32,6 +32,14 @@ class PixelProfile(BaseModel):
     # the detector weighs text against its whole input, so faint small text on a big
     # frame scores higher on a tile of its own neighbourhood
     detection_tile_px: int = Field(default=0, ge=0, le=4096)
+    # second look (frames whose longer side is at least second_look_min_side; 0: never):
+    # each small line and each candidate (a box scoring from candidate_threshold up to
+    # box_threshold, or found on the frame scaled down to coarse_side; 0: no coarse view)
+    # is detected again on an enlarged strip around it; only what the strip confirms is
+    # redacted. Completes lines found in part and faint 9-12 px text on large frames.
+    second_look_min_side: int = Field(default=768, ge=0, le=8192)
+    coarse_side: int = Field(default=640, ge=0, le=4096)
+    candidate_threshold: float = Field(default=0.3, gt=0, lt=1)
     # DB detector thresholds (pixel probability, box mean score, box expansion)
     det_threshold: float = Field(default=0.3, gt=0, lt=1)
     box_threshold: float = Field(default=0.5, gt=0, lt=1)

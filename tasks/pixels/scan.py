@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from tasks.pixels.boxes import Box, unique
@@ -66,6 +67,12 @@ class ScanRules:
     min_side: int = 0  # smaller both ways: a speck
     tile: int = 0  # detect on overlapping tiles of this size (0: whole frame)
     confident: float = 0.0  # verification, away from the fills: minimum detector score
+    # second look: on frames whose longer side is at least this (0: never), each small line
+    # and each candidate is looked at again on a local enlarged strip (see second_look)
+    second_look_min_side: int = 768
+    # ... where the whole frame is also detected scaled down to this longer side (0: not),
+    # its boxes taken as candidates for the second look
+    coarse_side: int = 640
 
 
 def scan_frame(
@@ -88,15 +95,25 @@ def scan_frame(
     verification (a residue or a missed line is line-sized; the strict second look inside
     them still finds line-sized text). A frame pass 1 did not look at (another frame of a
     cine) gets pass-1 rules away from the fills on its ``first_look``.
+
+    On large frames (``rules.second_look_min_side``), pass 1 and first looks also detect on
+    a coarse view of the frame and take a second look (``second_look``) around every small
+    line and every candidate: faint small text is found whole. Verification does not: what
+    it must prove is that the fills left nothing, at the scale pass 1 found the text.
     """
     redact: list[Box] = []
     detected = kept = blobs = artifacts = specks = faint = 0
     verifying = bool(filled)
     mask = filled_mask(frame.shape[:2], filled or [])
+    big = rules.second_look_min_side > 0 and max(frame.shape[:2]) >= rules.second_look_min_side
+    completing = big and (first_look or not verifying)
     for rendering in renderer.renderings(seamless(frame, filled or [])):
         lines: list[Box] = []
         huge: list[Box] = []
-        for box in detect_tiled(engine, rendering, rules.tile):
+        found_boxes, candidates = detect_tiled(engine, rendering, rules.tile)
+        if completing and rules.coarse_side:  # seeds only: a strip must confirm them
+            candidates = unique(candidates + detect_coarse(engine, rendering, rules.coarse_side))
+        for box in found_boxes:
             if box.width < rules.min_side and box.height < rules.min_side:
                 specks += 1  # smaller than the box of any legible glyph
                 continue
@@ -112,6 +129,8 @@ def scan_frame(
             )
             lines += found
             blobs += ignored
+        if completing:
+            lines = second_look(engine, rendering, lines, candidates, rules.min_side)
         if verifying and mask is not None:
             real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
             artifacts += len(lines) - len(real)
@@ -133,8 +152,8 @@ def _near_fill(box: Box, filled: list[Box]) -> bool:
     return any(grown.intersects(f) for f in filled)
 
 
-def detect_tiled(engine: TextEngine, image: np.ndarray, tile: int) -> list[Box]:
-    """Detection on overlapping tiles of about ``tile`` px (0: on the whole image).
+def detect_tiled(engine: TextEngine, image: np.ndarray, tile: int) -> tuple[list[Box], list[Box]]:
+    """Detection (boxes, candidates) on overlapping tiles of about ``tile`` px (0: whole image).
 
     The detector weighs text against the rest of its input: on a large frame, faint small
     text next to a big bright body scores lower than on a tile of its own neighbourhood.
@@ -142,13 +161,121 @@ def detect_tiled(engine: TextEngine, image: np.ndarray, tile: int) -> list[Box]:
     """
     height, width = image.shape[:2]
     if tile <= 0 or max(height, width) <= tile * 5 // 4:
-        return engine.detect(image)
+        return engine.detect_with_candidates(image)
     boxes: list[Box] = []
+    candidates: list[Box] = []
     for y0 in _starts(height, tile):
         for x0 in _starts(width, tile):
-            crop = image[y0 : y0 + tile, x0 : x0 + tile]
-            boxes += [b.shifted(x0, y0) for b in engine.detect(crop)]
-    return unique(boxes)
+            sure, faint = engine.detect_with_candidates(image[y0 : y0 + tile, x0 : x0 + tile])
+            boxes += [b.shifted(x0, y0) for b in sure]
+            candidates += [b.shifted(x0, y0) for b in faint]
+    return unique(boxes), unique(candidates)
+
+
+def detect_coarse(engine: TextEngine, image: np.ndarray, side: int) -> list[Box]:
+    """Detection on ``image`` scaled down so its longer side is ``side`` (frame coordinates).
+
+    On some large frames the detector misses even plain, bright 20 px lines that it finds
+    on the same frame scaled down (measured: a 1024 px secondary capture whose three
+    header lines only the 640 px view found): a second, coarse view costs 40 % of a
+    full-size detection at 1024 px.
+    """
+    height, width = image.shape[:2]
+    factor = side / max(height, width)
+    if factor >= 1:
+        return []
+    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+    def back(box: Box) -> Box:
+        return Box(
+            int(box.x0 / factor),
+            int(box.y0 / factor),
+            int(np.ceil(box.x1 / factor)),
+            int(np.ceil(box.y1 / factor)),
+            box.score,
+        ).clipped(width, height)
+
+    return [back(b) for b in engine.detect(small)]
+
+
+SECOND_LOOK_REACH = 3  # line heights searched beyond each end of a line
+SECOND_LOOK_MIN_REACH = 48  # px, at least
+SECOND_LOOK_ROUNDS = 2  # what a strip adds to a line is looked beyond once more
+SECOND_LOOK_MAX_CANDIDATES = 48  # best-scoring candidates looked at, per rendering (cost cap)
+SECOND_LOOK_SLACK = 12  # px: a box on a strip is on the seed's line up to 2 x its height + this
+SECOND_LOOK_MARGIN = 1  # line heights above and below it
+SECOND_LOOK_SCALE = 2  # strips are enlarged this much (a 9 px font reads as 18 px)
+SECOND_LOOK_MAX_HEIGHT = 40  # px: taller lines (fonts over ~28 px) are found whole
+
+
+def second_look(
+    engine: TextEngine,
+    image: np.ndarray,
+    lines: list[Box],
+    candidates: list[Box],
+    min_side: int = 0,
+) -> list[Box]:
+    """``lines`` completed, plus the candidates confirmed, by detection on enlarged strips.
+
+    On a large frame the detector finds only part of some faint small lines (it stops at a
+    space, or before glyphs over brighter anatomy) and scores others under its threshold.
+    Around each small line, and each candidate (a detection scoring under the threshold
+    that no line covers), a strip reaching ``SECOND_LOOK_REACH`` line heights (at least
+    ``SECOND_LOOK_MIN_REACH`` px) beyond both ends is detected again, enlarged
+    ``SECOND_LOOK_SCALE`` times, at the normal thresholds: a 9 px font read at 18 px,
+    against its own neighbourhood, is found whole. Boxes found there on the seed's line
+    (rows overlapping by half the smaller height, at most twice as tall plus
+    ``SECOND_LOOK_SLACK``: the enlarged detection's boxes are looser) are added, and looked
+    beyond once more when they reach past what was known. At most
+    ``SECOND_LOOK_MAX_CANDIDATES`` candidates are looked at, the best-scoring first (a noisy
+    frame must not cost hundreds of strips; the bench sets and the public samples have
+    under 30). A candidate itself is never added, only what a strip confirms; other boxes
+    of a strip are left out (nothing but their neighbourhood speaks for them).
+    """
+    seeds = [b for b in lines if b.height <= SECOND_LOOK_MAX_HEIGHT]
+    faint = [
+        b
+        for b in candidates
+        if b.height <= SECOND_LOOK_MAX_HEIGHT
+        and (b.width >= min_side or b.height >= min_side)
+        and not any(line.intersects(b) for line in lines)
+    ]
+    seeds += sorted(faint, key=lambda b: -b.score)[:SECOND_LOOK_MAX_CANDIDATES]
+    found: list[Box] = []
+    for _ in range(SECOND_LOOK_ROUNDS):
+        extra = [box for seed in seeds for box in _same_line_in_strip(engine, image, seed)]
+        known = unique(lines + found)
+        new = [box for box in unique(extra) if not any(k.contains(box) for k in known)]
+        found += new
+        seeds = [box for box in new if box.height <= SECOND_LOOK_MAX_HEIGHT]
+        if not seeds:
+            break
+    return unique(lines + found) if found else lines
+
+
+def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box) -> list[Box]:
+    """Boxes on ``seed``'s line found on the enlarged strip around it (frame coordinates)."""
+    height, width = image.shape[:2]
+    size = seed.height  # horizontal lines: a vertical one is taller than seeds may be
+    reach = max(SECOND_LOOK_REACH * size, SECOND_LOOK_MIN_REACH)
+    x0, x1 = max(0, seed.x0 - reach), min(width, seed.x1 + reach)
+    y0 = max(0, seed.y0 - SECOND_LOOK_MARGIN * size)
+    y1 = min(height, seed.y1 + SECOND_LOOK_MARGIN * size)
+    scale = SECOND_LOOK_SCALE
+    strip = cv2.resize(image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    same_line = []
+    for found in engine.detect(strip):
+        box = Box(
+            x0 + found.x0 // scale,
+            y0 + found.y0 // scale,
+            x0 + -(-found.x1 // scale),
+            y0 + -(-found.y1 // scale),
+            found.score,
+        ).clipped(width, height)
+        overlap = min(box.y1, seed.y1) - max(box.y0, seed.y0)
+        if overlap * 2 >= min(box.height, size) and box.height <= 2 * size + SECOND_LOOK_SLACK:
+            same_line.append(box)
+    return same_line
 
 
 def _starts(size: int, tile: int) -> list[int]:

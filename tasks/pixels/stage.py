@@ -61,6 +61,7 @@ def detector_settings(settings: PixelProfile) -> DetectorSettings:
         max_side=settings.detection_max_side,
         det_threshold=settings.det_threshold,
         box_threshold=settings.box_threshold,
+        candidate_threshold=settings.candidate_threshold,
         unclip_ratio=settings.unclip_ratio,
         threads=settings.threads,
     )
@@ -146,6 +147,8 @@ def _redact_image(
         min_side=settings.min_text_box_px,
         tile=settings.detection_tile_px,
         confident=settings.verify_far_threshold,
+        second_look_min_side=settings.second_look_min_side,
+        coarse_side=settings.coarse_side,
     )
     try:
         first = scan_frame(redacted[0], renderer, engine, policy, rules)
