@@ -6,12 +6,14 @@ the key, profile and workspace are rebuilt here, cached per worker process.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from functools import lru_cache
 from pathlib import Path
 
 from tasks.errors import ClearanceError
 from tasks.keys import key_from_env, validate_key
+from tasks.lifeline import exit_with_parent
 from tasks.profile import ReleaseProfile, load_profile
 from tasks.request import ReleaseRequest, load_request
 from tasks.stage import StageContext
@@ -44,6 +46,8 @@ def _cached(request_path: str, mtime: float) -> StageContext:
 
 
 def stage_context(request_path: str) -> StageContext:
+    if multiprocessing.parent_process() is not None:  # a task-pool worker (local or Dask)
+        exit_with_parent()  # a killed flow run takes its workers with it
     path = Path(request_path)
     try:
         return _cached(str(path.resolve()), os.stat(path).st_mtime)

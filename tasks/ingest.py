@@ -67,10 +67,17 @@ def walk_files(root: Path) -> list[tuple[Path, str | None]]:
     """Every entry under ``root`` that is not a directory, sorted, with a pre-check reason.
 
     Symbolic links are never followed (a link may point outside the input tree or loop);
-    they are accounted for as quarantined inputs.
+    they are accounted for as quarantined inputs, and so is a folder that cannot be listed.
     """
     found: list[tuple[Path, str | None]] = []
-    for folder, dirs, files in os.walk(root, followlinks=False, onerror=None):
+
+    def unlistable(error: OSError) -> None:
+        # a folder that cannot be listed (permissions, I/O error) would hide its files from
+        # the manifest: it is accounted for as one quarantined input
+        if error.filename and Path(error.filename) != root:
+            found.append((Path(error.filename), "ingest.unreadable_folder"))
+
+    for folder, dirs, files in os.walk(root, followlinks=False, onerror=unlistable):
         base = Path(folder)
         for name in list(dirs):
             if (base / name).is_symlink():

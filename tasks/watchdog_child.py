@@ -12,11 +12,10 @@ import os
 import pickle
 import resource
 import sys
-import threading
-import time
 import warnings
 from typing import Any
 
+from tasks.lifeline import exit_with_parent
 from tasks.watchdog import HEADER, ChildGone, read_exactly
 
 
@@ -26,7 +25,7 @@ def main() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     _limit_data_segment()
-    _exit_with_parent(os.getppid())
+    exit_with_parent()
     try:
         _, sys_path, ctx = _read()
     except ChildGone:
@@ -60,15 +59,6 @@ def _limit_data_segment() -> None:
     if limit_mb > 0:
         limit = limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-
-
-def _exit_with_parent(parent: int) -> None:
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
 
 
 if __name__ == "__main__":

@@ -243,3 +243,126 @@ def test_input_swapped_after_recognition_is_not_followed(tmp_path: Path) -> None
         run_file_stage(ctx, "headers", batch, "ingest", anonymise_file)
     read_outside = any(r.ok for r in ws.all_results("headers").values())
     assert not read_outside, "the header stage de-identified a file outside the input root"
+
+
+def test_an_oversized_input_is_refused_and_not_copied_into_quarantine(tmp_path: Path) -> None:
+    """A 5 GB input (sparse: no disk used) is refused by its size alone, never read, and
+    its quarantine record says it stayed where it was instead of filling the disk."""
+    request = load_request(write_request(tmp_path))
+    huge = tmp_path / "in" / "huge.dcm"
+    with open(huge, "wb") as handle:
+        handle.truncate(5 * 1024**3)
+    ws = Workspace(request.workspace, request.request_id)
+    ws.create()
+    ingest.index_inputs(ws, request, batch_size=10)  # refused while indexing, by size
+    ws.write_manifest({})
+    [record] = ws.quarantine_reasons().values()
+    assert record["reason"] == "ingest.too_large"
+    assert record["copied"] is False and record["source_bytes"] == 5 * 1024**3
+    assert not list(ws.quarantine_dir.glob("*.dcm"))
+    assert "quarantined" in ws.manifest_path.read_text()
+
+
+def _without_read_override(command: list[str]) -> list[str]:
+    """As root, run ``command`` without the capabilities that let root read any file
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, dropped from the bounding set before exec):
+    the kernel then applies mode bits to it as to any user. The uid stays 0, so the
+    interpreter (which may live under a private /root) and the workspace stay reachable."""
+    if os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux): cannot drop privileges")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
+
+
+def _run_stages_unprivileged(tmp_path: Path, locked: Path) -> list[dict[str, str]]:
+    """Run every DICOM stage of ``tmp_path``'s request in a child process that cannot read
+    ``locked`` (skip if that cannot be arranged); return the manifest rows."""
+    import csv
+    import subprocess
+    import sys
+
+    python = [sys.executable, "-W", "ignore"]
+    probe = f"import os; os.listdir({str(locked)!r}) if os.path.isdir({str(locked)!r}) "
+    probe += f"else open({str(locked)!r}, 'rb')"
+    if subprocess.run(_without_read_override([*python, "-c", probe])).returncode == 0:
+        pytest.skip("the child process can still read a chmod 000 input: privileges not dropped")
+    (tmp_path / "tmp").mkdir()
+    child = subprocess.run(
+        _without_read_override(
+            [
+                *python,
+                "-m",
+                "tests.failsafe.child",
+                str(tmp_path / "request.yaml"),
+                str(tmp_path / "report.json"),
+            ]
+        ),
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "TMPDIR": str(tmp_path / "tmp")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert child.returncode == 0, child.stderr[-2000:]
+    assert not list((tmp_path / "tmp").iterdir())
+    with open(tmp_path / "ws" / "test-001" / "manifest.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_unreadable_inputs_are_quarantined_and_kept(tmp_path: Path) -> None:
+    """chmod 000 inputs, read by an ingest that cannot override permissions (root runs it
+    with its read override dropped): each is quarantined with a reason, none is lost, the
+    originals stay untouched, the readable ones are released."""
+    import hashlib
+
+    write_request(tmp_path)
+    inputs = tmp_path / "in"
+    for index in range(2):
+        ds, _ = make_image("MR", 64, [], seed=40 + index)
+        save(ds, inputs / "readable" / f"IM{index}.dcm")
+    locked = []
+    for index in range(3):
+        ds, _ = make_image("CT", 64, [], seed=50 + index)
+        ds.PatientName = "KOWALSKA^Agnieszka"
+        path = inputs / "locked" / f"IM{index}.dcm"
+        save(ds, path)
+        locked.append((path, hashlib.sha256(path.read_bytes()).hexdigest()))
+        path.chmod(0)
+    rows = {row["input_path"]: row for row in _run_stages_unprivileged(tmp_path, locked[0][0])}
+
+    assert len(rows) == 5  # every input accounted for: none lost
+    reasons = Workspace(tmp_path / "ws", "test-001").quarantine_reasons()
+    for path, digest in locked:
+        row = rows[str(path)]
+        assert (row["outcome"], row["reason"]) == ("quarantined", "ingest.unreadable")
+        assert reasons[row["item_id"]]["reason"] == "ingest.unreadable"
+        assert reasons[row["item_id"]]["copied"] is False  # it could not be read, so not copied
+        assert (path.stat().st_mode & 0o777) == 0  # the original is kept as it was
+        path.chmod(0o600)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    released = [row for row in rows.values() if row["outcome"] == "released"]
+    assert len(released) == 2 and all("readable" in row["input_path"] for row in released)
+
+
+def test_an_unreadable_folder_is_accounted_for(tmp_path: Path) -> None:
+    write_request(tmp_path)
+    ds, _ = make_image("MR", 64, [], seed=60)
+    save(ds, tmp_path / "in" / "readable" / "IM0.dcm")
+    folder = tmp_path / "in" / "locked"
+    for index in range(2):
+        ds, _ = make_image("CT", 64, [], seed=61 + index)
+        save(ds, folder / f"IM{index}.dcm")
+    folder.chmod(0)
+    try:
+        rows = _run_stages_unprivileged(tmp_path, folder)
+    finally:
+        folder.chmod(0o700)
+    unaccounted = [
+        row
+        for row in rows
+        if row["input_path"].startswith(str(folder))
+        and not (row["outcome"] == "quarantined" and row["reason"])
+    ]
+    assert any(row["input_path"].startswith(str(folder)) for row in rows) and not unaccounted

@@ -191,7 +191,11 @@ def test_released_files_are_valid_dicom_without_planted_values(run: Run) -> None
     assert not problems
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
+@pytest.mark.skipif(
+    os.geteuid() == 0,
+    reason="root reads files whatever their mode; as root, test_failsafe_ingest_guards.py::"
+    "test_unreadable_inputs_are_quarantined_and_kept drops that privilege and checks this",
+)
 def test_unreadable_inputs_are_quarantined(run: Run) -> None:
     for row in run.rows:
         if run.kind_of(row) == "unreadable":

@@ -6,10 +6,6 @@ database and the logs."""
 from __future__ import annotations
 
 import csv
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,45 +14,17 @@ import yaml
 
 from tasks import audit
 from tasks.demo import build_demo
-from tests.conftest import TEST_KEY
+from tests.stack_support import clearance, local_stack
 
 pytestmark = pytest.mark.integration
 APPROVER = "Mme Durand (DPO)"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clearance(env: dict[str, str], *args: str, check: bool = False) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"clearance {args[0]} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory):
     home = tmp_path_factory.mktemp("clearance-home")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(
-        CLEARANCE_HOME=str(home),
-        PREFECT_HOME=str(home / "prefect"),
-        CLEARANCE_PORT=str(_free_port()),
-        CLEARANCE_PSEUDONYM_KEY=TEST_KEY,
-        CLEARANCE_WORKERS="2",
-    )
-    clearance(env, "up", check=True)
-    yield env, home
-    clearance(env, "down")
+    with local_stack(home) as env:
+        yield env, home
 
 
 @pytest.fixture(scope="module")
