@@ -544,3 +544,30 @@ def test_pool_workers_do_not_outlive_a_killed_flow_run(served, tmp_path: Path) -
     for process in survivors:  # leave nothing running for the next tests
         kill_tree(process)
     assert not survivors, f"{len(survivors)} pool workers outlived their flow run"
+    # nothing runs any more: the UI must not show the subflow or its tasks as running
+    deadline = time.monotonic() + 60
+    while (still := _runs_shown_running(env)) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not still, f"shown as running after the crash: {still}"
+
+
+RUNNING_PROBE = """
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterState,
+    FlowRunFilterStateType, TaskRunFilter, TaskRunFilterState, TaskRunFilterStateType)
+with get_client(sync_client=True) as client:
+    flows = client.read_flow_runs(flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+        type=FlowRunFilterStateType(any_=["RUNNING", "PENDING"]))))
+    tasks = client.read_task_runs(task_run_filter=TaskRunFilter(state=TaskRunFilterState(
+        type=TaskRunFilterStateType(any_=["RUNNING", "PENDING"]))))
+print(" ".join([f"flow:{run.name}" for run in flows] + [f"task:{run.name}" for run in tasks]))
+"""
+
+
+def _runs_shown_running(env: dict[str, str]) -> str:
+    probe = subprocess.run(
+        [sys.executable, "-c", RUNNING_PROBE], env=env, capture_output=True, text=True,
+        timeout=120, cwd=PROJECT,
+    )
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    return probe.stdout.strip()
