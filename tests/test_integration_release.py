@@ -6,6 +6,7 @@ database and the logs."""
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from pathlib import Path
 
@@ -78,19 +79,50 @@ def _decoded(data: bytes) -> bytes:
         return b""
 
 
+class NewEntries:
+    """Watches a folder during a run (every 10 ms) and records every path that appears
+    under it: a release written early and removed again would escape a before/after look."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.initial = self._listing()
+        self.seen: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _listing(self) -> set[str]:
+        return {str(p) for p in self.folder.rglob("*")} if self.folder.exists() else set()
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.seen |= self._listing() - self.initial
+            time.sleep(0.01)
+
+    def __enter__(self) -> NewEntries:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     env, home = stack
     root, demo = inputs
-    run_id = _submit(env, _request(root, "itest-approve"))
     destination = root / "out" / "itest-approve"
-    assert not destination.exists(), "nothing may be written before approval"
+    with NewEntries(root / "out") as early:
+        run_id = _submit(env, _request(root, "itest-approve"))
+        refused = clearance(env, "approve", run_id, "--dpo", "Someone Else")
+    assert early.seen == set(), "nothing may be written under the destination before approval"
 
-    refused = clearance(env, "approve", run_id, "--dpo", "Someone Else")
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
 
-    approved = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "ok")
+    with NewEntries(root / "out") as publishing:
+        approved = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "ok")
     assert approved.returncode == 0, approved.stdout + approved.stderr
+    assert str(destination / "MANIFEST.sha256") in publishing.seen  # the watch does see
     released = sorted(p for p in destination.rglob("*") if p.is_file())
     assert (destination / "MANIFEST.sha256").exists()
     assert any(p.suffix == ".dcm" for p in released)
@@ -116,8 +148,11 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
 def test_reject_releases_nothing(stack, inputs) -> None:
     env, _ = stack
     root, _ = inputs
-    run_id = _submit(env, _request(root, "itest-reject"))
-    result = clearance(env, "reject", run_id, "--dpo", APPROVER, "--reason", "too few patients")
+    with NewEntries(root / "out") as written:
+        run_id = _submit(env, _request(root, "itest-reject"))
+        result = clearance(env, "reject", run_id, "--dpo", APPROVER, "--reason", "too few")
+        time.sleep(1)  # a late write after the rejection would show here
+    assert written.seen == set(), "a rejected run wrote under the destination"
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
     assert not (root / "out" / "itest-reject").exists()
