@@ -13,6 +13,7 @@ re-decode check, write) once the engine is warm, and CPU seconds per image.
     .venv/bin/python bench/pixels.py --processes 2 --threads 1
     .venv/bin/python bench/pixels.py --tesseract     # also Tesseract (apt tesseract-ocr)
     .venv/bin/python bench/pixels.py --no-second-look  # large frames scanned as before
+    .venv/bin/python bench/pixels.py --seed-offset 20000  # a held-out set, same generator
 """
 
 from __future__ import annotations
@@ -206,9 +207,9 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
 def tesseract_run(cases: list[Case]) -> tuple[float, float, float] | None:
     """Presidio's OCR (Tesseract, default page segmentation) on the same images, all text.
 
-    presidio-image-redactor cannot run here as shipped (its analyzer needs an English spaCy
-    model that is not on the registry), and it only redacts text its analyzer calls PII on
-    the first frame: the all-text recall of its OCR is an upper bound of its recall.
+    Presidio's redactor only redacts text its analyzer calls PII on the first frame: the
+    all-text recall of its OCR is an upper bound of its recall. The real
+    DicomImageRedactorEngine runs in its own venv: bench/pixels_presidio.py, bench/PRESIDIO.md.
     Returns (seconds, line recall on frame 0, PHI line recall).
     """
     try:
@@ -257,6 +258,12 @@ def main() -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list the missed lines")
     parser.add_argument(
+        "--seed-offset",
+        type=int,
+        default=0,
+        help="added to every set's seed: a held-out set drawn by the same generator",
+    )
+    parser.add_argument(
         "--no-second-look",
         action="store_true",
         help="scan without the large-frame second look and coarse view (for comparison)",
@@ -289,7 +296,7 @@ def main() -> None:
                 continue
             folder = root / label.replace(" ", "_").replace("²", "")
             folder.mkdir()
-            cases = build_cases(folder, count, size, frames, modalities, seed)
+            cases = build_cases(folder, count, size, frames, modalities, seed + args.seed_offset)
             workspace = folder / "ws"
             results, elapsed = run_stage(cases, args.processes, args.threads, workspace, overrides)
             s = score(cases, results, workspace)
