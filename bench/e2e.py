@@ -78,7 +78,10 @@ def main() -> None:
             }
         )
     )
+    started_here = not stack.read_state()  # a stack the user runs is left running
     state = stack.up()
+    if stack.stale_serving_code():
+        print(stack.STALE_WARNING)
     serve_pid = state["serve_pid"]
     peak = [0]
     done = threading.Event()
@@ -125,6 +128,8 @@ def main() -> None:
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
+        if started_here:
+            stack.down()
 
 
 if __name__ == "__main__":
