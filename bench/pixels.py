@@ -190,10 +190,7 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
                 continue
             boxes += 1
             # a filled box is a true positive when planted ink boxes cover a tenth of it
-            inked = sum(
-                max(0, min(bx1, x1) - max(bx0, x0)) * max(0, min(by1, y1) - max(by0, y0))
-                for (x0, y0, x1, y1), _ in case.planted
-            )
+            inked = ink_overlap((bx0, by0, bx1, by1), case.planted)
             true_boxes += inked >= 0.1 * (bx1 - bx0) * (by1 - by0)
     return {
         "lines": lines,
@@ -202,6 +199,15 @@ def score(cases: list[Case], results, workspace: Path) -> dict[str, float]:
         "precision": true_boxes / max(boxes, 1),
         "quarantined": quarantined,
     }
+
+
+def ink_overlap(box: tuple[int, int, int, int], planted) -> int:
+    """Pixels of ``box`` (x0, y0, x1, y1) covered by the planted lines' ink boxes."""
+    bx0, by0, bx1, by1 = box
+    return sum(
+        max(0, min(bx1, x1) - max(bx0, x0)) * max(0, min(by1, y1) - max(by0, y0))
+        for (x0, y0, x1, y1), _ in planted
+    )
 
 
 def tesseract_run(cases: list[Case]) -> tuple[float, float, float] | None:

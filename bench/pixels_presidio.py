@@ -194,10 +194,7 @@ def box_precision(cases, boxes_by_case: Boxes) -> float:
             if frame:
                 continue
             boxes += 1
-            inked = sum(
-                max(0, min(bx1, x1) - max(bx0, x0)) * max(0, min(by1, y1) - max(by0, y0))
-                for (x0, y0, x1, y1), _ in case.planted
-            )
+            inked = pixels.ink_overlap((bx0, by0, bx1, by1), case.planted)
             true_boxes += inked >= 0.1 * max(1, (bx1 - bx0) * (by1 - by0))
     return true_boxes / max(boxes, 1)
 
@@ -321,15 +318,9 @@ def presidio_scores(cases, inks, folder: Path, processes: int, run: PresidioRun,
     boxes = {  # Presidio reads and redacts single-frame images only: frame 0
         name: [(0, x, y, x + w, y + h) for x, y, w, h in r["bboxes"]] for name, r in by_name.items()
     }
-    lines = score_lines(cases, outputs, boxes, inks)
     count = len(cases)
     return Scores(
-        images=count,
-        frames=sum(c.frames for c in cases),
-        lines=lines["lines"],
-        recall=lines["recall"],
-        phi_recall=lines["phi_recall"],
-        phi_ink_recall=lines["phi_ink_recall"],
+        **_line_scores(cases, outputs, boxes, inks),
         precision=box_precision(cases, boxes),
         errors=sum(1 for r in records if r["error"]),
         images_per_s=count / wall,
@@ -337,6 +328,19 @@ def presidio_scores(cases, inks, folder: Path, processes: int, run: PresidioRun,
         cpu_per_image=sum(r["cpu"] + r["tesseract_cpu"] for r in records) / count,
         load=load,
     ), sorted({r["error"] for r in records if r["error"]})
+
+
+def _line_scores(cases, outputs, boxes, inks) -> dict[str, float | int]:
+    """The Scores fields both tools share: counts and the three line recalls."""
+    lines = score_lines(cases, outputs, boxes, inks)
+    return {
+        "images": len(cases),
+        "frames": sum(c.frames for c in cases),
+        "lines": lines["lines"],
+        "recall": lines["recall"],
+        "phi_recall": lines["phi_recall"],
+        "phi_ink_recall": lines["phi_ink_recall"],
+    }
 
 
 def stage_scores(cases, inks, folder: Path, processes: int, threads: int) -> Scores:
@@ -351,18 +355,12 @@ def stage_scores(cases, inks, folder: Path, processes: int, threads: int) -> Sco
         for c in cases
         if ok[c.name]
     }
-    lines = score_lines(cases, outputs, boxes, inks)
     official = pixels.score(cases, results, workspace)
     pixels.MISSED.clear()
     pixels.PASSES.clear()
     count = len(cases)
     return Scores(
-        images=count,
-        frames=sum(c.frames for c in cases),
-        lines=lines["lines"],
-        recall=lines["recall"],
-        phi_recall=lines["phi_recall"],
-        phi_ink_recall=lines["phi_ink_recall"],
+        **_line_scores(cases, outputs, boxes, inks),
         precision=official["precision"],
         errors=sum(1 for _, passed, _, _ in results if not passed),
         images_per_s=count / wall,
