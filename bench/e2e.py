@@ -78,7 +78,8 @@ def main() -> None:
             }
         )
     )
-    started_here = not stack.read_state()  # a stack the user runs is left running
+    # a stack the user already runs is left running; one started here is stopped at the end
+    started_here = not stack.healthy(stack.read_state().get("api_url", stack.default_api_url()))
     state = stack.up()
     if stack.stale_serving_code():
         print(stack.STALE_WARNING)
