@@ -140,6 +140,7 @@ def watchdog_for(ctx: StageContext) -> Watchdog:
         return current
     if current is not None:
         current.close()
+        atexit.unregister(current.close)  # else every request's watchdog stays referenced
     settings = ctx.profile.limits
     current = Watchdog(ctx, FileLimits(settings.seconds_per_file, settings.memory_mb_per_file))
     _watchdogs.current = current
