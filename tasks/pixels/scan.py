@@ -57,6 +57,10 @@ class FrameScan:
 
 
 MIN_CHARACTERS_IN_HUGE_TEXT = 3
+# a huge region is text only when read this confidently: the recogniser reads a CT body as
+# "COELLL" (0.40) or "COS" (0.72) and a whole slice would be filled; real 90-140 px text
+# reads at 0.80-1.00 (tests/test_pixels_huge_regions.py)
+MIN_SCORE_OF_HUGE_TEXT = 0.75
 
 
 @dataclass(frozen=True)
@@ -328,8 +332,9 @@ def _resolve_huge(
     The detector reads a head, an organ or a blob on a plain background as one giant glyph
     (an "O", a "0"), mostly when no real text competes. Inside each huge box the detector
     looks again with strict thresholds: line-sized boxes found there are text. What stays
-    huge is, with ``read_huge``, read by the recogniser: three characters or more is (huge)
-    text and is redacted; less is a shape, not an identifier, and is left alone (counted).
+    huge is, with ``read_huge``, read by the recogniser: three characters or more, read
+    with ``MIN_SCORE_OF_HUGE_TEXT`` confidence, is (huge) text and is redacted; anything
+    else is a shape, not an identifier, and is left alone (counted).
     """
     lines: list[Box] = []
     candidates: list[Box] = []
@@ -343,7 +348,8 @@ def _resolve_huge(
         return lines, len(candidates)
     blobs = 0
     for box, reading in zip(candidates, engine.recognise(rendering, candidates), strict=True):
-        if sum(c.isalnum() for c in reading.text) >= MIN_CHARACTERS_IN_HUGE_TEXT:
+        characters = sum(c.isalnum() for c in reading.text)
+        if characters >= MIN_CHARACTERS_IN_HUGE_TEXT and reading.score >= MIN_SCORE_OF_HUGE_TEXT:
             lines.append(box)
         else:
             blobs += 1
