@@ -36,8 +36,10 @@ class PixelProfile(BaseModel):
     # each small line and each candidate (a box scoring from candidate_threshold up to
     # box_threshold, or found on the frame scaled down to coarse_side; 0: no coarse view)
     # is detected again on an enlarged strip around it; only what the strip confirms is
-    # redacted. Completes lines found in part and faint 9-12 px text on large frames.
-    second_look_min_side: int = Field(default=768, ge=0, le=8192)
+    # redacted. Completes lines found in part and faint 9-12 px text. Every frame of 256 px
+    # or more by default: on held-out 512² sets it took PHI-line recall from 0.981-0.995 to
+    # 0.991-0.998, for about twice the CPU (768 = large frames only, as before)
+    second_look_min_side: int = Field(default=256, ge=0, le=8192)
     coarse_side: int = Field(default=640, ge=0, le=4096)
     candidate_threshold: float = Field(default=0.3, gt=0, lt=1)
     # DB detector thresholds (pixel probability, box mean score, box expansion)

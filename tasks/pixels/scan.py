@@ -73,7 +73,7 @@ class ScanRules:
     confident: float = 0.0  # verification, away from the fills: minimum detector score
     # second look: on frames whose longer side is at least this (0: never), each small line
     # and each candidate is looked at again on a local enlarged strip (see second_look)
-    second_look_min_side: int = 768
+    second_look_min_side: int = 256
     # ... where the whole frame is also detected scaled down to this longer side (0: not),
     # its boxes taken as candidates for the second look
     coarse_side: int = 640
