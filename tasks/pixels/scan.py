@@ -210,6 +210,11 @@ SECOND_LOOK_SLACK = 12  # px: a box on a strip is on the seed's line up to 2 x i
 SECOND_LOOK_MARGIN = 1  # line heights above and below it
 SECOND_LOOK_SCALE = 2  # strips are enlarged this much (a 9 px font reads as 18 px)
 SECOND_LOOK_MAX_HEIGHT = 40  # px: taller lines (fonts over ~28 px) are found whole
+# a line on another row of a strip counts when the strip scores it this high (else only
+# boxes on the seed's own row are taken) and it is at least this long
+SECOND_LOOK_NEIGHBOUR_SCORE = 0.7
+SECOND_LOOK_NEIGHBOUR_MIN_PX = 10
+SECOND_LOOK_NEW_PX = 12  # px: a later round's strip must reach past the strips looked at
 
 
 def second_look(
@@ -233,8 +238,12 @@ def second_look(
     beyond once more when they reach past what was known. At most
     ``SECOND_LOOK_MAX_CANDIDATES`` candidates are looked at, the best-scoring first (a noisy
     frame must not cost hundreds of strips; the bench sets and the public samples have
-    under 30). A candidate itself is never added, only what a strip confirms; other boxes
-    of a strip are left out (nothing but their neighbourhood speaks for them).
+    under 30). A candidate itself is never added, only what a strip confirms; boxes of a
+    strip on other rows are added only when whole inside it and scored at least
+    ``SECOND_LOOK_NEIGHBOUR_SCORE`` (faint lines stacked next to a found one). A box of the
+    second round whose strip lies within a strip of the first round, give or take
+    ``SECOND_LOOK_NEW_PX`` on each side, is not looked at again: most are the first round's
+    line found again with a box a few pixels looser, and their strip would show nothing new.
     """
     seeds = [b for b in lines if b.height <= SECOND_LOOK_MAX_HEIGHT]
     faint = [
@@ -245,9 +254,14 @@ def second_look(
         and not any(line.intersects(b) for line in lines)
     ]
     seeds += sorted(faint, key=lambda b: -b.score)[:SECOND_LOOK_MAX_CANDIDATES]
+    height, width = image.shape[:2]
     found: list[Box] = []
+    looked: list[Box] = []  # strips detected on in earlier rounds
     for _ in range(SECOND_LOOK_ROUNDS):
-        extra = [box for seed in seeds for box in _same_line_in_strip(engine, image, seed)]
+        strips = [strip_around(seed, width, height) for seed in seeds]
+        fresh = [i for i, strip in enumerate(strips) if not looked_at(strip, looked)]
+        looked += [strips[i] for i in fresh]
+        extra = [box for i in fresh for box in _same_line_in_strip(engine, image, seeds[i])]
         known = unique(lines + found)
         new = [box for box in unique(extra) if not any(k.contains(box) for k in known)]
         found += new
@@ -260,11 +274,9 @@ def second_look(
 def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box) -> list[Box]:
     """Boxes on ``seed``'s line found on the enlarged strip around it (frame coordinates)."""
     height, width = image.shape[:2]
-    size = seed.height  # horizontal lines: a vertical one is taller than seeds may be
-    reach = max(SECOND_LOOK_REACH * size, SECOND_LOOK_MIN_REACH)
-    x0, x1 = max(0, seed.x0 - reach), min(width, seed.x1 + reach)
-    y0 = max(0, seed.y0 - SECOND_LOOK_MARGIN * size)
-    y1 = min(height, seed.y1 + SECOND_LOOK_MARGIN * size)
+    size = seed.height
+    strip = strip_around(seed, width, height)
+    x0, y0, x1, y1 = strip.x0, strip.y0, strip.x1, strip.y1
     scale = SECOND_LOOK_SCALE
     strip = cv2.resize(image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     same_line = []
@@ -279,7 +291,40 @@ def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box) -> lis
         overlap = min(box.y1, seed.y1) - max(box.y0, seed.y0)
         if overlap * 2 >= min(box.height, size) and box.height <= 2 * size + SECOND_LOOK_SLACK:
             same_line.append(box)
+        elif _neighbour_line(box, found.score, y0, y1, height):
+            same_line.append(box)
     return same_line
+
+
+def _neighbour_line(box: Box, score: float, top: int, bottom: int, height: int) -> bool:
+    """A confident line on another row of the strip, whole inside it (not cut by its top or
+    bottom edge unless that is the frame's): faint text stacked next to a found line (a
+    10 px grey "Acc" line between two bright US banner lines scores 0.83 on the strip and
+    nothing on the whole frame)."""
+    return (
+        score >= SECOND_LOOK_NEIGHBOUR_SCORE
+        and (box.y0 > top or top == 0)
+        and (box.y1 < bottom or bottom == height)
+        and box.height <= SECOND_LOOK_MAX_HEIGHT
+        and max(box.width, box.height) >= SECOND_LOOK_NEIGHBOUR_MIN_PX
+    )
+
+
+def strip_around(seed: Box, width: int, height: int) -> Box:
+    """The strip looked at around ``seed`` (in a ``width`` x ``height`` frame):
+    ``SECOND_LOOK_REACH`` line heights (at least ``SECOND_LOOK_MIN_REACH`` px) beyond both
+    ends, ``SECOND_LOOK_MARGIN`` line heights above and below."""
+    size = seed.height  # horizontal lines: a vertical one is taller than seeds may be
+    reach = max(SECOND_LOOK_REACH * size, SECOND_LOOK_MIN_REACH)
+    margin = SECOND_LOOK_MARGIN * size
+    around = Box(seed.x0 - reach, seed.y0 - margin, seed.x1 + reach, seed.y1 + margin)
+    return around.clipped(width, height)
+
+
+def looked_at(strip: Box, looked: list[Box], slack: int = SECOND_LOOK_NEW_PX) -> bool:
+    """``strip``, less ``slack`` px on each side, lies inside one of the ``looked`` strips."""
+    inner = Box(strip.x0 + slack, strip.y0 + slack, strip.x1 - slack, strip.y1 - slack)
+    return any(other.contains(inner) for other in looked)
 
 
 def _starts(size: int, tile: int) -> list[int]:
