@@ -54,3 +54,18 @@ def test_slack_is_the_most_a_strip_may_stick_out() -> None:
     assert not looked_at(Box(100, 100, 300, 140 + slack + 1), looked)
     assert not looked_at(Box(100, 100, 300, 140), [])
     assert looked_at(Box(100, 100, 300, 140), [Box(0, 0, 50, 50), *looked])
+
+
+def test_a_line_on_another_row_counts_only_whole_and_confident() -> None:
+    from tasks.pixels.scan import SECOND_LOOK_NEIGHBOUR_SCORE, _neighbour_line
+
+    top, bottom, frame = 80, 140, 512
+    whole = Box(100, 120, 180, 130)
+    assert _neighbour_line(whole, SECOND_LOOK_NEIGHBOUR_SCORE, top, bottom, frame)
+    assert not _neighbour_line(whole, SECOND_LOOK_NEIGHBOUR_SCORE - 0.01, top, bottom, frame)
+    cut_by_the_bottom = Box(100, 125, 180, 140)
+    assert not _neighbour_line(cut_by_the_bottom, 0.9, top, bottom, frame)
+    at_the_frame_edge = Box(100, 500, 180, 512)
+    assert _neighbour_line(at_the_frame_edge, 0.9, 480, 512, frame)
+    speck = Box(100, 120, 106, 126)
+    assert not _neighbour_line(speck, 0.9, top, bottom, frame)
