@@ -261,7 +261,9 @@ def second_look(
         strips = [strip_around(seed, width, height) for seed in seeds]
         fresh = [i for i, strip in enumerate(strips) if not looked_at(strip, looked)]
         looked += [strips[i] for i in fresh]
-        extra = [box for i in fresh for box in _same_line_in_strip(engine, image, seeds[i])]
+        extra = [
+            box for i in fresh for box in _same_line_in_strip(engine, image, seeds[i], strips[i])
+        ]
         known = unique(lines + found)
         new = [box for box in unique(extra) if not any(k.contains(box) for k in known)]
         found += new
@@ -271,12 +273,14 @@ def second_look(
     return unique(lines + found) if found else lines
 
 
-def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box) -> list[Box]:
-    """Boxes on ``seed``'s line found on the enlarged strip around it (frame coordinates)."""
+def _same_line_in_strip(
+    engine: TextEngine, image: np.ndarray, seed: Box, around: Box
+) -> list[Box]:
+    """Boxes on ``seed``'s line (or whole confident neighbour lines) found on the enlarged
+    strip ``around`` it (``strip_around``), in frame coordinates."""
     height, width = image.shape[:2]
     size = seed.height
-    strip = strip_around(seed, width, height)
-    x0, y0, x1, y1 = strip.x0, strip.y0, strip.x1, strip.y1
+    x0, y0, x1, y1 = around.x0, around.y0, around.x1, around.y1
     scale = SECOND_LOOK_SCALE
     strip = cv2.resize(image[y0:y1, x0:x1], None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
     same_line = []
@@ -289,9 +293,10 @@ def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box) -> lis
             found.score,
         ).clipped(width, height)
         overlap = min(box.y1, seed.y1) - max(box.y0, seed.y0)
-        if overlap * 2 >= min(box.height, size) and box.height <= 2 * size + SECOND_LOOK_SLACK:
-            same_line.append(box)
-        elif _neighbour_line(box, found.score, y0, y1, height):
+        on_seed_row = overlap * 2 >= min(box.height, size)
+        if (on_seed_row and box.height <= 2 * size + SECOND_LOOK_SLACK) or (
+            _neighbour_line(box, found.score, y0, y1, height)
+        ):
             same_line.append(box)
     return same_line
 
