@@ -41,6 +41,9 @@ class PixelProfile(BaseModel):
     # 0.991-0.998, for about twice the CPU (768 = large frames only, as before)
     second_look_min_side: int = Field(default=256, ge=0, le=8192)
     coarse_side: int = Field(default=640, ge=0, le=4096)
+    # widen each found line over the pixels on its rows that carry its exact ink value
+    # (the detector stops where faint text crosses from a flat background onto anatomy)
+    follow_ink: bool = True
     candidate_threshold: float = Field(default=0.3, gt=0, lt=1)
     # DB detector thresholds (pixel probability, box mean score, box expansion)
     det_threshold: float = Field(default=0.3, gt=0, lt=1)

@@ -31,6 +31,7 @@ from tasks.phi import read_record
 from tasks.pixels import evidence
 from tasks.pixels.boxes import Box
 from tasks.pixels.decode import DecodedImage, DecodeError, decode, has_pixels
+from tasks.pixels.ink import follow_ink, pixel_keys
 from tasks.pixels.matching import IdentifierIndex
 from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
 from tasks.pixels.overlays import remove_graphics
@@ -154,7 +155,8 @@ def _redact_image(
         first = scan_frame(redacted[0], renderer, engine, policy, rules)
         _count_ignored(counts, first)
         fixed = template_boxes(templates, ds)
-        shared = [_pad(b, settings, width, height) for b in first.redact]
+        lines = _follow_ink(original[0], first.redact, settings)
+        shared = [_pad(b, settings, width, height) for b in lines]
         counts["text_boxes"] += first.detected
         counts["kept_boxes"] += first.kept
         counts["template_boxes"] = len(fixed)
@@ -185,7 +187,8 @@ def _redact_image(
                     counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)
                     if passes < settings.max_rounds:
-                        extra = [_pad(b, settings, width, height) for b in scan.redact]
+                        lines = _follow_ink(original[index], scan.redact, settings)
+                        extra = [_pad(b, settings, width, height) for b in lines]
                         for twin in groups[index]:
                             counts["redacted_boxes"] += apply(twin, extra)
             if found_on and passes >= settings.max_rounds:
@@ -238,6 +241,14 @@ def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_
         if value:
             values.setdefault(group, []).append(value)
     return Policy(engine, True, IdentifierIndex.build(values), settings.min_recognition_score)
+
+
+def _follow_ink(frame: np.ndarray, boxes: list[Box], settings: PixelProfile) -> list[Box]:
+    """Each line widened over the ink that continues it on its rows (see ink.py)."""
+    if not boxes or not settings.follow_ink:
+        return boxes
+    keys = pixel_keys(frame)
+    return [follow_ink(keys, box, boxes) for box in boxes]
 
 
 def _pad(box: Box, settings: PixelProfile, width: int, height: int) -> Box:
