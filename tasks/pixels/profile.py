@@ -40,6 +40,11 @@ class PixelProfile(BaseModel):
     # or more by default: on held-out 512² sets it took PHI-line recall from 0.981-0.995 to
     # 0.991-0.998, for about twice the CPU (768 = large frames only, as before)
     second_look_min_side: int = Field(default=256, ge=0, le=8192)
+    # found lines up to this tall (box px) get a strip of their own; taller lines have their
+    # strip only as candidates. Lines up to 40 px: PHI-line recall the same or +0.002 on six
+    # held-out 512² sets, for +35 % CPU; 0 (candidates only): 10-11 images/s, -0.002 to
+    # -0.004 (tasks/pixels/README.md, "Which lines get a strip")
+    second_look_max_line_px: int = Field(default=18, ge=0, le=40)
     coarse_side: int = Field(default=640, ge=0, le=4096)
     # widen each found line over the pixels on its rows that carry its exact ink value
     # (the detector stops where faint text crosses from a flat background onto anatomy)

@@ -74,6 +74,8 @@ class ScanRules:
     # second look: on frames whose longer side is at least this (0: never), each small line
     # and each candidate is looked at again on a local enlarged strip (see second_look)
     second_look_min_side: int = 256
+    # ... around found lines up to this tall (taller ones are seeds only as candidates)
+    second_look_max_line: int = 18
     # ... where the whole frame is also detected scaled down to this longer side (0: not),
     # its boxes taken as candidates for the second look
     coarse_side: int = 640
@@ -134,7 +136,9 @@ def scan_frame(
             lines += found
             blobs += ignored
         if completing:
-            lines = second_look(engine, rendering, lines, candidates, rules.min_side)
+            lines = second_look(
+                engine, rendering, lines, candidates, rules.min_side, rules.second_look_max_line
+            )
         if verifying and mask is not None:
             real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
             artifacts += len(lines) - len(real)
@@ -223,13 +227,16 @@ def second_look(
     lines: list[Box],
     candidates: list[Box],
     min_side: int = 0,
+    max_line: int = SECOND_LOOK_MAX_HEIGHT,
 ) -> list[Box]:
     """``lines`` completed, plus the candidates confirmed, by detection on enlarged strips.
 
     On a large frame the detector finds only part of some faint small lines (it stops at a
     space, or before glyphs over brighter anatomy) and scores others under its threshold.
-    Around each small line, and each candidate (a detection scoring under the threshold
-    that no line covers), a strip reaching ``SECOND_LOOK_REACH`` line heights (at least
+    Around each line up to ``max_line`` px tall (the small faint text this is for; a taller
+    line's strip rarely adds anything since lines found in part are followed along their
+    ink, see ink.py), and each candidate (a detection scoring under the threshold that no
+    line covers), a strip reaching ``SECOND_LOOK_REACH`` line heights (at least
     ``SECOND_LOOK_MIN_REACH`` px) beyond both ends is detected again, enlarged
     ``SECOND_LOOK_SCALE`` times, at the normal thresholds: a 9 px font read at 18 px,
     against its own neighbourhood, is found whole. Boxes found there on the seed's line
@@ -245,7 +252,7 @@ def second_look(
     ``SECOND_LOOK_NEW_PX`` on each side, is not looked at again: most are the first round's
     line found again with a box a few pixels looser, and their strip would show nothing new.
     """
-    seeds = [b for b in lines if b.height <= SECOND_LOOK_MAX_HEIGHT]
+    seeds = [b for b in lines if b.height <= min(max_line, SECOND_LOOK_MAX_HEIGHT)]
     faint = [
         b
         for b in candidates
@@ -273,9 +280,7 @@ def second_look(
     return unique(lines + found) if found else lines
 
 
-def _same_line_in_strip(
-    engine: TextEngine, image: np.ndarray, seed: Box, around: Box
-) -> list[Box]:
+def _same_line_in_strip(engine: TextEngine, image: np.ndarray, seed: Box, around: Box) -> list[Box]:
     """Boxes on ``seed``'s line (or whole confident neighbour lines) found on the enlarged
     strip ``around`` it (``strip_around``), in frame coordinates."""
     height, width = image.shape[:2]

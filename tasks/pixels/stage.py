@@ -149,6 +149,7 @@ def _redact_image(
         tile=settings.detection_tile_px,
         confident=settings.verify_far_threshold,
         second_look_min_side=settings.second_look_min_side,
+        second_look_max_line=settings.second_look_max_line_px,
         coarse_side=settings.coarse_side,
     )
     try:
