@@ -75,7 +75,9 @@ def random_lines(rng: np.random.Generator) -> list[str]:
     return [makers[int(i)]() for i in rng.choice(len(makers), size=count, replace=True)]
 
 
-def build_cases(folder: Path, count: int, size: int, frames: int, modalities, seed0: int):
+def build_cases(
+    folder: Path, count: int, size: int, frames: int, modalities, seed0: int, jpeg_quality: int = 0
+):
     from tasks.synthetic import make_image
 
     cases = []
@@ -83,9 +85,30 @@ def build_cases(folder: Path, count: int, size: int, frames: int, modalities, se
         rng = np.random.default_rng(seed0 + i)
         modality = modalities[i % len(modalities)]
         ds, planted = make_image(modality, size, random_lines(rng), frames=frames, seed=seed0 + i)
+        if jpeg_quality:
+            through_jpeg(ds, jpeg_quality)
         path = folder / f"{size}-{frames}-{i:04d}.dcm"
         cases.append(save_case(path, ds, planted, frames, modality))
     return cases
+
+
+def through_jpeg(ds, quality: int) -> None:
+    """8-bit colour frames passed through JPEG at ``quality`` and stored back uncompressed:
+    the pixel values of a lossy ultrasound export (glyph values scatter by a few levels)."""
+    import io
+
+    from PIL import Image
+
+    if int(ds.BitsAllocated) != 8 or int(ds.SamplesPerPixel) != 3:
+        return
+    frames = ds.pixel_array.reshape(-1, int(ds.Rows), int(ds.Columns), 3)
+    out = np.empty_like(frames)
+    for index, frame in enumerate(frames):
+        buffer = io.BytesIO()
+        Image.fromarray(frame).save(buffer, "JPEG", quality=quality)
+        out[index] = np.asarray(Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"))
+    ds.PixelData = out.tobytes()
+    ds.LossyImageCompression = "01"  # as a device sets it on a lossy export
 
 
 def save_case(path: Path, ds, planted: list, frames: int, modality: str) -> Case:
@@ -280,6 +303,12 @@ def main() -> None:
         help="scan without the large-frame second look and coarse view (for comparison)",
     )
     parser.add_argument(
+        "--jpeg-quality",
+        type=int,
+        default=0,
+        help="pass 8-bit colour images (US, SC) through JPEG at this quality (lossy exports)",
+    )
+    parser.add_argument(
         "--set", action="append", default=[], help="pixels profile field=value (YAML value)"
     )
     args = parser.parse_args()
@@ -307,7 +336,9 @@ def main() -> None:
                 continue
             folder = root / label.replace(" ", "_").replace("²", "")
             folder.mkdir()
-            cases = build_cases(folder, count, size, frames, modalities, seed + args.seed_offset)
+            cases = build_cases(
+                folder, count, size, frames, modalities, seed + args.seed_offset, args.jpeg_quality
+            )
             workspace = folder / "ws"
             results, elapsed = run_stage(cases, args.processes, args.threads, workspace, overrides)
             s = score(cases, results, workspace)

@@ -10,7 +10,8 @@ along the line's rows, and the line is widened over each window holding clearly 
 pixels of its ink value than the rows just above and below it do.
 
 Nothing here can shrink a box or add one where no text was found: it only widens found
-lines, over pixels that carry their ink.
+lines, over pixels that carry their ink. A lossy-compressed source scatters glyph values by
+a few levels: there a pixel carries the ink when every channel is within ``tolerance``.
 """
 
 from __future__ import annotations
@@ -40,43 +41,78 @@ def pixel_keys(frame: np.ndarray) -> np.ndarray:
     return keys
 
 
-def follow_ink(keys: np.ndarray, box: Box, others: list[Box]) -> Box:
+def _carries(frame: np.ndarray, keys: np.ndarray, ink: int, tolerance: int) -> np.ndarray:
+    """Pixels of ``frame`` holding the ink ``ink`` (a key), each channel within tolerance."""
+    if tolerance <= 0:
+        return keys == ink
+    channels = frame.reshape(frame.shape[0], frame.shape[1], -1).astype(np.int64)
+    count = channels.shape[2]
+    wanted = [(ink >> (16 * (count - 1 - c))) & 0xFFFF for c in range(count)]
+    close = np.ones(frame.shape[:2], dtype=bool)
+    for channel, value in enumerate(wanted):
+        close &= np.abs(channels[..., channel] - value) <= tolerance
+    return close
+
+
+def follow_ink(
+    frame: np.ndarray,
+    box: Box,
+    others: list[Box],
+    tolerance: int = 0,
+    keys: np.ndarray | None = None,
+) -> Box:
     """``box`` widened along its rows over the windows that continue its ink.
 
-    ``keys`` are ``pixel_keys`` of the stored frame; ``others`` are the frame's other text
-    boxes, left out when counting what the rows around a window hold (a stacked line of
-    the same colour is not background).
+    ``frame`` is the stored frame (rows, columns[, samples]); ``others`` are the frame's
+    other text boxes, left out when counting what the rows around a window hold (a stacked
+    line of the same colour is not background); ``keys`` may pass ``pixel_keys(frame)``
+    computed once for all boxes.
     """
     if not MIN_HEIGHT <= box.height <= MAX_HEIGHT or box.width < MIN_HEIGHT:
         return box
+    keys = pixel_keys(frame) if keys is None else keys
     height, width = keys.shape
     outside = np.ones(keys.shape, dtype=bool)
     for other in [box, *others]:
         b = other.clipped(width, height)
         outside[b.y0 : b.y1, b.x0 : b.x1] = False
-    ink = _ink_value(keys, box, outside)
+    ink = _ink_value(frame, keys, box, outside, tolerance)
     if ink is None:
         return box
-    is_ink = keys == ink
+    is_ink = _carries(frame, keys, ink, tolerance)
     x0 = _walk(is_ink, outside, box, -1)
     x1 = _walk(is_ink, outside, box, +1)
     return Box(x0, box.y0, x1, box.y1, box.score)
 
 
-def _ink_value(keys: np.ndarray, box: Box, outside: np.ndarray) -> int | None:
+def _ink_value(
+    frame: np.ndarray, keys: np.ndarray, box: Box, outside: np.ndarray, tolerance: int
+) -> int | None:
     """The value drawn in ``box``: common inside it, rare in the rows above and below."""
-    inside = keys[box.y0 : box.y1, box.x0 : box.x1].ravel()
-    values, counts = np.unique(inside, return_counts=True)
+    region = keys[box.y0 : box.y1, box.x0 : box.x1]
+    pixels = frame[box.y0 : box.y1, box.x0 : box.x1]
+    if tolerance > 0:  # candidates: centres of the commonest bins of tolerance + 1 levels
+        width = tolerance + 1
+        bins = pixel_keys(pixels.astype(np.int64) // width * width + tolerance // 2)
+        values, counts = np.unique(bins.ravel(), return_counts=True)
+    else:
+        values, counts = np.unique(region.ravel(), return_counts=True)
     band = _band(box.y0, box.y1, box.height, keys.shape[0])
-    around = keys[band, box.x0 : box.x1][outside[band, box.x0 : box.x1]]
+    x0, x1 = box.x0, box.x1
     best: tuple[float, int] | None = None
     for index in np.argsort(-counts)[:CANDIDATE_VALUES]:
-        share = counts[index] / inside.size
+        value = int(values[index])
+        if tolerance <= 0:
+            share = counts[index] / region.size
+        else:
+            share = float(np.mean(_carries(pixels, region, value, tolerance)))
         if share < MIN_INK_SHARE:
-            break
-        share_around = float(np.mean(around == values[index])) if around.size else 0.0
+            continue
+        near = _carries(frame[band, x0:x1], keys[band, x0:x1], value, tolerance)
+        mask = outside[band, x0:x1]
+        share_around = float(np.mean(near[mask])) if mask.any() else 0.0
         if share_around * INK_CONTRAST <= share and (best is None or share > best[0]):
-            best = (share, int(values[index]))
+            best = (share, value)
     return None if best is None else best[1]
 
 

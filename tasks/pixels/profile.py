@@ -49,6 +49,9 @@ class PixelProfile(BaseModel):
     # widen each found line over the pixels on its rows that carry its exact ink value
     # (the detector stops where faint text crosses from a flat background onto anatomy)
     follow_ink: bool = True
+    # ... on a lossy-compressed source, a pixel carries the ink when each channel is within
+    # this many levels of it (lossless sources: exact values)
+    ink_tolerance: int = Field(default=6, ge=0, le=64)
     candidate_threshold: float = Field(default=0.3, gt=0, lt=1)
     # DB detector thresholds (pixel probability, box mean score, box expansion)
     det_threshold: float = Field(default=0.3, gt=0, lt=1)

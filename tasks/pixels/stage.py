@@ -156,7 +156,7 @@ def _redact_image(
         first = scan_frame(redacted[0], renderer, engine, policy, rules)
         _count_ignored(counts, first)
         fixed = template_boxes(templates, ds)
-        lines = _follow_ink(original[0], first.redact, settings)
+        lines = _follow_ink(original[0], first.redact, settings, image.lossy_source)
         shared = [_pad(b, settings, width, height) for b in lines]
         counts["text_boxes"] += first.detected
         counts["kept_boxes"] += first.kept
@@ -188,7 +188,9 @@ def _redact_image(
                     counts["text_boxes"] += len(scan.redact) * len(groups[index])
                     found_on.append(index)
                     if passes < settings.max_rounds:
-                        lines = _follow_ink(original[index], scan.redact, settings)
+                        lines = _follow_ink(
+                            original[index], scan.redact, settings, image.lossy_source
+                        )
                         extra = [_pad(b, settings, width, height) for b in lines]
                         for twin in groups[index]:
                             counts["redacted_boxes"] += apply(twin, extra)
@@ -244,12 +246,16 @@ def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_
     return Policy(engine, True, IdentifierIndex.build(values), settings.min_recognition_score)
 
 
-def _follow_ink(frame: np.ndarray, boxes: list[Box], settings: PixelProfile) -> list[Box]:
-    """Each line widened over the ink that continues it on its rows (see ink.py)."""
+def _follow_ink(
+    frame: np.ndarray, boxes: list[Box], settings: PixelProfile, lossy: bool
+) -> list[Box]:
+    """Each line widened over the ink that continues it on its rows (see ink.py); a lossy
+    source's glyph values scatter, so there they match within ``ink_tolerance``."""
     if not boxes or not settings.follow_ink:
         return boxes
     keys = pixel_keys(frame)
-    return [follow_ink(keys, box, boxes) for box in boxes]
+    tolerance = settings.ink_tolerance if lossy else 0
+    return [follow_ink(frame, box, boxes, tolerance, keys) for box in boxes]
 
 
 def _pad(box: Box, settings: PixelProfile, width: int, height: int) -> Box:
