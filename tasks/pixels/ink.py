@@ -22,8 +22,8 @@ from tasks.pixels.boxes import Box
 
 MIN_HEIGHT = 6  # px: smaller boxes are specks, not lines
 MAX_HEIGHT = 40  # px: taller lines are found whole (the second look's limit, too)
-MIN_INK_SHARE = 0.015  # of a line's box: its ink value is at least this common in it
 CANDIDATE_VALUES = 5  # most common values of the box considered as its ink
+MIN_INK_SHARE = 0.015  # of a line's box: its ink value is at least this common in it
 INK_CONTRAST = 8  # ... and this many times less common in the rows above and below it
 MAX_GAP_LINE_HEIGHTS = 1.0  # a word space is well under one line height
 MAX_REACH_LINE_HEIGHTS = 12  # how far the walk may widen a line, each way
