@@ -144,3 +144,13 @@ def test_a_lossy_sources_scattered_ink_is_followed_within_the_tolerance() -> Non
 
     assert widened.x1 >= ink_box.x1 - 4
     assert follow_ink(frame, found, [], tolerance=0) == found  # no exact ink left to follow
+
+
+def test_signed_grey_values_are_followed_within_the_tolerance() -> None:
+    grey, ink_box = _frame_with_line("MARIE MOREAU", speckle_from=110)
+    frame = grey.astype(np.int16) - 1024  # signed CT-like stored values, ink at -954
+    jitter = np.random.default_rng(0).integers(-2, 3, size=frame.shape)
+    frame = np.where(grey == INK, frame + jitter, frame)
+    found = Box(ink_box.x0 - 2, ink_box.y0 - 3, 110, ink_box.y1 + 3, 0.9)
+
+    assert follow_ink(frame, found, [], tolerance=6).x1 >= ink_box.x1 - 4

@@ -47,7 +47,10 @@ def _carries(frame: np.ndarray, keys: np.ndarray, ink: int, tolerance: int) -> n
         return keys == ink
     channels = frame.reshape(frame.shape[0], frame.shape[1], -1).astype(np.int64)
     count = channels.shape[2]
-    wanted = [(ink >> (16 * (count - 1 - c))) & 0xFFFF for c in range(count)]
+    if count == 1:  # a grey value, maybe negative (signed CT): not packed
+        wanted = [ink]
+    else:
+        wanted = [(ink >> (16 * (count - 1 - c))) & 0xFFFF for c in range(count)]
     close = np.ones(frame.shape[:2], dtype=bool)
     for channel, value in enumerate(wanted):
         close &= np.abs(channels[..., channel] - value) <= tolerance
