@@ -36,8 +36,8 @@ def pixel_keys(frame: np.ndarray) -> np.ndarray:
     if frame.ndim == 2:
         return frame.astype(np.int64)
     keys = np.zeros(frame.shape[:2], dtype=np.int64)
-    for channel in range(frame.shape[2]):
-        keys = (keys << 16) | frame[..., channel].astype(np.int64)
+    for channel in range(frame.shape[2]):  # 16 bits each (colour samples are unsigned)
+        keys = (keys << 16) | (frame[..., channel].astype(np.int64) & 0xFFFF)
     return keys
 
 
@@ -47,6 +47,8 @@ def _carries(frame: np.ndarray, keys: np.ndarray, ink: int, tolerance: int) -> n
         return keys == ink
     channels = frame.reshape(frame.shape[0], frame.shape[1], -1).astype(np.int64)
     count = channels.shape[2]
+    if count > 1:
+        channels &= 0xFFFF  # as packed by pixel_keys
     if count == 1:  # a grey value, maybe negative (signed CT): not packed
         wanted = [ink]
     else:
@@ -74,17 +76,22 @@ def follow_ink(
     if not MIN_HEIGHT <= box.height <= MAX_HEIGHT or box.width < MIN_HEIGHT:
         return box
     keys = pixel_keys(frame) if keys is None else keys
+    # only the line's rows and one line height above and below are looked at
+    top, bottom = max(0, box.y0 - box.height), min(keys.shape[0], box.y1 + box.height)
+    frame, keys = frame[top:bottom], keys[top:bottom]
+    line = box.shifted(0, -top)
     height, width = keys.shape
     outside = np.ones(keys.shape, dtype=bool)
-    for other in [box, *others]:
+    for other in [line, *(o.shifted(0, -top) for o in others)]:
         b = other.clipped(width, height)
-        outside[b.y0 : b.y1, b.x0 : b.x1] = False
-    ink = _ink_value(frame, keys, box, outside, tolerance)
+        if b.area > 0:
+            outside[b.y0 : b.y1, b.x0 : b.x1] = False
+    ink = _ink_value(frame, keys, line, outside, tolerance)
     if ink is None:
         return box
     is_ink = _carries(frame, keys, ink, tolerance)
-    x0 = _walk(is_ink, outside, box, -1)
-    x1 = _walk(is_ink, outside, box, +1)
+    x0 = _walk(is_ink, outside, line, -1)
+    x1 = _walk(is_ink, outside, line, +1)
     return Box(x0, box.y0, x1, box.y1, box.score)
 
 
@@ -96,7 +103,10 @@ def _ink_value(
     pixels = frame[box.y0 : box.y1, box.x0 : box.x1]
     if tolerance > 0:  # candidates: centres of the commonest bins of tolerance + 1 levels
         width = tolerance + 1
-        bins = pixel_keys(pixels.astype(np.int64) // width * width + tolerance // 2)
+        centres = pixels.astype(np.int64) // width * width + tolerance // 2
+        if centres.ndim == 3:  # a packed channel must stay within its 16 bits
+            centres = np.minimum(centres & 0xFFFF, 0xFFFF)
+        bins = pixel_keys(centres)
         values, counts = np.unique(bins.ravel(), return_counts=True)
     else:
         values, counts = np.unique(region.ravel(), return_counts=True)

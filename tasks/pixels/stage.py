@@ -156,7 +156,7 @@ def _redact_image(
         first = scan_frame(redacted[0], renderer, engine, policy, rules)
         _count_ignored(counts, first)
         fixed = template_boxes(templates, ds)
-        lines = _follow_ink(original[0], first.redact, settings, image.lossy_source)
+        lines = _follow_ink(original[0], first.redact, settings, image.lossy_source, fixed)
         shared = [_pad(b, settings, width, height) for b in lines]
         counts["text_boxes"] += first.detected
         counts["kept_boxes"] += first.kept
@@ -189,7 +189,11 @@ def _redact_image(
                     found_on.append(index)
                     if passes < settings.max_rounds:
                         lines = _follow_ink(
-                            original[index], scan.redact, settings, image.lossy_source
+                            original[index],
+                            scan.redact,
+                            settings,
+                            image.lossy_source,
+                            filled[index],
                         )
                         extra = [_pad(b, settings, width, height) for b in lines]
                         for twin in groups[index]:
@@ -204,13 +208,21 @@ def _redact_image(
     return Outcome(True, counts=counts), RedactedFrames(original, redacted, filled, renderer)
 
 
-IGNORED = ("blobs_ignored", "patch_artifacts", "specks_ignored", "faint_ignored")
+IGNORED = (
+    "blobs_ignored",
+    "patch_artifacts",
+    "specks_ignored",
+    "faint_ignored",
+    "textures_ignored",
+)
 
 
 def _count_ignored(counts: dict[str, int], scan: FrameScan) -> None:
     """What the scan saw but did not take for text (see scan.py), as counts."""
     for name, value in zip(
-        IGNORED, (scan.blobs, scan.artifacts, scan.specks, scan.faint), strict=True
+        IGNORED,
+        (scan.blobs, scan.artifacts, scan.specks, scan.faint, scan.textures),
+        strict=True,
     ):
         counts[name] += value
 
@@ -247,15 +259,20 @@ def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_
 
 
 def _follow_ink(
-    frame: np.ndarray, boxes: list[Box], settings: PixelProfile, lossy: bool
+    frame: np.ndarray,
+    boxes: list[Box],
+    settings: PixelProfile,
+    lossy: bool,
+    filled: list[Box],
 ) -> list[Box]:
     """Each line widened over the ink that continues it on its rows (see ink.py); a lossy
-    source's glyph values scatter, so there they match within ``ink_tolerance``."""
+    source's glyph values scatter, so there they match within ``ink_tolerance``. Other
+    boxes and ``filled`` areas (earlier fills, templates) are not background."""
     if not boxes or not settings.follow_ink:
         return boxes
     keys = pixel_keys(frame)
     tolerance = settings.ink_tolerance if lossy else 0
-    return [follow_ink(frame, box, boxes, tolerance, keys) for box in boxes]
+    return [follow_ink(frame, box, boxes + filled, tolerance, keys) for box in boxes]
 
 
 def _pad(box: Box, settings: PixelProfile, width: int, height: int) -> Box:
