@@ -50,3 +50,21 @@ def outside_mask(shape: tuple[int, int], boxes: list[list[int]], frame: int) -> 
         if index == frame:
             mask[y0:y1, x0:x1] = False
     return mask
+
+
+def assert_text_free_slice_untouched(tmp_path: Path, modality: str, seed: int) -> None:
+    """A generated text-free slice goes through the pixels stage with every pixel kept."""
+    from tasks.pixels.stage import redact_file
+    from tasks.synthetic import make_image, save
+
+    ds, planted = make_image(modality, 512, [], seed=seed)
+    assert planted == []
+    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
+    save(ds, src)
+    ctx = context(tmp_path)
+
+    outcome = redact_file(src, dst, "slice", ctx)
+
+    assert outcome.ok, outcome.reason
+    assert filled_boxes(ctx, "slice") == []
+    assert np.array_equal(frames_of(src), frames_of(dst))

@@ -16,24 +16,19 @@ from PIL import Image, ImageDraw, ImageFont
 
 from tasks.pixels.stage import redact_file
 from tasks.synthetic import make_image, save
-from tests.pixels_support import context, filled_boxes, frames_of, uniform
+from tests.pixels_support import (
+    assert_text_free_slice_untouched,
+    context,
+    frames_of,
+    uniform,
+)
 
 FONT = Path(__file__).resolve().parent.parent / "tasks/synthetic/fonts/DejaVuSansMono.ttf"
 
 
 @pytest.mark.parametrize("seed", [20036, 20054, 20081, 20087])
 def test_a_text_free_ct_slice_keeps_its_body(tmp_path: Path, seed: int) -> None:
-    ds, planted = make_image("CT", 512, [], seed=seed)
-    assert planted == []
-    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
-    save(ds, src)
-    ctx = context(tmp_path)
-
-    outcome = redact_file(src, dst, "slice", ctx)
-
-    assert outcome.ok, outcome.reason
-    assert filled_boxes(ctx, "slice") == []
-    assert np.array_equal(frames_of(src), frames_of(dst))
+    assert_text_free_slice_untouched(tmp_path, "CT", seed)
 
 
 @pytest.mark.parametrize("text", ["DUPONT", "ID 4820193"])

@@ -18,9 +18,8 @@ from tasks.pixels.boxes import Box
 from tasks.pixels.ocr import get_engine
 from tasks.pixels.profile import PixelProfile
 from tasks.pixels.scan import _without_texture
-from tasks.pixels.stage import detector_settings, redact_file
-from tasks.synthetic import make_image, save
-from tests.pixels_support import context, filled_boxes, frames_of
+from tasks.pixels.stage import detector_settings
+from tests.pixels_support import assert_text_free_slice_untouched
 
 FONT = Path(__file__).resolve().parent.parent / "tasks/synthetic/fonts/DejaVuSansMono.ttf"
 
@@ -29,17 +28,7 @@ FONT = Path(__file__).resolve().parent.parent / "tasks/synthetic/fonts/DejaVuSan
 def test_text_free_ct_slices_whose_organ_edges_read_as_nothing_keep_their_pixels(
     tmp_path: Path, seed: int
 ) -> None:
-    ds, planted = make_image("CT", 512, [], seed=seed)
-    assert planted == []
-    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
-    save(ds, src)
-    ctx = context(tmp_path)
-
-    outcome = redact_file(src, dst, "slice", ctx)
-
-    assert outcome.ok, outcome.reason
-    assert filled_boxes(ctx, "slice") == []
-    assert np.array_equal(frames_of(src), frames_of(dst))
+    assert_text_free_slice_untouched(tmp_path, "CT", seed)
 
 
 @pytest.mark.parametrize("text", ["DUPONT", "ID 4820193", "L"])
