@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 from tasks.pixels.boxes import Box
 from tasks.pixels.ocr import get_engine
 from tasks.pixels.profile import PixelProfile
-from tasks.pixels.scan import _without_texture
+from tasks.pixels.scan import without_texture
 from tasks.pixels.stage import detector_settings
 from tests.pixels_support import assert_text_free_slice_untouched
 
@@ -42,6 +42,6 @@ def test_a_faint_detection_of_real_text_is_kept(text: str) -> None:
     )
     engine = get_engine(detector_settings(PixelProfile()))
 
-    kept, tissue = _without_texture(engine, rendering, [box])
+    kept, tissue = without_texture(engine, rendering, [box])
 
     assert (kept, tissue) == ([box], 0)

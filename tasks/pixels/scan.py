@@ -150,7 +150,7 @@ def scan_frame(
                 engine, rendering, lines, candidates, rules.min_side, rules.second_look_max_line
             )
         if first_look or not verifying:
-            lines, tissue = _without_texture(engine, rendering, lines)
+            lines, tissue = without_texture(engine, rendering, lines)
             textures += tissue
         if verifying and mask is not None:
             real = [box for box in lines if not _patch_artifact(rendering, mask, box)]
@@ -167,7 +167,7 @@ def scan_frame(
     return FrameScan(unique(redact), detected, kept, blobs, artifacts, specks, faint, textures)
 
 
-def _without_texture(
+def without_texture(
     engine: TextEngine, rendering: np.ndarray, lines: list[Box]
 ) -> tuple[list[Box], int]:
     """``lines`` less those that are tissue texture, and how many there were.
