@@ -116,6 +116,9 @@ def scan_frame(
     a coarse view of the frame and take a second look (``second_look``) around every small
     line and every candidate: faint small text is found whole. Verification does not: what
     it must prove is that the fills left nothing, at the scale pass 1 found the text.
+
+    Pass 1 and first looks drop faint detections the recogniser reads as nothing
+    (``without_texture``): tissue texture, not text.
     """
     redact: list[Box] = []
     detected = kept = blobs = artifacts = specks = faint = textures = 0
