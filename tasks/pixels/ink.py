@@ -31,99 +31,62 @@ MIN_INK_PIXELS = 2  # in a window, at least this many ink pixels ...
 BACKGROUND_FACTOR = 3  # ... and this many times what the rows around the window hold
 
 
-def pixel_keys(frame: np.ndarray) -> np.ndarray:
-    """One integer per pixel: the stored value, or the colour's channels packed together."""
-    if frame.ndim == 2:
-        return frame.astype(np.int64)
-    keys = np.zeros(frame.shape[:2], dtype=np.int64)
-    for channel in range(frame.shape[2]):  # 16 bits each (colour samples are unsigned)
-        keys = (keys << 16) | (frame[..., channel].astype(np.int64) & 0xFFFF)
-    return keys
-
-
-def _carries(frame: np.ndarray, keys: np.ndarray, ink: int, tolerance: int) -> np.ndarray:
-    """Pixels of ``frame`` holding the ink ``ink`` (a key), each channel within tolerance."""
-    if tolerance <= 0:
-        return keys == ink
-    channels = frame.reshape(frame.shape[0], frame.shape[1], -1).astype(np.int64)
-    count = channels.shape[2]
-    if count > 1:
-        channels &= 0xFFFF  # as packed by pixel_keys
-    if count == 1:  # a grey value, maybe negative (signed CT): not packed
-        wanted = [ink]
-    else:
-        wanted = [(ink >> (16 * (count - 1 - c))) & 0xFFFF for c in range(count)]
-    close = np.ones(frame.shape[:2], dtype=bool)
-    for channel, value in enumerate(wanted):
-        close &= np.abs(channels[..., channel] - value) <= tolerance
-    return close
-
-
-def follow_ink(
-    frame: np.ndarray,
-    box: Box,
-    others: list[Box],
-    tolerance: int = 0,
-    keys: np.ndarray | None = None,
-) -> Box:
+def follow_ink(frame: np.ndarray, box: Box, others: list[Box], tolerance: int = 0) -> Box:
     """``box`` widened along its rows over the windows that continue its ink.
 
     ``frame`` is the stored frame (rows, columns[, samples]); ``others`` are the frame's
     other text boxes, left out when counting what the rows around a window hold (a stacked
-    line of the same colour is not background); ``keys`` may pass ``pixel_keys(frame)``
-    computed once for all boxes.
+    line of the same colour is not background).
     """
     if not MIN_HEIGHT <= box.height <= MAX_HEIGHT or box.width < MIN_HEIGHT:
         return box
-    keys = pixel_keys(frame) if keys is None else keys
     # only the line's rows and one line height above and below are looked at
-    top, bottom = max(0, box.y0 - box.height), min(keys.shape[0], box.y1 + box.height)
-    frame, keys = frame[top:bottom], keys[top:bottom]
+    top, bottom = max(0, box.y0 - box.height), min(frame.shape[0], box.y1 + box.height)
+    pixels = frame[top:bottom].reshape(bottom - top, frame.shape[1], -1).astype(np.int64)
     line = box.shifted(0, -top)
-    height, width = keys.shape
-    outside = np.ones(keys.shape, dtype=bool)
+    height, width = pixels.shape[:2]
+    outside = np.ones((height, width), dtype=bool)
     for other in [line, *(o.shifted(0, -top) for o in others)]:
         b = other.clipped(width, height)
         if b.area > 0:
             outside[b.y0 : b.y1, b.x0 : b.x1] = False
-    ink = _ink_value(frame, keys, line, outside, tolerance)
+    ink = _ink_value(pixels, line, outside, tolerance)
     if ink is None:
         return box
-    is_ink = _carries(frame, keys, ink, tolerance)
+    is_ink = _carries(pixels, ink, tolerance)
     x0 = _walk(is_ink, outside, line, -1)
     x1 = _walk(is_ink, outside, line, +1)
     return Box(x0, box.y0, x1, box.y1, box.score)
 
 
+def _carries(pixels: np.ndarray, ink: np.ndarray, tolerance: int) -> np.ndarray:
+    """Which ``pixels`` (rows, columns, samples) hold ``ink``, every sample within tolerance."""
+    return np.all(np.abs(pixels - ink) <= tolerance, axis=-1)
+
+
 def _ink_value(
-    frame: np.ndarray, keys: np.ndarray, box: Box, outside: np.ndarray, tolerance: int
-) -> int | None:
-    """The value drawn in ``box``: common inside it, rare in the rows above and below."""
-    region = keys[box.y0 : box.y1, box.x0 : box.x1]
-    pixels = frame[box.y0 : box.y1, box.x0 : box.x1]
-    if tolerance > 0:  # candidates: centres of the commonest bins of tolerance + 1 levels
-        width = tolerance + 1
-        centres = pixels.astype(np.int64) // width * width + tolerance // 2
-        if centres.ndim == 3:  # a packed channel must stay within its 16 bits
-            centres = np.minimum(centres & 0xFFFF, 0xFFFF)
-        bins = pixel_keys(centres)
-        values, counts = np.unique(bins.ravel(), return_counts=True)
-    else:
-        values, counts = np.unique(region.ravel(), return_counts=True)
-    band = _band(box.y0, box.y1, box.height, keys.shape[0])
-    x0, x1 = box.x0, box.x1
-    best: tuple[float, int] | None = None
-    for index in np.argsort(-counts)[:CANDIDATE_VALUES]:
-        value = int(values[index])
-        if tolerance <= 0:
-            share = counts[index] / region.size
-        else:
-            share = float(np.mean(_carries(pixels, region, value, tolerance)))
+    pixels: np.ndarray, box: Box, outside: np.ndarray, tolerance: int
+) -> np.ndarray | None:
+    """The value drawn in ``box``: common inside it, rare in the rows above and below.
+
+    Candidates are the commonest values of the box, binned by ``tolerance`` + 1 levels
+    (each bin stands for its centre) so that a lossy source's scattered ink counts as one.
+    """
+    inside = pixels[box.y0 : box.y1, box.x0 : box.x1]
+    width = tolerance + 1
+    centres = (inside // width * width + tolerance // 2).reshape(-1, inside.shape[-1])
+    values, counts = np.unique(centres, axis=0, return_counts=True)
+    band = _band(box.y0, box.y1, box.height, pixels.shape[0])
+    around = pixels[band, box.x0 : box.x1]
+    background = outside[band, box.x0 : box.x1]
+    best: tuple[float, np.ndarray] | None = None
+    for index in np.argsort(-counts, kind="stable")[:CANDIDATE_VALUES]:
+        value = values[index]
+        share = float(np.mean(_carries(inside, value, tolerance)))
         if share < MIN_INK_SHARE:
             continue
-        near = _carries(frame[band, x0:x1], keys[band, x0:x1], value, tolerance)
-        mask = outside[band, x0:x1]
-        share_around = float(np.mean(near[mask])) if mask.any() else 0.0
+        near = _carries(around, value, tolerance)[background]
+        share_around = float(np.mean(near)) if near.size else 0.0
         if share_around * INK_CONTRAST <= share and (best is None or share > best[0]):
             best = (share, value)
     return None if best is None else best[1]

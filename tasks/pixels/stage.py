@@ -31,7 +31,7 @@ from tasks.phi import read_record
 from tasks.pixels import evidence
 from tasks.pixels.boxes import Box
 from tasks.pixels.decode import DecodedImage, DecodeError, decode, has_pixels
-from tasks.pixels.ink import follow_ink, pixel_keys
+from tasks.pixels.ink import follow_ink
 from tasks.pixels.matching import IdentifierIndex
 from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
 from tasks.pixels.overlays import remove_graphics
@@ -270,9 +270,8 @@ def _follow_ink(
     boxes and ``filled`` areas (earlier fills, templates) are not background."""
     if not boxes or not settings.follow_ink:
         return boxes
-    keys = pixel_keys(frame)
     tolerance = settings.ink_tolerance if lossy else 0
-    return [follow_ink(frame, box, boxes + filled, tolerance, keys) for box in boxes]
+    return [follow_ink(frame, box, boxes + filled, tolerance) for box in boxes]
 
 
 def _pad(box: Box, settings: PixelProfile, width: int, height: int) -> Box:
