@@ -1,0 +1,40 @@
+"""Failure classes seen on report text written outside the project, one test each, with
+values of our own (names, places and numbers absent from the gazetteers). Real spaCy."""
+
+from __future__ import annotations
+
+from tasks.reports.api import analyze
+from tasks.reports.spans import Span
+
+
+def spans_of(text: str, language: str = "fr") -> list[Span]:
+    return analyze(text, language=language)
+
+
+def covered(text: str, value: str, spans: list[Span]) -> bool:
+    start = text.index(value)
+    return all(any(s.start <= i < s.end for s in spans) for i in range(start, start + len(value)))
+
+
+def touched(text: str, value: str, spans: list[Span]) -> bool:
+    start = text.index(value)
+    end = start + len(value)
+    return any(s.start < end and start < s.end for s in spans)
+
+
+def test_upper_case_city_after_a_postcode_is_one_whole_span():
+    text = "Domicile : 7 impasse des Tilleuls, 24100 BERGERAC-LES-VIGNES\nRAS."
+    spans = spans_of(text)
+    city = text.index("BERGERAC")
+    assert any(s.start == city and s.label == "CITY" for s in spans), spans
+    assert covered(text, "BERGERAC-LES-VIGNES", spans)
+    assert all(s.end - s.start > 1 for s in spans), spans
+
+
+def test_upper_case_address_keeps_its_house_number_and_is_not_a_person():
+    text = "ADRESSE : 118 BOULEVARD GASTON DOUMERGUE, 42100, SAINT-ETIENNE\nTDM du rachis."
+    spans = spans_of(text)
+    for value in ("118 BOULEVARD GASTON DOUMERGUE", "42100", "SAINT-ETIENNE"):
+        assert covered(text, value, spans), value
+    street = text.index("118")
+    assert any(s.start == street and s.label == "ADDRESS" for s in spans), spans
