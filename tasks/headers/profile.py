@@ -48,11 +48,16 @@ class AttributeRule(_Strict):
 
 class DatePolicy(_Strict):
     """remove = basic profile; shift = Retain Longitudinal Temporal Information with Modified
-    Dates (one keyed offset per patient); keep = ... with Full Dates."""
+    Dates (one keyed offset per patient); keep = ... with Full Dates.
+
+    Under ``shift`` the offset is a keyed number of whole days in [shift_min_days,
+    shift_max_days] plus a keyed part of a day (1 s to 23 h 59 min 59 s), so times of day
+    move with dates; ``keep_time_of_day: true`` shifts whole days only (times kept)."""
 
     mode: Literal["remove", "shift", "keep"] = "shift"
     shift_min_days: int = Field(default=-730, ge=-36500, le=36500)
     shift_max_days: int = Field(default=-1, ge=-36500, le=36500)
+    keep_time_of_day: bool = False
 
     @model_validator(mode="after")
     def _range(self) -> DatePolicy:

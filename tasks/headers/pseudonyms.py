@@ -1,5 +1,5 @@
 """Keyed, deterministic replacements: UIDs, patient / accession / study-ID pseudonyms and the
-per-patient date shift. Same key + same input -> same output, in any file, run or release;
+per-patient date and time shift. Same key + same input -> same output, in any file, run or release;
 without the key nothing can be reversed (HMAC-SHA256, tasks.keys.keyed_digest)."""
 
 from __future__ import annotations
@@ -55,6 +55,14 @@ def date_shift_days(key: bytes, basis: str, low: int, high: int) -> int:
     if days == 0 and span > 1:
         days = low if low != 0 else high
     return days
+
+
+@lru_cache(maxsize=4096)
+def time_shift_seconds(key: bytes, basis: str) -> int:
+    """The per-patient part of the offset below one day, in [1, 86399]: added to the whole
+    days of ``date_shift_days``, it moves times of day as well as dates."""
+    number = int.from_bytes(keyed_digest(key, "time_shift", basis)[:8], "big")
+    return 1 + number % 86399
 
 
 def patient_basis(patient_id: str, patient_name: str, birth_date: str, study_uid: str) -> str:

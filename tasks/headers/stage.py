@@ -16,6 +16,7 @@ from tasks.headers.pseudonyms import (
     date_shift_days,
     patient_basis,
     patient_pseudonym,
+    time_shift_seconds,
 )
 from tasks.headers.table import compile_plan, supported_sop_classes
 from tasks.headers.walker import FileState, Walker
@@ -82,6 +83,9 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         plan=plan,
         pseudo_patient_id=pseudo_patient_id,
         date_shift_days=shift,
+        time_shift_seconds=(
+            time_shift_seconds(key, basis) if shift and not dates.keep_time_of_day else 0
+        ),
         sop_class_uid=sop_class_uid,
         language=getattr(ctx.request, "language", None),
         generalised=generalised_values(

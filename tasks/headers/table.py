@@ -226,13 +226,15 @@ def _compile(profile: HeaderProfile) -> Plan:
             combined[tag] = row.basic  # the basic code decided: Type-dependent per IOD
         if "clean_descriptors" not in row.options:  # descriptors are cleaned, not collected
             identifying.add(tag)
-    # safer than the table: dates and person names the table does not list
+    # safer than the table: dates, times and person names the table does not list
     for tag, entry in DicomDictionary.items():
         if tag in actions or not isinstance(tag, int) or (tag >> 16) in (0x0002, 0xFFFE):
             continue
         if entry[0] in ("DA", "DT"):
             actions[tag] = _date_action(profile.dates.mode)
             identifying.add(tag)
+        elif entry[0] == "TM":  # times of day move with dates (see dates.py)
+            actions[tag] = _date_action(profile.dates.mode)
         elif entry[0] == "PN":
             actions[tag] = "D"
             identifying.add(tag)

@@ -18,7 +18,7 @@ from pydicom.tag import BaseTag
 
 from tasks.headers.clean import clean_text
 from tasks.headers.dates import DUMMY as DUMMY_DATES
-from tasks.headers.dates import shift_da, shift_dt
+from tasks.headers.dates import PAIRED, Offset, shift_da, shift_dt, shift_pair, shift_tm
 from tasks.headers.identifiers import TEXT_VRS, Identifiers
 from tasks.headers.profile import HeaderProfile
 from tasks.headers.pseudonyms import (
@@ -68,6 +68,7 @@ class FileState:
     plan: Plan
     pseudo_patient_id: str
     date_shift_days: int
+    time_shift_seconds: int = 0  # 0: times of day kept (whole-day shifts only)
     sop_class_uid: str = ""
     language: str | None = None
     generalised: dict[int, str | None] = field(default_factory=dict)
@@ -88,6 +89,8 @@ class Walker:
         self.uid_root = state.profile.uid_root
         self.pseudo = state.profile.pseudonyms
         self._charsets: dict[int, object] = {}
+        self.offset = Offset(state.date_shift_days, state.time_shift_seconds)
+        self._shifted: set[tuple[int, int]] = set()  # (id(dataset), tag) of paired values
 
     # --- entry ---------------------------------------------------------------------------
     def run(self, ds: Dataset) -> None:
@@ -292,20 +295,59 @@ class Walker:
         vr = self._vr(ds, tag)
         if vr == "SQ":
             self._recurse(ds, tag, "clean")
-        elif vr in ("DA", "DT"):
-            self._collect(ds, tag)
-            value = self._value(ds, tag)
-            mode = self.state.plan.date_mode
-            if value and mode == "remove":  # C named by an override while dates are removed
-                self._put(ds, tag, vr, "")
-            elif value and mode == "shift":
-                days = self.state.date_shift_days
-                text = value if isinstance(value, str) else "\\".join(str(v) for v in value)
-                new = shift_da(text, days) if vr == "DA" else shift_dt(text, days)
-                self._put(ds, tag, vr, new)
+        elif vr in ("DA", "DT", "TM"):
+            self._temporal(ds, tag, vr)
         elif vr in TEXT_VRS or vr == "PN":
             self.state.to_clean.append((ds, tag))  # once every identifier is known
         # other VRs (TM, CS, numbers): nothing to clean, kept
+
+    def _temporal(self, ds: Dataset, tag: BaseTag, vr: str) -> None:
+        """A date, date-time or time under action C: shifted (see ``dates``), emptied when
+        dates are removed, kept when they are kept."""
+        number = int(tag)
+        if (id(ds), number) in self._shifted:
+            return  # already shifted with its pair
+        if vr != "TM":
+            self._collect(ds, tag)
+        mode = self.state.plan.date_mode
+        if mode == "keep" or (vr == "TM" and mode == "shift" and not self.offset.seconds):
+            return
+        value = self._text(ds, tag)
+        if not value:
+            return
+        if mode == "remove":  # C named by an override while dates are removed
+            self._put(ds, tag, vr, "")
+            return
+        offset = self.offset
+        other = PAIRED.get(number) if offset.seconds and vr != "DT" else None
+        if other is not None and other in ds._dict and self.actions.get(other) == "C":
+            other_tag = BaseTag(other)
+            other_value = self._text(ds, other_tag)
+            if other_value:
+                if vr == "TM":
+                    self._collect(ds, other_tag)
+                    day, time = shift_pair(other_value, value, offset)
+                    self._put(ds, other_tag, "DA", day)
+                    self._put(ds, tag, vr, time)
+                else:
+                    day, time = shift_pair(value, other_value, offset)
+                    self._put(ds, tag, vr, day)
+                    self._put(ds, other_tag, "TM", time)
+                self._shifted.add((id(ds), other))
+                return
+        if vr == "DA":
+            new = shift_da(value, offset.days)
+        elif vr == "DT":
+            new = shift_dt(value, offset)
+        else:
+            new = shift_tm(value, offset.seconds)
+        self._put(ds, tag, vr, new)
+
+    def _text(self, ds: Dataset, tag: BaseTag) -> str:
+        value = self._value(ds, tag)
+        if value is None:
+            return ""
+        return value if isinstance(value, str) else "\\".join(str(v) for v in value)
 
     def _text_in_mode(self, ds: Dataset, tag: BaseTag, number: int, mode: str) -> None:
         """Text the table does not list, inside a D or C sequence. D: long free text gets a
