@@ -29,6 +29,8 @@ def gate_description(
     stage_counts: dict[str, dict[str, int]],
     checks_markdown: str,
     approvers: list[str],
+    gate_id: str = "",
+    sealed_digest: str = "",
 ) -> str:
     """Markdown for the Resume form: counts and check results only, no values."""
     released = counts.get("released", 0)
@@ -40,6 +42,13 @@ def gate_description(
         f"**Released: {released} inputs** · **Quarantined: {sum(quarantined.values())}**",
         "",
     ]
+    if gate_id:
+        lines += [
+            f"Gate opening `{gate_id}`; candidate sealed as SHA-256 `{sealed_digest}` "
+            "(the release's MANIFEST.sha256 hashes to it; a candidate changed after this "
+            "opening is not published).",
+            "",
+        ]
     if quarantined:
         lines += ["| quarantine reason | inputs |", "|---|---|"]
         lines += [f"| `{reason}` | {n} |" for reason, n in sorted(quarantined.items())]

@@ -12,6 +12,7 @@ Tasks exchange the request path, batch names and counts only.
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from flows.stages import (
     retrieve_from_pacs,
 )
 from tasks.keys import key_fingerprint
+from tasks.publish import candidate_digest
 from tasks.stage import merge_counts
 
 FLOW_NAME = "clearance-release"
@@ -115,6 +117,8 @@ def release(request_path: str) -> dict[str, int]:
         ws.audit("release_blocked", failed=checks["blocking_failed"])
         raise ReleaseRefused("blocking checks failed: " + ", ".join(checks["blocking_failed"]))
 
+    gate_id = secrets.token_hex(8)  # this opening only: an earlier decision never opens it
+    sealed = candidate_digest(ws.staging)
     description = gate_description(
         request.request_id,
         request.purpose,
@@ -122,39 +126,52 @@ def release(request_path: str) -> dict[str, int]:
         candidate["stage_counts"],
         checks["markdown"],
         request.approvers,
+        gate_id=gate_id,
+        sealed_digest=sealed,
     )
     create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")
-    decision = _dpo_gate(ctx, description)
+    ws.audit("gate_opened", gate=gate_id, digest=sealed, approvers=len(request.approvers))
+    decision = _dpo_gate(ctx, description, gate_id)
     if not decision.approved:
-        ws.audit("rejected", dpo=decision.dpo_name, comment=decision.comment)
+        ws.audit("rejected", gate=gate_id, dpo=decision.dpo_name, comment=decision.comment)
         raise ReleaseRefused(f"rejected by DPO {decision.dpo_name}: {decision.comment}")
-    ws.audit("approved", dpo=decision.dpo_name, comment=decision.comment)
-    published = publish_release(request_path)
+    ws.audit(
+        "approved", gate=gate_id, digest=sealed, dpo=decision.dpo_name, comment=decision.comment
+    )
+    published = publish_release(request_path, sealed)
     logger.info("released %d files", published["files"])
     return published
 
 
-def _dpo_gate(ctx, description: str) -> DPOApproval:
-    """Pause until a listed approver answers; other names are refused and audited."""
+def _dpo_gate(ctx, description: str, gate_id: str) -> DPOApproval:
+    """Pause until a listed approver answers; other names are refused and audited.
+
+    Every pause of this opening has its own input key (``<gate_id>-<attempt>``). Prefect keys
+    a pause's input by a counter that restarts with each attempt of the flow run, so with
+    the default key a retried or re-run flow run is handed the input of its earlier attempt
+    at once: a replay of an old approval. A fresh key per opening leaves nothing to replay.
+    """
     ws, request = ctx.workspace, ctx.request
     deadline = time.monotonic() + ctx.profile.gate.timeout_minutes * 60
-    ws.audit("gate_opened", approvers=len(request.approvers))
+    attempt = 0
     while True:
         remaining = int(deadline - time.monotonic())
         if remaining <= 0:
-            ws.audit("gate_timeout")
+            ws.audit("gate_timeout", gate=gate_id)
             raise ReleaseRefused("DPO gate timed out: nothing released")
+        attempt += 1
         try:
             decision = pause_flow_run(
                 wait_for_input=DPOApproval.with_initial_data(
                     description=description, approved=False, comment=""
                 ),
                 timeout=max(remaining, 1),
+                key=f"{gate_id}-{attempt}",
             )
         except FlowPauseTimeout:
-            ws.audit("gate_timeout")
+            ws.audit("gate_timeout", gate=gate_id)
             raise ReleaseRefused("DPO gate timed out: nothing released") from None
         approver = listed_approver(decision.dpo_name, request.approvers)
         if approver:
             return decision.model_copy(update={"dpo_name": approver})
-        ws.audit("approval_refused", reason="not_a_listed_approver")
+        ws.audit("approval_refused", gate=gate_id, reason="not_a_listed_approver")

@@ -20,7 +20,7 @@ from flows.context import stage_context, workers
 from tasks import atomic, ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
-from tasks.publish import publish
+from tasks.publish import CandidateChanged, publish
 from tasks.stage import FileStage, run_file_stage, watchdog_for
 
 
@@ -244,13 +244,20 @@ def pixel_evidence(request_path: str) -> str:
 
 @task(name="publish", **STAGE_TASK)
 @values_stay_inside
-def publish_release(request_path: str) -> dict[str, int]:
+def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
+    """Publish the candidate the DPO approved (``sealed_digest``), and only that."""
     ctx = stage_context(request_path)
     from tasks.rights.releases import record_release
 
     request = ctx.request
-    counts = publish(ctx.workspace.staging, request.destination)
-    retention = request.retention.model_dump(mode="json") if request.retention else None
+    try:
+        counts = publish(ctx.workspace.staging, request.destination, sealed_digest)
+    except CandidateChanged:
+        ctx.workspace.audit("publish_refused", reason="candidate_changed_after_review")
+        raise
+    retention = (
+        request.retention.model_dump(mode="json", exclude_none=True) if request.retention else None
+    )
     record_release(
         request.workspace, request.request_id, request.purpose, request.destination,
         counts["files"], retention=retention,

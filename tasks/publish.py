@@ -3,6 +3,12 @@
 The release is assembled in a temporary sibling folder, checksummed (MANIFEST.sha256, with
 release-relative names only) and renamed into place, so the destination either does not
 exist or holds the complete release. An existing non-empty destination is never touched.
+
+The candidate is sealed when the DPO gate opens: its digest is the SHA-256 of the
+MANIFEST.sha256 text the staging tree would produce. Publishing re-hashes the copied bytes
+and refuses (nothing written) when the digest differs from the one the DPO approved, so a
+file changed, added or removed in staging while the gate was open is never released under
+the DPO's signature, and the released MANIFEST.sha256 hashes to the approved digest.
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ class DestinationNotEmpty(ClearanceError):
     pass
 
 
+class CandidateChanged(ClearanceError):
+    """Staging differs from the candidate the DPO approved: nothing is published."""
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -28,7 +38,24 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def publish(staging: Path, destination: Path) -> dict[str, int]:
+def manifest_line(path: Path, relative: Path) -> str:
+    return f"{sha256_file(path)}  {relative.as_posix()}"
+
+
+def manifest_text(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n"
+
+
+def candidate_digest(staging: Path) -> str:
+    """The seal of a candidate release: SHA-256 of the MANIFEST.sha256 it would publish."""
+    files = sorted(p for p in Path(staging).rglob("*") if p.is_file())
+    lines = [manifest_line(path, path.relative_to(staging)) for path in files]
+    return hashlib.sha256(manifest_text(lines).encode("utf-8")).hexdigest()
+
+
+def publish(staging: Path, destination: Path, sealed_digest: str | None = None) -> dict[str, int]:
+    """Copy ``staging`` to ``destination``; with ``sealed_digest``, only if the copied bytes
+    are exactly the sealed candidate (else CandidateChanged, nothing written)."""
     destination = Path(destination)
     if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
         raise DestinationNotEmpty("destination already exists and is not empty: nothing written")
@@ -42,9 +69,15 @@ def publish(staging: Path, destination: Path) -> dict[str, int]:
             target = temp / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
-            lines.append(f"{sha256_file(target)}  {relative.as_posix()}")
+            lines.append(manifest_line(target, relative))
             total += target.stat().st_size
-        (temp / "MANIFEST.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        manifest = manifest_text(lines)
+        if sealed_digest is not None:
+            if hashlib.sha256(manifest.encode("utf-8")).hexdigest() != sealed_digest:
+                raise CandidateChanged(
+                    "staging differs from the approved candidate: nothing written"
+                )
+        (temp / "MANIFEST.sha256").write_text(manifest, encoding="utf-8")
         for path in [temp, *temp.rglob("*")]:
             if path.is_file():
                 with open(path, "rb") as handle:

@@ -6,6 +6,9 @@ database and the logs."""
 from __future__ import annotations
 
 import csv
+import hashlib
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +18,7 @@ import yaml
 
 from tasks import audit
 from tasks.demo import build_demo
-from tests.stack_support import clearance, local_stack
+from tests.stack_support import api_url, clearance, local_stack
 
 pytestmark = pytest.mark.integration
 APPROVER = "Mme Durand (DPO)"
@@ -274,3 +277,58 @@ def test_pacs_in_research_pacs_out(stack, inputs, tmp_path: Path) -> None:
     finally:
         clinical.stop()
         research.stop()
+
+
+def _wait_for_state(env: dict[str, str], run_id: str, wanted: str, seconds: float) -> str:
+    deadline = time.monotonic() + seconds
+    status = ""
+    while time.monotonic() < deadline:
+        status = clearance(env, "status", run_id).stdout.upper()
+        if wanted in status:
+            break
+        time.sleep(2)
+    return status
+
+
+def test_a_retried_run_waits_for_a_new_decision(stack, inputs) -> None:
+    """A run approved once and failed at publish, then retried through Prefect, pauses
+    again: the earlier approval is not replayed, nothing is written until a new decision."""
+    env, home = stack
+    root, _ = inputs
+    destination = root / "out" / "itest-retry"
+    run_id = _submit(env, _request(root, "itest-retry"))
+    destination.mkdir(parents=True)
+    (destination / "occupied.txt").write_text("publish must refuse a non-empty destination")
+    first = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "first")
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "FAILED" in _wait_for_state(env, run_id, "FAILED", 60)
+    (destination / "occupied.txt").unlink()
+    destination.rmdir()
+
+    prefect_env = {**env, "PREFECT_API_URL": api_url(home)}
+    prefect = Path(sys.executable).parent / "prefect"
+    retried = subprocess.run(
+        [str(prefect), "flow-run", "retry", run_id],
+        env=prefect_env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    with NewEntries(root / "out") as written:
+        assert "PAUSED" in _wait_for_state(env, run_id, "PAUSED", 300)
+        time.sleep(3)  # a replayed approval would publish now
+    assert written.seen == set(), "a retried run published without a new decision"
+
+    log = root / "ws" / "itest-retry" / "audit" / "audit.jsonl"
+    events = audit.read(log)
+    openings = [e["gate"] for e in events if e["event"] == "gate_opened"]
+    approvals = [e for e in events if e["event"] == "approved"]
+    assert len(openings) == 2 and openings[0] != openings[1]
+    assert [a["gate"] for a in approvals] == [openings[0]]
+
+    second = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "second")
+    assert second.returncode == 0, second.stdout + second.stderr
+    events = audit.read(log)
+    approvals = [e for e in events if e["event"] == "approved"]
+    assert [a["gate"] for a in approvals] == openings
+    manifest = (destination / "MANIFEST.sha256").read_bytes()
+    assert hashlib.sha256(manifest).hexdigest() == approvals[-1]["digest"]
+    assert events[-1]["event"] == "released" and audit.verify(log)[0]

@@ -1,8 +1,15 @@
+import hashlib
 from pathlib import Path
 
 import pytest
 
-from tasks.publish import DestinationNotEmpty, publish, verify_release
+from tasks.publish import (
+    CandidateChanged,
+    DestinationNotEmpty,
+    candidate_digest,
+    publish,
+    verify_release,
+)
 
 
 def _staging(tmp_path: Path) -> Path:
@@ -44,5 +51,34 @@ def test_failed_publish_leaves_no_destination(tmp_path: Path, monkeypatch) -> No
     monkeypatch.setattr("tasks.publish.os.rename", fail)
     with pytest.raises(OSError):
         publish(staging, destination)
+    assert not destination.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".release")]
+
+
+def test_the_released_manifest_hashes_to_the_sealed_digest(tmp_path: Path) -> None:
+    staging = _staging(tmp_path)
+    sealed = candidate_digest(staging)
+    destination = tmp_path / "release"
+    publish(staging, destination, sealed)
+    manifest = (destination / "MANIFEST.sha256").read_bytes()
+    assert hashlib.sha256(manifest).hexdigest() == sealed
+
+
+@pytest.mark.parametrize("change", ["byte", "added", "removed", "renamed"])
+def test_a_candidate_changed_after_sealing_is_not_published(tmp_path: Path, change: str) -> None:
+    staging = _staging(tmp_path)
+    sealed = candidate_digest(staging)
+    image = staging / "dicom" / "P1" / "a.dcm"
+    if change == "byte":
+        image.write_bytes(b"abd")
+    elif change == "added":
+        (staging / "reports" / "A2.txt").write_text("texte")
+    elif change == "removed":
+        image.unlink()
+    else:
+        image.rename(image.with_name("b.dcm"))
+    destination = tmp_path / "release"
+    with pytest.raises(CandidateChanged):
+        publish(staging, destination, sealed)
     assert not destination.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".release")]

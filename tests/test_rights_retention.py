@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from tasks import audit
+from tasks.request import Retention as RequestRetention
 from tasks.rights.releases import record_release, releases
 from tasks.rights.retention import Retention, parse_retention, purge
 from tasks.rights.store import AUDIT_FILE
@@ -96,3 +99,10 @@ def test_purge_refuses_a_destination_that_is_not_a_release(tmp_path: Path) -> No
         ("release", False, "purge.not_a_release")
     ]
     assert (destination / "keep.txt").exists()
+
+
+@pytest.mark.parametrize("stated", [{"until": "2028-12-31"}, {"years_after_last_publication": 2}])
+def test_a_request_retention_as_the_flow_stores_it_is_understood(stated: dict) -> None:
+    """The flow records ``request.retention`` serialised by its model, null fields included."""
+    stored = RequestRetention.model_validate(stated).model_dump(mode="json")
+    assert parse_retention(stored) == parse_retention(stated) is not None

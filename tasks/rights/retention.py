@@ -40,7 +40,10 @@ class PurgeAction:
 
 
 def parse_retention(value: Any) -> Retention | None:
-    """A retention mapping -> Retention; None when absent or not understood."""
+    """A retention mapping -> Retention; None when absent or not understood. Keys whose
+    value is null are ignored (a serialised request model writes the unused one as null)."""
+    if isinstance(value, dict):
+        value = {name: raw for name, raw in value.items() if raw is not None}
     if not isinstance(value, dict) or len(value) != 1:
         return None
     ((name, raw),) = value.items()
