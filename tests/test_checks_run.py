@@ -75,7 +75,11 @@ def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
     ds.ManufacturerModelName = PLANTED_MODEL
     ds.ReferringPhysicianName = PLANTED_PHYSICIAN
     ds.StudyDescription = f"Thorax demandé par le Dr {PLANTED_PHYSICIAN.split('^')[0].title()}"
-    ds.BurnedInAnnotation = "YES"
+    ds.BurnedInAnnotation = "YES"  # on an image: it has pixel data
+    ds.Rows = ds.Columns = 2
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 8, 8, 7, 0
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.PixelData = b"\x00" * 4
     ds.ContentDate = "20991231"  # in the future
     ds.ReferencedSOPInstanceUID = "1.3.6.1.4.1.9590.100.1.2.1"  # outside the release root
     ds.private_block(0x0011, "ACME 1.0", create=True).add_new(0x01, "LO", PLANTED_PRIVATE)

@@ -66,7 +66,7 @@ def test_private_elements_and_nested_uids_are_found(tmp_path):
     path = write_instance(tmp_path, item)
     facts = header_facts.read_facts(path, WANTED)
     assert facts.private_creators == ["ACME PRIVATE", "ACME PRIVATE"]
-    assert "1.2.3.4.5" in facts.uids
+    assert (0x00081155, "1.2.3.4.5") in facts.uids
     assert ("ContentDate", "20990101") in facts.dates
     rules = policy.build_policy(ChecksProfile(), None, today=date(2026, 1, 1))
     assert rules.private_elements_not_allowed(facts.private_creators) == 2
@@ -260,3 +260,34 @@ def test_shipped_profiles_expand_into_valid_suites(path):
     checks = profile.section("checks")
     specs = build_specs(checks, policy.build_policy(checks, profile.section("headers")))
     assert len({s.name for s in specs}) == len(specs) > 20
+
+
+def test_an_image_is_an_object_with_pixel_data(tmp_path):
+    """Rows without pixel data (a header-only export) is no image: BurnedInAnnotation is
+    not asked of it; integer, float and double float pixel data are images."""
+    staging = tmp_path / "staging"
+    header_only = make_instance("p1", "s", "se", 1)
+    header_only.dataset.BurnedInAnnotation = "YES"  # irrelevant without pixels
+    paths = [write_instance(staging, header_only)]
+    for number, keyword in enumerate(("PixelData", "FloatPixelData", "DoubleFloatPixelData"), 2):
+        item = make_instance("p1", "s", "se", number)
+        del item.dataset.BurnedInAnnotation
+        item.dataset.BitsAllocated = 16 if keyword == "PixelData" else 32
+        setattr(item.dataset, keyword, b"\x00" * 8)
+        paths.append(write_instance(staging, item))
+    checks = ChecksProfile()
+    rules = policy.build_policy(checks, None, today=date(2026, 1, 1))
+    frame = tables.build_instances([str(p) for p in paths], staging, checks, rules, workers=1)
+    assert frame["is_image"].tolist() == [False, True, True, True]
+    on_image = frame["burned_in_annotation_on_image"].tolist()
+    assert pd.isna(on_image[0]) and on_image[1:] == ["ABSENT", "ABSENT", "ABSENT"]
+    for path in paths:  # the pydicom path agrees with the fast one
+        reference = header_facts.facts_from_dataset(pydicom.dcmread(path), WANTED)
+        assert reference.has_pixel_data == header_facts.read_facts(path, WANTED).has_pixel_data
+
+
+def test_real_header_only_file_is_no_image():
+    # presidio's header-only CR: Rows and Columns, no pixel data
+    path = Path(__file__).parent / "data" / "headers" / "presidio" / "0_ORIGINAL_no_pixels.dcm"
+    facts = header_facts.read_facts(path, WANTED)
+    assert facts.values["Rows"] and facts.has_pixel_data is False

@@ -3,8 +3,9 @@
 A small parser handles the common case (a Part 10 file with an explicit VR little endian
 data set, which includes every encapsulated transfer syntax); anything else, or anything
 unusual inside, falls back to ``pydicom.dcmread(stop_before_pixels=True)``. Both paths give
-the same ``HeaderFacts``: top-level attribute names, the requested values, every UID, every
-date and every private element at any depth.
+the same ``HeaderFacts``: top-level attribute names, the requested values, every UID with
+its attribute's tag, every date and every private element at any depth, and whether the
+object holds pixel data (Pixel Data, Float or Double Float Pixel Data).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ EXPLICIT_LE = "1.2.840.10008.1.2.1"
 ENCAPSULATED_PREFIXES = ("1.2.840.10008.1.2.4.", "1.2.840.10008.1.2.5")
 FIRST_READ = 16 * 1024
 PIXEL_DATA = 0x7FE00010
+PIXEL_DATA_TAGS = frozenset({0x7FE00008, 0x7FE00009, PIXEL_DATA})  # float, double, integer
+FIRST_PIXEL_TAG = 0x7FE00008
+DEFER_BYTES = 256 * 1024  # larger than any text value ingest lets through
 ITEM, ITEM_END, SEQUENCE_END = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD
 UNDEFINED = 0xFFFFFFFF
 ELEMENT_HEADER = struct.Struct("<HH2sH").unpack_from
@@ -55,11 +59,12 @@ class Unsupported(Exception):
 class HeaderFacts:
     tags: list[int] = field(default_factory=list)  # top level, file meta and pixels excluded
     values: dict[str, str] = field(default_factory=dict)  # requested keywords, "\\"-joined
-    uids: list[str] = field(default_factory=list)  # every UI value, any depth
+    uids: list[tuple[int, str]] = field(default_factory=list)  # (tag, UI value), any depth
     dates: list[tuple[str, str]] = field(default_factory=list)  # (keyword, DA/DT value)
     private_creators: list[str | None] = field(default_factory=list)  # one per private element
     texts: list[str] = field(default_factory=list)  # LO SH ST LT UT UC values, any depth
     person_names: list[str] = field(default_factory=list)  # PN values but Patient's Name
+    has_pixel_data: bool = False  # an image: integer, float or double float pixel data
     readable: bool = True
 
 
@@ -89,7 +94,9 @@ def read_facts(path: Path | str, wanted: Iterable[str]) -> HeaderFacts:
     except Exception:  # anything unusual (or unreadable): pydicom decides, as the reference
         pass
     try:
-        return facts_from_dataset(pydicom.dcmread(path, stop_before_pixels=True), wanted_set)
+        # pixel data stay on disk (deferred): only their presence counts
+        dataset = pydicom.dcmread(path, defer_size=DEFER_BYTES)
+        return facts_from_dataset(dataset, wanted_set)
     except Exception:  # an unreadable header fails the checks; never its message (values)
         return HeaderFacts(readable=False)
 
@@ -163,7 +170,8 @@ class _FastReader:
                 if top:
                     raise Unsupported
                 return pos + 8
-            if tag >= PIXEL_DATA and top:
+            if tag >= FIRST_PIXEL_TAG and top:
+                facts.has_pixel_data = _pixel_data_follows(buf, pos)
                 return pos
             if group == 0xFFFE or tag <= previous:
                 raise Unsupported  # misplaced delimiter or tags out of order: not this syntax
@@ -202,7 +210,7 @@ class _FastReader:
             if vr == b"UN":
                 vr = _dictionary_vr(tag)
             if vr == b"UI":
-                facts.uids.extend(v for v in _text(buf[start:pos], "ascii").split("\\") if v)
+                facts.uids.extend((tag, v) for v in _text(buf[start:pos], "ascii").split("\\") if v)
             elif vr == b"DA" or vr == b"DT":
                 name = tag_name(tag)
                 text = _text(buf[start:pos], "ascii")
@@ -260,6 +268,28 @@ class _FastReader:
         return pos
 
 
+def _pixel_data_follows(buf: bytes, pos: int) -> bool:
+    """Whether the element at ``pos`` (the first one from group 7FE0 on) or one right after
+    it is pixel data; elements past the pixel data (trailing padding) do not make an image."""
+    while pos + 8 <= len(buf):
+        group, element, vr, length = ELEMENT_HEADER(buf, pos)
+        tag = group << 16 | element
+        if tag in PIXEL_DATA_TAGS:
+            return True
+        if tag > PIXEL_DATA or vr not in KNOWN_VRS:
+            return False
+        if vr in LONG_VRS:
+            if pos + 12 > len(buf):
+                return False
+            length = LONG_LENGTH(buf, pos + 8)[0]
+            if length == UNDEFINED:
+                return False
+            pos += 12 + length
+        else:
+            pos += 8 + length
+    return False
+
+
 class _NeedMore(Exception):
     """The first chunk ended inside the header: read the whole file."""
 
@@ -307,6 +337,7 @@ def _number(value: float | int) -> str:
 def facts_from_dataset(ds: Dataset, wanted: frozenset[str]) -> HeaderFacts:
     facts = HeaderFacts()
     _walk_dataset(ds, facts, wanted, top=True)
+    facts.has_pixel_data = any(tag in ds for tag in PIXEL_DATA_TAGS)
     return facts
 
 
@@ -314,7 +345,7 @@ def _walk_dataset(ds: Dataset, facts: HeaderFacts, wanted: frozenset[str], top: 
     for elem in ds:
         tag = int(elem.tag)
         group, element = tag >> 16, tag & 0xFFFF
-        if group == 0x0002 or (top and tag >= PIXEL_DATA) or element == 0x0000:
+        if group == 0x0002 or (top and tag >= FIRST_PIXEL_TAG) or element == 0x0000:
             continue
         if group & 1:
             if 0x0010 <= element <= 0x00FF:
@@ -326,7 +357,7 @@ def _walk_dataset(ds: Dataset, facts: HeaderFacts, wanted: frozenset[str], top: 
             if top:
                 facts.tags.append(tag)
             if elem.VR == "UI":
-                facts.uids.extend(str(v).strip("\x00 ") for v in _as_list(elem.value) if v)
+                facts.uids.extend((tag, str(v).strip("\x00 ")) for v in _as_list(elem.value) if v)
             elif elem.VR in ("DA", "DT"):
                 facts.dates.extend((name, _date_text(v)) for v in _as_list(elem.value) if v)
             elif elem.VR in FREE_TEXT or (elem.VR == "PN" and (tag != PATIENT_NAME or not top)):

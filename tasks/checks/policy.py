@@ -13,6 +13,7 @@ from functools import lru_cache
 from tasks.checks.header_facts import tag_name
 from tasks.checks.profile import ChecksProfile
 from tasks.checks.titles import count_title_mentions
+from tasks.checks.uid_meaning import identifies_instance
 
 DICOM_DEFINED_UID_ROOT = "1.2.840.10008."
 FALLBACK_PSEUDONYM = r"^[A-Z0-9]{0,8}[A-Z2-7]{8,12}$"
@@ -44,14 +45,18 @@ class ReleasePolicy:
     def private_elements_not_allowed(self, creators: list[str | None]) -> int:
         return sum(1 for creator in creators if creator not in self.allowed_private_creators)
 
-    def uids_outside_root(self, uids: list[str]) -> int:
+    def uids_outside_root(self, uids: list[tuple[int, str]]) -> int:
+        """Instance UIDs (by their attribute's meaning: ``uid_meaning``) neither under the
+        release root nor defined by DICOM; class, coding-scheme, transfer-syntax... UIDs
+        identify no one and are not counted."""
         if self.uid_root is None:
             return 0
         prefix = self.uid_root + "."
         return sum(
             1
-            for uid in uids
-            if not (uid.startswith(prefix) or uid.startswith(DICOM_DEFINED_UID_ROOT))
+            for tag, uid in uids
+            if identifies_instance(tag)
+            and not (uid.startswith(prefix) or uid.startswith(DICOM_DEFINED_UID_ROOT))
         )
 
     def other_person_names(self, names: list[str]) -> int:

@@ -148,6 +148,7 @@ def instance_columns(
         for name, part in zip(PATH_COLUMNS, parts if len(parts) == 4 else no_parts, strict=True):
             paths[name].append(part)
         counts["header_readable"].append(facts.readable)
+        counts["has_pixel_data"].append(facts.has_pixel_data)
         counts["attributes_outside_allow_list"].append(
             policy.attributes_outside_allow_list(facts.tags)
         )
@@ -190,6 +191,7 @@ def _read_parallel(
 
 _COUNT_COLUMNS = (
     "header_readable",
+    "has_pixel_data",
     "attributes_outside_allow_list",
     "private_elements_not_allowed",
     "uids_outside_root",
@@ -221,7 +223,7 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
     for column in {*checks.quasi_identifiers, *checks.rare_value_attributes}:
         if column in frame and dummies:
             frame[column] = frame[column].where(~frame[column].isin(dummies), None)
-    frame["is_image"] = frame["Rows"].notna()
+    frame["is_image"] = frame["has_pixel_data"].astype(bool)  # Rows alone is no image
     frame["patient_folder_matches_id"] = frame["patient_folder"] == frame[PATIENT]
     frame["folders_match_uids"] = (
         (frame["study_folder"] == frame["StudyInstanceUID"])
