@@ -38,3 +38,25 @@ def test_upper_case_address_keeps_its_house_number_and_is_not_a_person():
         assert covered(text, value, spans), value
     street = text.index("118")
     assert any(s.start == street and s.label == "ADDRESS" for s in spans), spans
+
+
+def test_lower_case_names_after_a_title_or_a_person_label():
+    cases = [
+        ("fr", "Patiente mathilde quenneville, 61 ans, vue ce jour.", "mathilde quenneville"),
+        ("fr", "Examen demandé par le dr vasseur-monnet pour lombalgie.", "vasseur-monnet"),
+        ("en", "Patient referred by dr okonkwo for chest pain.", "okonkwo"),
+    ]
+    for language, text, name in cases:
+        assert covered(text, name, spans_of(text, language)), text
+    prose = "Patiente coopérante et calme, vue pour douleur."
+    assert not touched(prose, "coopérante", spans_of(prose))
+
+
+def test_ordinary_word_surnames_after_a_title_or_a_person_label():
+    text = (
+        "Compte rendu validé par Dr Rate. Avis du docteur Coude. Patiente Cuisse, 70 ans.\n"
+        "Copie à Mme Lune."
+    )
+    spans = spans_of(text)
+    for name in ("Rate", "Coude", "Cuisse", "Lune"):
+        assert covered(text, name, spans), name

@@ -60,6 +60,9 @@ class RecognizerSpec(BaseModel):
     labels: list[str] | dict[str, str] = []
     labels_two_words: list[str] = []
     labels_next_line: list[str] = []
+    # label_name: labels that name a person ("Patiente", "Nom :", "épouse"): after them a
+    # capitalised ordinary word is a surname ("Patiente Gauche") and lower-case names are read
+    labels_person: list[str] = []
     context_before: dict[str, str] = {}  # spacy_ner: label -> words required just before
 
 
@@ -114,6 +117,10 @@ def load_config(path: Path = DEFAULT_CONFIG) -> RecognizerConfig:
         spec.labels_two_words = [
             _expand(p, config.fragments, f"{where}.labels_two_words[{i}]")
             for i, p in enumerate(spec.labels_two_words)
+        ]
+        spec.labels_person = [
+            _expand(p, config.fragments, f"{where}.labels_person[{i}]")
+            for i, p in enumerate(spec.labels_person)
         ]
         spec.labels_next_line = [
             _expand(p, config.fragments, f"{where}.labels_next_line[{i}]")

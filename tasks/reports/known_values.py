@@ -86,7 +86,7 @@ class KnownValues:
                 start, end = match.span()
                 if capitalised_only and not text[start].isupper():
                     continue
-                found.append(Candidate(start, end, label, PRIORITY))
+                found.append(Candidate(start, end, label, PRIORITY, strong=True))
         return found
 
     def __bool__(self) -> bool:

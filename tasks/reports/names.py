@@ -25,15 +25,21 @@ MAX_TOKENS = 6
 
 
 def read_name(
-    text: str, position: int, min_words: int = 1, after_title: bool = False
+    text: str,
+    position: int,
+    min_words: int = 1,
+    after_title: bool = False,
+    ordinary_surname: bool = False,
 ) -> tuple[int, int] | None:
     """(start, end) of the name beginning at ``position`` (after optional blanks), or None.
 
     Reads name tokens separated by blanks (never a line break), with particles between
     them ("de la", "van", "épouse") and one "LAST, First" comma. Stops at report vocabulary
-    ("Radiologue", "Conclusion") and at anything else. ``after_title``: right after a title,
-    a surname that is also a report word ("Dr MASSE", "Dr Petit Jean") is still read when it
-    is upper-case or followed by another name word.
+    ("Radiologue", "Conclusion") and at anything else. ``after_title``: right after a title
+    or a field label, a surname that is also a report word ("Dr MASSE", "Dr Petit Jean") is
+    still read when it is upper-case or followed by another name word;
+    ``ordinary_surname`` (after a title or a person label): also when it stands alone
+    ("Dr Sein", "Patiente Gauche"), unless it is a section word ("Conclusion").
     """
     index = _skip_blanks(text, position)
     start = index
@@ -45,8 +51,8 @@ def read_name(
         token = _name_token_at(text, index)
         if token is None and words > 0:  # a capitalised particle ending a name: "Angela Le"
             token = CAPITALISED_PARTICLE_AT_END.match(text, index)
-        if token is None and after_title and words == 0:
-            token = _report_word_as_surname(text, index)
+        if token is None and after_title and words == 0:  # "Dr Sein", "Patiente Gauche"
+            token = _report_word_as_surname(text, index, alone=ordinary_surname)
         if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
             token = _report_word_as_surname(text, index, alone=True)
         if token is None and words > 0:  # "Camille Masse," : a surname ending the name
@@ -117,6 +123,8 @@ def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Ma
     if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
         return None
     word = token.group()
+    if word.lower() in SECTION_WORDS:
+        return None
     if (alone and len(word) >= 3) or (len(word) >= 3 and word.isupper()):
         return token
     following = _skip_blanks(text, token.end())
@@ -138,3 +146,35 @@ def _glued_to_word(text: str, end: int) -> bool:
 def _ends_name(text: str, end: int) -> bool:
     rest = text[end : end + 3]
     return rest == "" or rest[0] in "\n\r\t;)(" or rest.startswith((" - ", " (", ", ", " –", "  "))
+
+
+LOWER_WORD = re.compile(rf"[{LOWER}][{LOWER}'’]*(?:-[{LOWER}]+)*(?![\w])")
+
+
+def read_lower_name(text: str, position: int, after_title: bool) -> tuple[int, int] | None:
+    """(start, end) of a name written in lower case ("dr lebeau", "patiente émilie petit").
+
+    Right after a title the first word is a surname unless it is a function word or report
+    vocabulary. Elsewhere (after "patiente", "par", "wife") two words are needed: a given
+    name then a surname, one of them outside the French dictionary ("claire coopérante"
+    is not a name). A second word follows a given name only.
+    """
+    from tasks.reports.lexicon import is_french_word, is_given_name, never_a_name
+
+    index = _skip_blanks(text, position)
+    first = LOWER_WORD.match(text, index)
+    if first is None or len(first.group()) < 2 or never_a_name(first.group()):
+        return None
+    second = None
+    gap = _skip_blanks(text, first.end())
+    if gap > first.end() and is_given_name(first.group()):
+        second = LOWER_WORD.match(text, gap)
+        if second is not None and (len(second.group()) < 2 or never_a_name(second.group())):
+            second = None
+    if after_title:
+        return first.start(), (second or first).end()
+    if second is None:
+        return None
+    if is_french_word(first.group()) and is_french_word(second.group()):
+        return None
+    return first.start(), second.end()

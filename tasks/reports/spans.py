@@ -33,13 +33,16 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A recognizer's proposal. ``weak`` ones are dropped inside allow-listed phrases."""
+    """A recognizer's proposal. ``weak`` ones are dropped inside allow-listed phrases;
+    only ``strong`` ones (a title, a label, a header value) may overlap a protected medical
+    term (eponym, drug)."""
 
     start: int
     end: int
     label: str
     priority: int
     weak: bool = False
+    strong: bool = False
 
 
 TRIM = " \t\r\n,;:.()[]{}\"'«»-–—/"

@@ -6,10 +6,11 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec, data_path
-from tasks.reports.names import read_name
+from tasks.reports.names import read_lower_name, read_name
 from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.recognizers.title_name import title_pattern
 from tasks.reports.spans import Candidate
+from tasks.reports.vocab import is_report_word
 
 TITLES_FILE = "gazetteers/titles.yaml"
 
@@ -24,6 +25,7 @@ class LabelNameRecognizer:
         self.rules = [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in labels]
         self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 2) for p in spec.labels_two_words]
         self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in spec.labels_next_line]
+        self.person = [re.compile(p, flags) for p in spec.labels_person]
         titles_spec = spec.model_copy(update={"file": TITLES_FILE})
         self.titles = title_pattern(data_path(titles_spec, config_path))
 
@@ -41,12 +43,28 @@ class LabelNameRecognizer:
                 # a field label ("Nom : MASSE") or a title is strong enough for a surname that
                 # is also a report word
                 field = ":" in text[match.start() : position] or title is not None
-                span = read_name(text, position, min_words=1, after_title=field)
+                person = title is not None or any(p.match(match.group()) for p in self.person)
+                span = read_name(
+                    text, position, after_title=field or person, ordinary_surname=person
+                )
                 if span is not None and min_words > 1 and not _enough(text[span[0] : span[1]]):
                     span = None
+                if span is not None and title is None and _acronym(text[span[0] : span[1]]):
+                    span = None  # "Patient COVID positif"
+                if span is None and (person or min_words > 1):
+                    # "patiente émilie petit", "adressé par le dr lebeau", "wife ann lowe"
+                    span = read_lower_name(text, position, after_title=title is not None)
                 if span is not None:
-                    found.append(Candidate(span[0], span[1], self.label, self.priority))
+                    strong = field or person
+                    found.append(
+                        Candidate(span[0], span[1], self.label, self.priority, strong=strong)
+                    )
         return found
+
+
+def _acronym(name: str) -> bool:
+    """One upper-case word of report vocabulary ("COVID", "HTA")."""
+    return " " not in name and name.isupper() and is_report_word(name)
 
 
 def _enough(name: str) -> bool:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
-from tasks.reports.names import read_name
+from tasks.reports.names import read_lower_name, read_name
 from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate
 
@@ -26,12 +26,27 @@ def title_pattern(path: Path) -> re.Pattern[str]:
     )
 
 
+def lower_title_pattern(path: Path) -> re.Pattern[str] | None:
+    """Titles written in lower case ("dr", "mme") and the title words ("docteur")."""
+    data = read_yaml(path)
+    lower = data.get("lower_case") or []
+    words = data.get("words") or []
+    if not isinstance(lower, list) or not all(isinstance(v, str) for v in lower):
+        raise InvalidRecognizerConfig(f"title list {path}: 'lower_case' must be a list of strings")
+    titles = sorted([*lower, *words], key=len, reverse=True)
+    if not titles:
+        return None
+    body = "|".join(re.escape(t) for t in titles)
+    return re.compile(rf"(?<![\w.])(?:{body})(?![\w])[ \t]+(?=[a-zà-öø-ÿ])")
+
+
 class TitleNameRecognizer:
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
         identify(self, spec, "PERSON")
         self.pattern = title_pattern(data_path(spec, config_path))
+        self.lower = lower_title_pattern(data_path(spec, config_path))
 
     def find(self, analysis: Analysis) -> list[Candidate]:
         text = analysis.text
@@ -41,9 +56,14 @@ class TitleNameRecognizer:
             # "doctor M. Sanchez": after another title, "M." is the first name's initial
             if match.group().endswith(" M.") or match.group().endswith("\tM."):
                 position -= 2
-            span = read_name(text, position, after_title=True)
+            span = read_name(text, position, after_title=True, ordinary_surname=True)
             if span is not None:
-                found.append(Candidate(span[0], span[1], self.label, self.priority))
+                found.append(Candidate(*span, self.label, self.priority, strong=True))
+        if self.lower is not None:
+            for match in self.lower.finditer(text):
+                span = read_lower_name(text, match.end(), after_title=True)
+                if span is not None:
+                    found.append(Candidate(*span, self.label, self.priority, strong=True))
         return found
 
 
