@@ -60,3 +60,20 @@ def test_ordinary_word_surnames_after_a_title_or_a_person_label():
     spans = spans_of(text)
     for name in ("Rate", "Coude", "Cuisse", "Lune"):
         assert covered(text, name, spans), name
+
+
+def test_eponyms_and_drugs_outside_the_allowlist_survive():
+    text = (
+        "Aspect évoquant une maladie de Kienböck. Signe de Lasègue positif. Lésion de "
+        "Hill-Sachs. Syndrome de Zollinger-Ellison. Kyste de Tarlov en S2. Kyste selon "
+        "Bosniak 2F. Pancoast tumour excluded. Traitement par Xarelto et Kardegic, "
+        "Tahor. Injection de Dotarem.\nSigné : Dr Tarlov"
+    )
+    spans = spans_of(text)
+    for term in ("Kienböck", "Lasègue", "Hill-Sachs", "Zollinger-Ellison", "Bosniak", "Pancoast"):
+        assert not touched(text, term, spans), term
+    for drug in ("Xarelto", "Kardegic", "Tahor", "Dotarem"):
+        assert not touched(text, drug, spans), drug
+    # a title is strong evidence: the same word as a doctor's name is still removed
+    signer = text.rindex("Tarlov")
+    assert any(s.start <= signer < s.end for s in spans), spans

@@ -10,6 +10,7 @@ from tasks.reports.config import DEFAULT_CONFIG, load_config
 from tasks.reports.known_values import KnownValues, fold
 from tasks.reports.names import read_name
 from tasks.reports.pipeline import nlp_for
+from tasks.reports.protected import spare_protected
 from tasks.reports.recognizers import build
 from tasks.reports.recognizers.base import Analysis, Recognizer
 from tasks.reports.spans import Candidate, Span, merge
@@ -57,6 +58,7 @@ class Engine:
                 ]
                 for recognizer in statistical:
                     candidates.extend(recognizer.find(analysis))
+        candidates = spare_protected(text, candidates)
         allowed = allowed_ranges(text)
         if allowed:
             candidates = [c for c in candidates if not (c.weak and _inside(c, allowed))]

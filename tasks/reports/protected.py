@@ -1,0 +1,119 @@
+"""Medical vocabulary that must survive anonymisation: eponyms, drugs, contrast agents.
+
+Lexicons in ``data/lexicon/`` (one term a line). Drug and contrast-agent names are
+protected wherever they stand; an eponym when its context makes it one ("maladie de X",
+"signe de X", "selon X", "X sign", "X's disease") or when it is a hyphenated compound
+("Budd-Chiari"). A candidate overlapping a protected term keeps only its parts outside the
+term, unless it rests on strong evidence (a title, a label, a header value).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from tasks.reports.config import DATA_DIR, read_lines, read_yaml
+from tasks.reports.spans import Candidate, trim
+
+LEXICON = DATA_DIR / "lexicon"
+KINDS = {"eponym": "eponyms.txt", "drug": "drugs.txt", "contrast": "contrast_agents.txt"}
+# labels a protected term may be mistaken for
+SPARED_LABELS = frozenset({"PERSON", "CITY", "ESTABLISHMENT", "ADDRESS", "DEVICE"})
+NAME_LEFT = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2,}")
+
+
+@functools.cache
+def lexicon(kind: str) -> tuple[str, ...]:
+    return tuple(read_lines(LEXICON / KINDS[kind]))
+
+
+def _alternation(terms: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+
+
+@functools.cache
+def _patterns() -> dict[str, re.Pattern[str]]:
+    heads = read_yaml(LEXICON / "eponym_heads.yaml")
+    eponyms = _alternation(lexicon("eponym"))
+    before = _alternation(heads.get("before", []))
+    direct = _alternation(heads.get("before_words", []))
+    after = _alternation(heads.get("after", []))
+    word = r"[\wÀ-ÿ'’-]+"
+    return {
+        "drug": re.compile(rf"(?<![\w-])(?:{_alternation(lexicon('drug'))})(?![\w-])", re.I),
+        "contrast": re.compile(
+            rf"(?<![\w-])(?:{_alternation(lexicon('contrast'))})(?![\w-])", re.I
+        ),
+        # the eponym itself is the named group; several eponyms may be joined by "et", "-"
+        "eponym_before": re.compile(
+            rf"(?<![\w])(?:(?:{before})(?:[ \t]+{word}){{0,2}}[ \t]+(?:de|du|des|d')[ \t]*"
+            rf"|(?:{direct})[ \t]+)"
+            rf"(?P<term>(?:{eponyms})(?:(?:[ \t]+(?:et|and|&)[ \t]+|-)(?:{eponyms}))*)(?![\w-])",
+            re.I,
+        ),
+        "eponym_after": re.compile(
+            rf"(?<![\w-])(?P<term>(?:{eponyms})(?:(?:[ \t]+(?:and|&)[ \t]+|-)(?:{eponyms}))*)"
+            rf"(?:['’]s?)?[ \t]+(?:{after})(?![\w])",
+            re.I,
+        ),
+        "eponym_compound": re.compile(
+            rf"(?<![\w-])(?:{_alternation([e for e in lexicon('eponym') if '-' in e])})(?![\w-])",
+            re.I,
+        ),
+    }
+
+
+def protected_ranges(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every protected term in ``text``."""
+    found = []
+    for name, pattern in _patterns().items():
+        kind = "eponym" if name.startswith("eponym") else name
+        for match in pattern.finditer(text):
+            start, end = match.span("term") if "term" in pattern.groupindex else match.span()
+            found.append((start, end, kind))
+    return found
+
+
+def spare_protected(text: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates with protected terms cut out of them (strong ones are left whole)."""
+    ranges = [(s, e) for s, e, _ in protected_ranges(text)]
+    if not ranges:
+        return candidates
+    out = []
+    for candidate in candidates:
+        hits = [(s, e) for s, e in ranges if s < candidate.end and candidate.start < e]
+        if not hits or candidate.strong or candidate.label not in SPARED_LABELS:
+            out.append(candidate)
+            continue
+        position = candidate.start
+        for start, end in sorted(hits) + [(candidate.end, candidate.end)]:
+            piece = trim(text, position, min(start, candidate.end))
+            if piece[0] < piece[1] and _still_a_name(text[piece[0] : piece[1]]):
+                out.append(
+                    Candidate(
+                        piece[0],
+                        piece[1],
+                        candidate.label,
+                        candidate.priority,
+                        weak=candidate.weak,
+                    )
+                )
+            position = max(position, end)
+    return out
+
+
+@functools.cache
+def _head_words() -> frozenset[str]:
+    heads = read_yaml(LEXICON / "eponym_heads.yaml")
+    return frozenset(w.lower() for key in ("before", "before_words", "after") for w in heads[key])
+
+
+def _still_a_name(value: str) -> bool:
+    """What is left of a candidate is worth removing when it holds a capitalised word that is
+    not report vocabulary nor an eponym's head ("Triangle de")."""
+    from tasks.reports.vocab import is_report_word
+
+    for word in NAME_LEFT.findall(value):
+        if word[0].isupper() and not is_report_word(word) and word.lower() not in _head_words():
+            return True
+    return False
