@@ -76,9 +76,9 @@ def test_default_plan_is_basic_plus_clean_descriptors_and_shifted_dates() -> Non
     ("settings", "tag", "expected"),
     [
         ({"retain_uids": True}, STUDY_UID, "K"),
-        ({"retain_device_identity": True}, SERIAL, "K"),
-        ({"retain_institution_identity": True}, INSTITUTION, "K"),
-        ({"retain_patient_characteristics": True}, PATIENT_SEX, "K"),
+        ({"retain_device_identity": True}, SERIAL, "T"),  # kept text: cross-checked
+        ({"retain_institution_identity": True}, INSTITUTION, "T"),
+        ({"retain_patient_characteristics": True}, PATIENT_SEX, "T"),
         ({"retain_patient_characteristics": True}, PATIENT_AGE, "K"),
         ({"clean_descriptors": False}, STUDY_DESC, "X"),
         ({"dates": {"mode": "keep"}}, STUDY_DATE, "K"),
@@ -88,9 +88,15 @@ def test_default_plan_is_basic_plus_clean_descriptors_and_shifted_dates() -> Non
         ({"clean_structured_content": False}, CONTENT_SEQ, "D"),
         ({"clean_structured_content": True}, ACQ_CONTEXT, "C"),
         ({"clean_graphics": True}, 0x00700001, "C"),
-        ({"keep_device_description": True}, 0x00081090, None),
+        ({"keep_device_description": True}, 0x00081090, "T"),  # unlisted, coded
         ({"pseudonyms": {"enabled": False}}, 0x00080050, "Z"),
-        ({"overrides": {"PatientSex": "K"}}, PATIENT_SEX, "K"),
+        ({"overrides": {"PatientSex": "K"}}, PATIENT_SEX, "T"),
+        ({"overrides": {"PatientSex": "K"}, "cross_check": False}, PATIENT_SEX, "K"),
+        ({}, 0x00181160, "T"),  # FilterType: coded, the table does not list it
+        ({}, 0x00187006, "C"),  # DetectorDescription: free text the table does not list
+        ({"clean_descriptors": False}, 0x00187006, "T"),
+        ({}, 0x30020020, "D"),  # RadiationMachineName: device identity, like StationName
+        ({"retain_device_identity": True}, 0x30020020, "T"),
         ({"overrides": {"(0018,1000)": {"action": "X", "importance": "useless"}}}, SERIAL, "X"),
         ({"age_bands": {"edges": [18, 65]}}, PATIENT_AGE, "G"),
     ],

@@ -1,6 +1,8 @@
 """Clean Descriptors / Clean Structured Content for free text: remove the dataset's own
-identifying values (every spelling), then whatever the report stage's recognisers find
-(``tasks.reports.api.find_spans``, used when that module exists)."""
+identifying values (every spelling, case-, accent- and separator-insensitively: see
+``crosscheck``), ages, dates, initials and serial numbers in seven languages (``patterns``),
+then whatever the report stage's recognisers find (``tasks.reports.api.find_spans``, used
+when that module exists)."""
 
 from __future__ import annotations
 
@@ -9,26 +11,17 @@ import re
 from collections.abc import Callable
 from functools import lru_cache
 
-_BEFORE = r"(?<![^\W_])"  # not preceded by a letter or digit
-_AFTER = r"(?![^\W_])"
+from tasks.headers.crosscheck import pattern, scrub
+from tasks.headers.patterns import drop_patterns
+
 _SPACES = re.compile(r"[ \t]{2,}")
 _UNSET = object()
 _find_spans: object = _UNSET
 
 
-@lru_cache(maxsize=256)
-def _pattern(needles: tuple[str, ...]) -> re.Pattern[str] | None:
-    if not needles:
-        return None
-    body = "|".join(re.escape(n) for n in needles)
-    return re.compile(f"{_BEFORE}(?:{body}){_AFTER}", re.IGNORECASE)
-
-
 def scrub_known(text: str, needles: tuple[str, ...]) -> str:
-    pattern = _pattern(needles)
-    if pattern is None:
-        return text
-    return pattern.sub(" ", text)
+    """``text`` without the dataset's identifying values (``crosscheck`` rules)."""
+    return scrub(text, pattern(needles))
 
 
 def recogniser() -> Callable | None:
@@ -85,7 +78,9 @@ def clean_text(
     words: tuple[str, ...] = (),
 ) -> str:
     """The text without the dataset's identifying values nor recognised entities."""
-    cleaned = drop_truncated_tail(scrub_known(text, needles), words)
+    cleaned = drop_patterns(drop_truncated_tail(scrub_known(text, needles), words))
     if recognise:
         cleaned = _drop_recognised(cleaned, language)
+    if cleaned != text and not any(c.isalnum() for c in cleaned):
+        return ""  # only punctuation left ("/ 60 ANOS J." -> "/")
     return _SPACES.sub(" ", cleaned).strip()

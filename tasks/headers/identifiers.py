@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pydicom.multival import MultiValue
 
+from tasks.headers.crosscheck import institution_parts
 from tasks.headers.dates import date_values
 
 GROUPS = ("names", "ids", "dates", "institutions", "other")
@@ -93,6 +94,7 @@ class Identifiers:
         values: set[str] = set()
         for group in ("names", "ids", "institutions", "other"):
             values.update(self.groups[group])
+        values.update(institution_parts(self.groups["institutions"]))
         for ymd in self.groups["dates"]:
             values.update(date_spellings(ymd))
         return tuple(sorted(values, key=lambda v: (-len(v), v)))

@@ -201,7 +201,9 @@ class HeaderProfile(_Strict):
     retain_institution_identity: bool = False
     retain_patient_characteristics: bool = False
     dates: DatePolicy = DatePolicy()
-    clean_descriptors: bool = True
+    clean_descriptors: bool = True  # also text attributes the table does not list
+    # every kept text value is searched for the file's own identifying values (crosscheck.py)
+    cross_check: bool = True
     # also drop what the report stage's recognisers find in descriptors (spaCy + rules)
     descriptor_recognisers: bool = True
     clean_structured_content: bool = False

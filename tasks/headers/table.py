@@ -8,6 +8,8 @@ Actions (single codes from the standard, plus internal ones for pseudonyms/gener
   X remove · Z empty · D dummy · K keep · C clean · U remap UID
   P patient pseudonym (PatientID, PatientName) · A accession pseudonym · S study-ID pseudonym
   G generalise (age band, body-part group, region; the stage fills the value in)
+  T keep, after a cross-check against the file's identifying values (``crosscheck``): text
+    the table keeps or does not list, whose value has a coded or enumerated meaning
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from pydicom.datadict import DicomDictionary
+from pydicom.datadict import DicomDictionary, tag_for_keyword
 from pydicom.uid import UID
 
 from tasks.errors import InvalidProfile
+from tasks.headers.crosscheck import text_attributes
 from tasks.headers.profile import HeaderProfile, parse_tag
 
 TABLE_PATH = Path(__file__).resolve().parent / "data" / "ps3.15_table_e1-1.json"
@@ -64,6 +67,9 @@ DEVICE_DESCRIPTION = {
 PATIENT_AGE, BODY_PART, INSTITUTION_NAME = 0x00101010, 0x00180015, 0x00080080
 SQ_TAGS = frozenset(tag for tag, entry in DicomDictionary.items() if entry[0] == "SQ")
 FREE_TEXT_VRS = frozenset({"ST", "LT", "UT", "UC"})
+DESCRIPTOR_VRS = frozenset({"LO", "SH", "ST", "LT", "UT", "UC"})  # cleaned when not coded
+CHECKED_VRS = DESCRIPTOR_VRS | {"CS", "AE"}  # kept text: cross-checked
+NEVER_CHECKED = frozenset({0x00080005})  # SpecificCharacterSet: how the rest is read
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,10 @@ class Plan:
     date_mode: str  # remove | shift | keep
     options_used: tuple[str, ...]  # PS3.15 options in effect (for the method attributes)
     combined: dict[int, str] = field(default_factory=dict)  # tag -> combined code it came from
+    # what a cross-check hit does to a kept value: X, Z or D (the table's basic action; D
+    # for attributes the table does not list)
+    on_hit: dict[int, str] = field(default_factory=dict)
+    unlisted_text: frozenset[int] = frozenset()  # text attributes the table does not list
     _by_sop_class: dict[str, dict[int, str]] = field(default_factory=dict, repr=False)
 
     def actions_for(self, sop_class_uid: str) -> dict[int, str]:
@@ -238,6 +248,7 @@ def _compile(profile: HeaderProfile) -> Plan:
         elif entry[0] == "PN":
             actions[tag] = "D"
             identifying.add(tag)
+    unlisted_text = _unlisted_text(profile, actions, identifying)
     if not profile.keep_device_description:
         actions.update(DEVICE_DESCRIPTION)
     if profile.pseudonyms.enabled:
@@ -249,6 +260,10 @@ def _compile(profile: HeaderProfile) -> Plan:
     if profile.regions is not None:
         actions[INSTITUTION_NAME] = "G"
     actions.update(profile.override_actions)
+    if profile.cross_check:
+        for tag, action in actions.items():
+            if action == "K" and _dictionary_vr(tag) in CHECKED_VRS and tag not in NEVER_CHECKED:
+                actions[tag] = "T"
     for tag in list(combined):
         if actions.get(tag) not in combined[tag]:  # replaced by a special action or override
             del combined[tag]
@@ -265,4 +280,52 @@ def _compile(profile: HeaderProfile) -> Plan:
         date_mode=profile.dates.mode,
         options_used=used,
         combined=combined,
+        on_hit=_on_hit(),
+        unlisted_text=unlisted_text,
     )
+
+
+def _dictionary_vr(tag: int) -> str:
+    entry = DicomDictionary.get(tag)
+    return entry[0] if entry else ""
+
+
+def _tags(keywords: frozenset[str]) -> set[int]:
+    tags = {tag_for_keyword(k) for k in keywords}
+    if None in tags:
+        raise InvalidProfile("data/text_attributes.yaml names an unknown attribute")
+    return tags  # type: ignore[return-value]
+
+
+def _unlisted_text(profile: HeaderProfile, actions: dict[int, str], identifying: set) -> frozenset:
+    """Actions for the text attributes the table does not list: device identity like
+    StationName; free text cleaned (Clean Descriptors) unless its meaning is coded; coded
+    text cross-checked. Adds them to ``actions``; returns their tags."""
+    lists = text_attributes()
+    for tag in _tags(lists["device_identity"]):
+        if tag not in actions:
+            actions[tag] = "K" if profile.retain_device_identity else "D"
+            identifying.add(tag)
+    coded = _tags(lists["coded"])
+    unlisted = set()
+    for tag, entry in DicomDictionary.items():
+        if tag in actions or not isinstance(tag, int) or (tag >> 16) in (0x0000, 0x0002, 0xFFFE):
+            continue
+        if tag in NEVER_CHECKED or entry[0] not in CHECKED_VRS:
+            continue
+        unlisted.add(tag)
+        if entry[0] in DESCRIPTOR_VRS and profile.clean_descriptors and tag not in coded:
+            actions[tag] = "C"
+        elif profile.cross_check:
+            actions[tag] = "T"
+    return frozenset(unlisted)
+
+
+@cache
+def _on_hit() -> dict[int, str]:
+    out = {}
+    for row in load_table():
+        if len(row.tag) == 8 and "X" not in row.tag:
+            code = COMBINED_VALUE.get(row.basic, row.basic)
+            out[int(row.tag, 16)] = code if code in ("X", "Z", "D") else "D"
+    return out

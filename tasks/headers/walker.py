@@ -7,6 +7,7 @@ elements whose value is needed (identifying values, UIDs, dates, text to clean) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pydicom import config
@@ -17,6 +18,7 @@ from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
 from tasks.headers.clean import clean_text
+from tasks.headers.crosscheck import holds_identifier, pattern
 from tasks.headers.dates import DUMMY as DUMMY_DATES
 from tasks.headers.dates import PAIRED, Offset, shift_da, shift_dt, shift_pair, shift_tm
 from tasks.headers.identifiers import TEXT_VRS, Identifiers
@@ -28,7 +30,7 @@ from tasks.headers.pseudonyms import (
     patient_pseudonym,
     study_id_pseudonym,
 )
-from tasks.headers.table import FREE_TEXT_VRS, SQ_TAGS, Plan
+from tasks.headers.table import CHECKED_VRS, FREE_TEXT_VRS, SQ_TAGS, Plan
 
 VR_OF = {tag: entry[0] for tag, entry in DicomDictionary.items()}
 KEYWORD_OF = {tag: entry[4] for tag, entry in DicomDictionary.items()}
@@ -74,6 +76,7 @@ class FileState:
     generalised: dict[int, str | None] = field(default_factory=dict)
     identifiers: Identifiers = field(default_factory=Identifiers)
     to_clean: list[tuple[Dataset, BaseTag]] = field(default_factory=list)
+    to_check: list[tuple[Dataset, BaseTag]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, name: str) -> None:
@@ -95,11 +98,18 @@ class Walker:
     # --- entry ---------------------------------------------------------------------------
     def run(self, ds: Dataset) -> None:
         self.walk(ds, None, top=True)
-        if self.state.to_clean:
-            needles = self.state.identifiers.needles()
-            words = tuple(self.state.identifiers.groups["names"])
-            for dataset, tag in self.state.to_clean:
+        state = self.state
+        if not (state.to_clean or state.to_check):
+            return
+        needles = state.identifiers.needles()
+        if state.to_clean:
+            words = tuple(state.identifiers.groups["names"])
+            for dataset, tag in state.to_clean:
                 self._clean(dataset, tag, needles, words)
+        compiled = pattern(needles)
+        if compiled is not None:
+            for dataset, tag in state.to_check:
+                self._check(dataset, tag, compiled)
 
     # --- the walk ------------------------------------------------------------------------
     def walk(self, ds: Dataset, mode: str | None, top: bool = False) -> None:
@@ -111,10 +121,11 @@ class Walker:
         actions = self.actions
         elements = ds._dict
         private_removed = False
+        unlisted = self.state.plan.unlisted_text
         for tag in list(elements):
             number = int(tag)
             action = actions.get(number)
-            if action is None:
+            if action is None or (mode is not None and number in unlisted):
                 group = number >> 16
                 if group & 1:
                     if self.safe_private:
@@ -137,7 +148,9 @@ class Walker:
                 elif mode is not None:
                     self._text_in_mode(ds, tag, number, mode)
                 continue
-            if action == "K":
+            if action == "T":
+                self.state.to_check.append((ds, tag))
+            elif action == "K":
                 if number in SQ_TAGS:
                     self._recurse(ds, tag, mode)
             elif action == "X":
@@ -355,12 +368,40 @@ class Walker:
         cleaned (a CodeMeaning may hold a name as well as a description)."""
         vr = self._vr(ds, tag)
         if mode == "dummy":
-            if (number == TEXT_VALUE or vr in FREE_TEXT_VRS) and not self._element(
-                ds, tag
-            ).is_empty:
-                self._put(ds, tag, vr, DUMMY_TEXT)
+            if number == TEXT_VALUE or vr in FREE_TEXT_VRS:
+                if not self._element(ds, tag).is_empty:
+                    self._put(ds, tag, vr, DUMMY_TEXT)
+            elif vr in CHECKED_VRS:
+                self.state.to_check.append((ds, tag))
         elif vr in TEXT_VRS or vr == "PN":
             self.state.to_clean.append((ds, tag))
+        elif vr in CHECKED_VRS:
+            self.state.to_check.append((ds, tag))
+
+    def _check(self, ds: Dataset, tag: BaseTag, compiled: re.Pattern[str]) -> None:
+        """A kept text value holding one of the file's identifying values: removed, emptied
+        or replaced by a dummy (the table's basic action for the attribute; a dummy for an
+        attribute the table does not list)."""
+        if tag not in ds._dict:
+            return
+        value = self._value(ds, tag)
+        if value is None or value == "":
+            return
+        values = [value] if isinstance(value, str) else [str(v) for v in value]
+        if not any(holds_identifier(v, compiled) for v in values):
+            return
+        self.state.count("crosscheck_hits")
+        action = self.state.plan.on_hit.get(int(tag), "D")
+        if action == "X":
+            del ds._dict[tag]
+            return
+        vr = self._vr(ds, tag)
+        if action == "Z":
+            self._put(ds, tag, vr, "")
+            return
+        dummy = DUMMY_BY_VR.get(vr, DUMMY_TEXT)
+        new = [dummy if holds_identifier(v, compiled) else v for v in values]
+        self._put(ds, tag, vr, new[0] if len(new) == 1 else new)
 
     def _clean(
         self, ds: Dataset, tag: BaseTag, needles: tuple[str, ...], words: tuple[str, ...]
@@ -377,6 +418,8 @@ class Walker:
             cleaned = [clean_text(str(v), needles, language, recognise, words) for v in elem.value]
         if cleaned != elem.value:
             self.state.count("descriptors_cleaned")
+            if cleaned == "" and int(tag) in self.state.plan.unlisted_text:
+                cleaned = DUMMY_TEXT  # may be Type 1 in its IOD: a value stays
             self._put(ds, tag, elem.VR, cleaned)
 
     def _pseudonym(self, ds: Dataset, tag: BaseTag, action: str, top: bool) -> None:

@@ -1,0 +1,114 @@
+"""Cross-check of kept text against the identifying values of the same file.
+
+Every identifying value the walker removed or replaced (names and their parts, IDs, station
+names, serial numbers, institutions and departments, physicians, operators, dates in their
+written forms) becomes a *needle*; every text value the file keeps is searched for them,
+case-, accent- and separator-insensitively (LEFÈVRE = Lefevre = LEFEVRE; ``^``, spaces,
+dots, hyphens are all one separator):
+
+- a value of 5 or more letters and digits with at least one digit (a serial number, an ID,
+  a station name such as CTLILLE07, a date) is found anywhere, even inside a longer word and
+  with separators anywhere (``SN=L03-02246;`` holds ``L0302246``);
+- any other value is found as whole words only (``DUPONT`` in ``TDM DUPONT`` but not in
+  ``DUPONTEL``), its words separated by any separators;
+- a single word shorter than 3 characters is not searched for (a name part ``LI`` or ``DE``
+  would hit ordinary words), nor a value made only of words that identify no one
+  (``not_identifying`` in ``data/text_attributes.yaml``: RADIOLOGY, NONE, HOSPITAL ...).
+
+Matching runs on a folded copy of the text that keeps every character's position (one
+character in, one out), so a hit maps back onto the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import cache, lru_cache
+from pathlib import Path
+
+import yaml
+
+DATA_PATH = Path(__file__).resolve().parent / "data" / "text_attributes.yaml"
+MIN_WORD = 3  # a single word shorter than this is never searched for
+MIN_SERIAL = 5  # letters and digits of a value found anywhere (it must hold a digit)
+_WORD = re.compile(r"[^\W_]+")
+_SEP = r"[\W_]*"
+_SEPS = r"[\W_]+"
+_BEFORE = r"(?<![^\W_])"
+_AFTER = r"(?![^\W_])"
+
+
+@cache
+def text_attributes() -> dict[str, frozenset[str]]:
+    """The lists of ``data/text_attributes.yaml`` (coded, device_identity, not_identifying)."""
+    data = yaml.safe_load(DATA_PATH.read_text(encoding="utf-8"))
+    return {name: frozenset(str(v) for v in data.get(name) or ()) for name in data}
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKD", char)
+    base = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    return base if len(base) == 1 else char.lower() if len(char.lower()) == 1 else char
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one character (positions kept)."""
+    if text.isascii():
+        return text.lower()
+    return "".join(_fold_char(c) for c in text)
+
+
+def _needle(value: str, generic: frozenset[str]) -> str | None:
+    """The regular expression of one identifying value (on folded text), or None."""
+    words = _WORD.findall(fold(value))
+    if not words or all(w in generic for w in words):
+        return None
+    compact = "".join(words)
+    if len(compact) >= MIN_SERIAL and any(c.isdigit() for c in compact):
+        return _SEP.join(re.escape(c) for c in compact)  # anywhere, separators anywhere
+    if len(words) == 1 and len(compact) < MIN_WORD:
+        return None
+    return _BEFORE + _SEPS.join(re.escape(w) for w in words) + _AFTER
+
+
+@lru_cache(maxsize=256)
+def pattern(values: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One expression for all the file's identifying values (longest first)."""
+    generic = text_attributes()["not_identifying"]
+    needles = {n for n in (_needle(v, generic) for v in values) if n}
+    if not needles:
+        return None
+    ordered = sorted(needles, key=lambda n: (-len(n), n))
+    return re.compile("|".join(f"(?:{n})" for n in ordered))
+
+
+def spans(text: str, compiled: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """Where identifying values occur in ``text`` (positions in the original text)."""
+    if compiled is None or not text:
+        return []
+    return [m.span() for m in compiled.finditer(fold(text)) if m.end() > m.start()]
+
+
+def holds_identifier(text: str, compiled: re.Pattern[str] | None) -> bool:
+    return compiled is not None and bool(text) and compiled.search(fold(text)) is not None
+
+
+def scrub(text: str, compiled: re.Pattern[str] | None) -> str:
+    """``text`` with every identifying value replaced by a space."""
+    found = spans(text, compiled)
+    if not found:
+        return text
+    out, cursor = [], 0
+    for start, end in found:
+        out.append(text[cursor:start])
+        out.append(" ")
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def institution_parts(values: Iterable[str]) -> list[str]:
+    """The words of institution and department names (a site's acronym alone is found)."""
+    return [w for value in values for w in _WORD.findall(value) if len(w) >= MIN_WORD]
