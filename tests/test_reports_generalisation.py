@@ -77,3 +77,41 @@ def test_eponyms_and_drugs_outside_the_allowlist_survive():
     # a title is strong evidence: the same word as a doctor's name is still removed
     signer = text.rindex("Tarlov")
     assert any(s.start <= signer < s.end for s in spans), spans
+
+
+def test_identifiers_after_unknown_labels_and_social_security_numbers_in_any_writing():
+    text = (
+        "Visit #: 5520931. Nº du passage : 88107. Son NIP est 40213.\n"
+        "Assuré 2|64|07|13|055|231|08 ; 164071305523108 ; 2 64 07 13 055 231 99."
+    )
+    spans = spans_of(text)
+    for value in (
+        "5520931",
+        "88107",
+        "40213",
+        "2|64|07|13|055|231|08",
+        "164071305523108",
+        "2 64 07 13 055 231 99",
+    ):
+        assert covered(text, value, spans), value
+    assert not touched(text, "Son", spans)
+
+
+def test_dates_with_pipes_commas_and_years_in_words():
+    cases = [
+        ("fr", "Né le 17|11|1938, revu le 9, Février 1981.", ["17|11|1938", "9, Février 1981"]),
+        ("fr", "née le deux avril mille neuf cent trente-huit", ["deux avril mille neuf cent"]),
+        ("en", "He was born in nineteen thirty-one in Leeds.", ["nineteen thirty-one"]),
+    ]
+    for language, text, values in cases:
+        spans = spans_of(text, language)
+        for value in values:
+            assert covered(text, value, spans), (text, value)
+
+
+def test_upper_case_practice_and_clinic_names():
+    text = "SELARL IMAGERIE DES COTEAUX\nCENTRE DE RADIOLOGIE DU VIEUX MOULIN\nRADIOLOGIE\n"
+    spans = spans_of(text)
+    for value in ("SELARL IMAGERIE DES COTEAUX", "CENTRE DE RADIOLOGIE DU VIEUX MOULIN"):
+        assert covered(text, value, spans), value
+    assert any(s.label == "ESTABLISHMENT" for s in spans), spans

@@ -24,7 +24,7 @@ AGE_BEFORE = re.compile(
 
 def nir_key(text: str, start: int, end: int) -> bool:
     """French NIR: 13 digits (2A/2B for Corsica) + a key = 97 - (number mod 97)."""
-    compact = re.sub(r"[\s-]", "", text[start:end]).upper()
+    compact = re.sub(r"[\s|.-]", "", text[start:end]).upper()
     body = compact[:13].replace("2A", "19").replace("2B", "18")
     if not body.isdigit():
         return False
@@ -33,6 +33,13 @@ def nir_key(text: str, start: int, end: int) -> bool:
     return (
         len(compact) == 15 and compact[13:].isdigit() and 97 - int(body) % 97 == int(compact[13:])
     )
+
+
+def nir_shape(text: str, start: int, end: int) -> bool:
+    """A 15-character social-security number whose key does not check (a typo, an OCR
+    error): identifying all the same; the valid ones are NIRs."""
+    compact = re.sub(r"[\s|.-]", "", text[start:end])
+    return len(compact) == 15 and not nir_key(text, start, end)
 
 
 def phone_number(text: str, start: int, end: int) -> bool:
@@ -55,7 +62,7 @@ def identifier_shape(text: str, start: int, end: int) -> bool:
 
 
 def numeric_date(text: str, start: int, end: int) -> bool:
-    parts = [int(p) for p in re.split(r"[/.-]", text[start:end]) if p]
+    parts = [int(p) for p in re.split(r"[/.|-]", text[start:end]) if p]
     if len(parts) == 1:  # compact YYYYMMDD
         value = text[start:end]
         return _valid(int(value[:4]), int(value[4:6]), int(value[6:8]))
@@ -94,6 +101,7 @@ def name_words(text: str, start: int, end: int) -> bool:
 
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
     "nir_key": nir_key,
+    "nir_shape": nir_shape,
     "phone_number": phone_number,
     "identifier_shape": identifier_shape,
     "numeric_date": numeric_date,

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec
+from tasks.reports.lexicon import function_words
 from tasks.reports.recognizers.base import Analysis
 from tasks.reports.spans import Candidate, trim
 from tasks.reports.vocab import is_report_word
@@ -33,11 +34,22 @@ class PostcodeCityRecognizer:
                     words = text[start:end].split()
                     if not words or all(is_report_word(w) for w in words):
                         continue
+                    if _opens_a_sentence(words[0]):  # "N° : 44512 Son IPP est ..."
+                        continue
                     found.append(Candidate(start, end, self.city_label, self.priority))
                 if groups.get("postcode") is not None:
                     start, end = match.span("postcode")
                     found.append(Candidate(start, end, self.label, self.priority))
         return found
+
+
+ARTICLES = frozenset({"le", "la", "les", "l", "the"})
+
+
+def _opens_a_sentence(word: str) -> bool:
+    """A function word other than an article ("Son", "Il") does not start a city name."""
+    lowered = word.lower()
+    return lowered in function_words() and lowered not in ARTICLES
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> PostcodeCityRecognizer:
