@@ -146,8 +146,10 @@ def write(ds: Dataset, path: Path) -> Path:
 def identifying_values(path: Path) -> set[str]:
     """What an attacker would search for: every value (all spellings) of every attribute the
     PS3.15 table does not simply keep or remap, at any depth, plus private values. Short
-    values (< 5 characters) are left out: they match by chance; so are times (kept, as the
-    standard allows, when dates are shifted by whole days)."""
+    values (< 5 characters) are left out: they match by chance; so are times (six digits
+    match pixel bytes by chance; tests/test_headers_times.py checks them). A value the
+    table removes is searched for even where an attribute the table does not list repeats
+    it (RadiationMachineName = StationName)."""
     rows = {
         int(r.tag, 16): r
         for r in load_table()
@@ -156,7 +158,8 @@ def identifying_values(path: Path) -> set[str]:
     ds = pydicom.dcmread(path)
     found: set[str] = set()
     private: set[str] = set()
-    public: set[str] = set()  # values of attributes that may stay (unlisted or cleaned)
+    public: set[str] = set()  # values of cleaned attributes (their other words may stay)
+    unlisted: set[str] = set()  # values of attributes the table does not list
 
     def visit(dataset: Dataset) -> None:
         for elem in dataset:
@@ -171,11 +174,13 @@ def identifying_values(path: Path) -> set[str]:
                     private.add(text.strip(" \x00"))
                 continue
             options = rows[elem.tag].options if elem.tag in rows else {}
-            if (elem.tag not in rows and elem.VR not in ("PN", "DA", "DT")) or (
-                "clean_descriptors" in options  # cleaned: non-identifying words may stay
-            ):
-                public.update(str(v).strip() for v in (elem.value if elem.VM > 1 else [elem.value]))
+            texts = {str(v).strip() for v in (elem.value if elem.VM > 1 else [elem.value])}
+            if "clean_descriptors" in options:  # cleaned: non-identifying words may stay
+                public.update(texts)
                 continue
+            if elem.tag not in rows and elem.VR not in ("PN", "DA", "DT"):
+                unlisted.update(texts)
+                continue  # not identifying itself (and cross-checked when kept)
             if "retain_modified_dates" in options and elem.VR not in ("DA", "DT"):
                 continue  # times and UTC offsets: kept when dates are shifted by whole days
             if elem.VR in ("SQ", "UI", "TM", "OB", "OW", "UN", "US", "SS", "DS", "IS", "FL", "FD"):
@@ -191,7 +196,9 @@ def identifying_values(path: Path) -> set[str]:
                     found.add(text)
 
     visit(ds)
-    return (found | private) - public
+    # a private value equal to a kept public one (ImageType WHOLE BODY) tells nothing more;
+    # a value the table removes is searched for even where an unlisted attribute repeats it
+    return (found - public) | (private - public - unlisted)
 
 
 def leaks(output: Path, values: set[str], charset: object = None) -> list[str]:
