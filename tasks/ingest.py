@@ -26,6 +26,7 @@ from pydicom.errors import InvalidDicomError
 from pydicom.filereader import read_file_meta_info
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
+from tasks.headers.source import HEAD_BYTES, RawEncoding, raw_encoding
 from tasks.request import ReleaseRequest
 from tasks.stage import Outcome, StageContext
 from tasks.workspace import Item, ItemResult, Workspace
@@ -173,12 +174,13 @@ def recognise_dicom(path: Path, is_opted_out: OptOutCheck | None = None) -> str 
     if isinstance(head, str):
         return head
     has_preamble = len(head) >= 132 and head[128:132] == b"DICM"
-    if not has_preamble and not _looks_like_raw_dicom(head):
+    raw = None if has_preamble else raw_encoding(head, path.stat().st_size)
+    if not has_preamble and raw is None:
         return "ingest.not_dicom"
     inflated = _inflated_size(path) if has_preamble else None
     if inflated is not None and inflated > MAX_INFLATED_BYTES:
         return "ingest.deflate_too_large"
-    if inflated is None and _too_many_elements(path, has_preamble):
+    if inflated is None and _too_many_elements(path, has_preamble, raw):
         return "ingest.too_many_elements"
     try:
         # defer_size keeps large values (pixels) on disk: we only need the structure
@@ -251,9 +253,10 @@ def _is_truncated(dataset: pydicom.Dataset, size: int) -> bool:
 
 
 def _read_head(path: Path) -> bytes | str:
-    """The first 132 bytes, or a reason code when ``path`` is no longer a readable regular
-    file: inputs were checked with lstat when indexed, but may have been swapped since for
-    a link (never followed: O_NOFOLLOW) or a FIFO (opening it would block: O_NONBLOCK)."""
+    """The first bytes (preamble and prefix, or a bare data set's first elements), or a
+    reason code when ``path`` is no longer a readable regular file: inputs were checked with
+    lstat when indexed, but may have been swapped since for a link (never followed:
+    O_NOFOLLOW) or a FIFO (opening it would block: O_NONBLOCK)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
@@ -261,7 +264,7 @@ def _read_head(path: Path) -> bytes | str:
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return "ingest.not_a_regular_file"
-        return handle.read(132)
+        return handle.read(HEAD_BYTES)
 
 
 def _inflated_size(path: Path) -> int | None:
@@ -290,7 +293,7 @@ def _inflated_size(path: Path) -> int | None:
     return total
 
 
-def _too_many_elements(path: Path, has_preamble: bool) -> bool:
+def _too_many_elements(path: Path, has_preamble: bool, raw: RawEncoding | None = None) -> bool:
     """Count element headers (nested ones included) without building anything, up to
     ``MAX_ELEMENTS``: an element-count bomb costs pydicom gigabytes before any check."""
     try:
@@ -299,7 +302,10 @@ def _too_many_elements(path: Path, has_preamble: bool) -> bool:
             meta = read_file_meta_info(path) if has_preamble else None
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 syntax = meta.get("TransferSyntaxUID") if meta is not None else None
-                explicit, little = _encoding(syntax, data, start)
+                if raw is not None:
+                    explicit, little = not raw.implicit_vr, raw.little_endian
+                else:
+                    explicit, little = _encoding(syntax, data, start)
                 return _count_elements(data, start, explicit, little) > MAX_ELEMENTS
     except Exception:  # unreadable structure: pydicom's read decides
         return False
@@ -433,17 +439,6 @@ def _is_native(dataset: pydicom.Dataset) -> bool:
         return True
     syntax = UID(str(syntax))
     return syntax.is_transfer_syntax and not syntax.is_compressed
-
-
-def _looks_like_raw_dicom(head: bytes) -> bool:
-    """A preamble-less file starts with a group 0002/0008 element (little endian)."""
-    if len(head) < 8:
-        return False
-    group = int.from_bytes(head[0:2], "little")
-    if group not in (0x0002, 0x0008):
-        return False
-    vr = head[4:6]
-    return vr.isalpha() and vr.isupper() or int.from_bytes(head[4:8], "little") < 0x10000
 
 
 def classify_dicom_batch(

@@ -113,6 +113,24 @@ class Workspace:
     def phi_path(self, item_id: str) -> Path:
         return self.work / "phi" / f"{item_id}.json"
 
+    def flags_path(self, item_id: str) -> Path:
+        return self.work / "flags" / f"{item_id}.json"
+
+    def write_flags(self, item_id: str, flags: list[str]) -> None:
+        """Flag codes of a released input (e.g. ``headers.generated_study_uid``: what a stage
+        had to supply); listed in the manifest's ``flags`` column. Codes only, no values."""
+        path = self.flags_path(item_id)
+        if not flags:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_json(path, sorted(set(flags)))
+
+    def read_flags(self) -> dict[str, list[str]]:
+        folder = self.work / "flags"
+        paths = sorted(folder.glob("*.json")) if folder.exists() else []
+        return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in paths}
+
     def create(self) -> None:
         for folder in (self.staging, self.quarantine_dir, self.audit_dir, self.work, self.evidence):
             folder.mkdir(parents=True, exist_ok=True)
@@ -265,6 +283,7 @@ class Workspace:
         flow treats any lost input as a failure, so it can never pass silently.
         """
         reasons = self.quarantine_reasons()
+        flags = self.read_flags()
         counts: dict[str, int] = {}
         rows = []
         for item in self.items():
@@ -276,11 +295,14 @@ class Workspace:
                 outcome, reason, output = "lost", "not_accounted_for", ""
             key = outcome if outcome != QUARANTINED else f"{outcome}:{reason}"
             counts[key] = counts.get(key, 0) + 1
-            rows.append([item.item_id, item.kind, item.source, outcome, reason, output])
+            noted = ";".join(flags.get(item.item_id, [])) if outcome == RELEASED else ""
+            rows.append([item.item_id, item.kind, item.source, outcome, reason, output, noted])
         tmp = atomic.temp_path_for(self.manifest_path)
         with open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["item_id", "kind", "input_path", "outcome", "reason", "output"])
+            writer.writerow(
+                ["item_id", "kind", "input_path", "outcome", "reason", "output", "flags"]
+            )
             writer.writerows(rows)
         tmp.replace(self.manifest_path)
         return counts

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pydicom
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 
@@ -18,6 +17,8 @@ from tasks.headers.pseudonyms import (
     patient_pseudonym,
     time_shift_seconds,
 )
+from tasks.headers.source import read_source
+from tasks.headers.study_link import complete_uids
 from tasks.headers.table import compile_plan, supported_sop_classes
 from tasks.headers.walker import FileState, Walker
 from tasks.phi import PhiRecord, write_record
@@ -41,11 +42,12 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     """De-identify ``src`` into ``dst`` under the profile's ``headers`` section."""
     section: HeaderProfile = ctx.profile.section(STAGE)
     plan = compile_plan(section)
-    ds = pydicom.dcmread(src)
+    ds = read_source(src)
     sop_class_uid = _text(ds, "SOPClassUID")
     if sop_class_uid not in supported_sop_classes():
         return Outcome(False, f"{STAGE}.unsupported_sop_class")
-    if not all(_text(ds, k) for k in ("SOPInstanceUID", "SeriesInstanceUID", "StudyInstanceUID")):
+    generated = complete_uids(ds, ctx.key) if _text(ds, "SOPInstanceUID") else None
+    if generated is None:  # no instance UID, or nothing ties the instance to a study
         return Outcome(False, f"{STAGE}.missing_uid")
 
     original = {
@@ -126,6 +128,9 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         identifiers=state.identifiers.as_record(),
     )
     write_record(ctx.workspace, item_id, record, durable=False)  # dst is not fsynced either
+    ctx.workspace.write_flags(item_id, [f"{STAGE}.{flag}" for flag in generated])
+    for flag in generated:
+        state.count(flag)
     release_name = (
         f"dicom/{pseudo_patient_id}/{ds.StudyInstanceUID}/{ds.SeriesInstanceUID}/"
         f"{ds.SOPInstanceUID}.dcm"
