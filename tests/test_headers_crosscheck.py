@@ -199,3 +199,11 @@ def test_crosscheck_rules() -> None:
         assert holds_identifier(text, compiled), text
     for text in ("LEFEVREX", "LINEAL", "LI", "li 3", "NONE", "RADIOLOGY", "MARIEN"):
         assert not holds_identifier(text, compiled), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["50.80.103.002", "T1 FLAIR AX", "SN", "SN12345", "Field 1", "CHEST 2 LAT", "AX T2 3mm"],
+)
+def test_descriptor_patterns_keep_technical_text(text: str) -> None:
+    assert clean_text(text, (), None, recognise=False) == text

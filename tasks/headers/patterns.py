@@ -27,7 +27,10 @@ def compiled() -> tuple[re.Pattern[str], re.Pattern[str]]:
     data = yaml.safe_load(DATA_PATH.read_text(encoding="utf-8"))
     units, words = _alternatives(data["age_units"]), _alternatives(data["age_words"])
     months, serials = _alternatives(data["months"]), _alternatives(data["serial_labels"])
-    number_date = r"\d{1,4}[-/.]\d{1,2}[-/.]\d{2,4}"
+    number_date = (  # 12/03/2021, 12.3.21, 2021-03-12; not 50.80.103 nor a version 1.2.30
+        r"(?<![\d.])(?:[0-3]?\d[-/.][01]?\d[-/.](?:\d{4}|\d{2})"
+        r"|\d{4}[-/.][01]?\d[-/.][0-3]?\d)(?!\.?\d)"
+    )
     named_date = (
         rf"(?:\d{{1,2}}\.?\s*(?:de\s+)?(?:{months})\.?,?\s*(?:de\s+)?\d{{2,4}}"
         rf"|(?:{months})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{2,4}})"
