@@ -52,8 +52,8 @@ def test_frame_count_mismatch_is_a_decode_error(tmp_path: Path) -> None:
     assert outcome.reason == "pixels.decode_error"
 
 
-def test_float_pixel_data_is_refused(tmp_path: Path) -> None:
-    path, ds = _image(tmp_path)
+def test_float_pixel_data_that_does_not_match_the_geometry_is_refused(tmp_path: Path) -> None:
+    path, ds = _image(tmp_path)  # BitsAllocated 16: float32 data holds twice the frames
     del ds.PixelData
     ds.FloatPixelData = np.zeros((128, 128), np.float32).tobytes()
     save(ds, path)

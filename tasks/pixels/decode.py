@@ -4,7 +4,8 @@ pydicom's pixel handlers (with the pylibjpeg, libjpeg, openjpeg and RLE plugins)
 uncompressed (little/big endian, deflated), RLE, JPEG baseline/extended/lossless, JPEG-LS and
 JPEG 2000. Colour in YBR is converted to RGB (the stored values the redacted file will
 carry); palette colour stays as indices. Values above BitsStored are masked by pydicom, which
-also drops overlays embedded in unused high bits.
+also drops overlays embedded in unused high bits. Float and Double Float Pixel Data
+(parametric maps) decode to float32 / float64 frames, NaN and infinities kept as stored.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ class DecodedImage:
     photometric: str  # interpretation of ``frames`` (YBR_* decoded to RGB)
     source_syntax: UID
     lossy_source: bool  # the source was lossy-compressed (now or before)
+    element: str = "PixelData"  # or FloatPixelData / DoubleFloatPixelData
+
+    @property
+    def is_float(self) -> bool:
+        return self.element != "PixelData"
 
     @property
     def colour(self) -> bool:
@@ -63,8 +69,11 @@ def has_pixels(ds: Dataset) -> bool:
 
 
 def decode(ds: Dataset) -> DecodedImage:
-    if "PixelData" not in ds:
-        raise DecodeError("float pixel data is not supported")
+    element = next((keyword for keyword in PIXEL_KEYWORDS if keyword in ds), None)
+    if element is None:
+        raise DecodeError("no pixel data")
+    if sum(keyword in ds for keyword in PIXEL_KEYWORDS) > 1:
+        raise DecodeError("more than one pixel data element")
     syntax = ds.file_meta.get("TransferSyntaxUID") if hasattr(ds, "file_meta") else None
     if syntax is None:
         raise DecodeError("no transfer syntax")
@@ -85,13 +94,13 @@ def decode(ds: Dataset) -> DecodedImage:
     photometric = str(ds.get("PhotometricInterpretation", "")).strip().upper()
     if samples == 3 and photometric.startswith("YBR"):
         photometric = "RGB"  # pydicom converts YBR to RGB by default
-    if samples not in (1, 3):
+    if samples not in (1, 3) or (element != "PixelData" and samples != 1):
         raise DecodeError("unsupported SamplesPerPixel")
     lossy = bool(syntax.is_compressed and not _is_lossless(syntax)) or (
         str(ds.get("LossyImageCompression", "00")) == "01"
     )
     native = frames.astype(frames.dtype.newbyteorder("="), copy=False)  # big endian sources
-    return DecodedImage(np.ascontiguousarray(native), photometric, UID(syntax), lossy)
+    return DecodedImage(np.ascontiguousarray(native), photometric, UID(syntax), lossy, element)
 
 
 LOSSLESS_SYNTAXES = {

@@ -47,6 +47,10 @@ class Renderer:
             return [_colour_to_8bit(apply_color_lut(frame, self.ds))]
         values = apply_modality_lut(frame, self.ds) if self.rescale else frame
         values = np.asarray(values, dtype=np.float32)
+        if values.dtype.kind == "f" and not np.isfinite(values).all():  # float maps: NaN, inf
+            finite = values[np.isfinite(values)]
+            floor = float(finite.min()) if finite.size else 0.0
+            values = np.where(np.isfinite(values), values, floor)
         low, high = float(values.min()), float(values.max())
         window = self.window or Window(low, high)
         viewer = _scale(values, window.low, window.high)

@@ -41,6 +41,9 @@ def fill_value(image: DecodedImage) -> np.ndarray | int:
     frames = image.frames
     if image.colour:
         return np.zeros(frames.shape[-1], dtype=frames.dtype)
+    if image.is_float and np.isnan(frames).any():  # NaN: no colour at all
+        finite = frames[np.isfinite(frames)]
+        return finite.min() if finite.size else frames.dtype.type(0)
     if image.photometric == "MONOCHROME1":
         return frames.max()
     return frames.min()
@@ -128,7 +131,9 @@ def _store_native(ds: Dataset, image: DecodedImage, frames: np.ndarray, implicit
     """Uncompressed pixel data holding ``frames`` (the state every encoding starts from)."""
     bits_stored = int(ds.get("BitsStored", frames.dtype.itemsize * 8))
     data = frames[0] if image.count == 1 else frames
-    if image.photometric == "PALETTE COLOR" or frames.dtype.itemsize > 2:
+    if image.is_float:
+        _store_float(ds, data, image)
+    elif image.photometric == "PALETTE COLOR" or frames.dtype.itemsize > 2:
         _store_raw(ds, data, bits_stored, image)
     else:
         ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian  # big endian, deflated, encoded
@@ -146,9 +151,24 @@ def _store_native(ds: Dataset, image: DecodedImage, frames: np.ndarray, implicit
 def _holds(ds: Dataset, frames: np.ndarray) -> bool:
     """The encoded pixel data decodes to exactly ``frames``."""
     try:
-        return bool(np.array_equal(decode(ds).frames, frames))
+        return same_values(decode(ds).frames, frames)
     except Exception:
         return False
+
+
+def same_values(a: np.ndarray, b: np.ndarray) -> bool:
+    """Equal shapes and values (NaN equal to NaN in float frames)."""
+    if a.shape != b.shape or a.dtype.kind != b.dtype.kind:
+        return False
+    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
+
+
+def _store_float(ds: Dataset, data: np.ndarray, image: DecodedImage) -> None:
+    """Float (OF) or Double Float (OD) Pixel Data, little endian, as decoded."""
+    little = data.astype(data.dtype.newbyteorder("<"), copy=False)
+    setattr(ds, image.element, np.ascontiguousarray(little).tobytes())
+    ds[image.element].VR = "OF" if image.element == "FloatPixelData" else "OD"
+    ds.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
 
 
 def _store_raw(ds: Dataset, data: np.ndarray, bits_stored: int, image: DecodedImage) -> None:
@@ -174,4 +194,4 @@ def check_roundtrip(data: bytes, expected: np.ndarray) -> bool:
         written = decode(pydicom.dcmread(BytesIO(data)))
     except Exception:
         return False
-    return written.frames.shape == expected.shape and bool(np.array_equal(written.frames, expected))
+    return same_values(written.frames, expected)
