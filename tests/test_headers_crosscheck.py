@@ -207,3 +207,19 @@ def test_crosscheck_rules() -> None:
 )
 def test_descriptor_patterns_keep_technical_text(text: str) -> None:
     assert clean_text(text, (), None, recognise=False) == text
+
+
+def test_retained_device_identity_keeps_the_machine_name(tmp_path: Path) -> None:
+    profile = {"extends": "default", "headers": {"retain_device_identity": True}}
+    _, _, out = _run(tmp_path, real_world_ct(), profile)
+    assert out.StationName == out.RadiationMachineName == "CTLILLE07"
+
+
+def test_no_identifying_value_in_logs_or_counts(tmp_path: Path, caplog) -> None:
+    caplog.set_level("DEBUG")
+    src = write(real_world_ct(), tmp_path / "in.dcm")
+    outcome = anonymise_file(src, tmp_path / "out.dcm", "item", make_ctx(tmp_path, PROFILE))
+    assert outcome.ok and outcome.counts["crosscheck_hits"] >= 1
+    said = _fold(" ".join([caplog.text, repr(outcome)]))
+    needles = attacker_needles(pydicom.dcmread(src))
+    assert [n for n in needles if found_in(said, n)] == []
