@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -92,11 +93,11 @@ def submit(request_path: Path, timeout: float) -> tuple[str, str]:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    stack.configure_environment()
+    api_url = stack.configure_environment()
     if stack.stale_serving_code():
         print(stack.STALE_WARNING, file=sys.stderr)
     run_id, outcome = submit(Path(args.request), args.timeout)
-    ui = stack.read_state().get("api_url", "").removesuffix("/api")
+    ui = os.environ.get("PREFECT_UI_URL") or api_url.removesuffix("/").removesuffix("/api")
     if outcome == "PAUSED":
         print(f"Paused at the DPO gate. Review: {ui}/runs/flow-run/{run_id}", file=sys.stderr)
         print(f"Approve: clearance approve {run_id} --dpo 'NAME'", file=sys.stderr)
