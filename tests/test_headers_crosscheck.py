@@ -141,8 +141,13 @@ def test_free_text_the_table_does_not_list_is_cleaned(tmp_path: Path) -> None:
     assert "LEFEVRE" not in out.StudyDescription.upper() and "THORAX" in out.StudyDescription
 
 
-def test_codes_keep_their_meaning_unless_they_name_the_site(tmp_path: Path) -> None:
-    _, _, out = _run(tmp_path, real_world_ct())
+@pytest.mark.parametrize(
+    "institution", ["HGUGM Madrid", "Hospital General Universitario Gregorio Marañón"]
+)
+def test_codes_keep_their_meaning_unless_they_name_the_site(
+    tmp_path: Path, institution: str
+) -> None:
+    _, _, out = _run(tmp_path, real_world_ct(InstitutionName=institution))
     item = out.ProcedureCodeSequence[0]
     assert item.CodingSchemeDesignator == "ANONYMOUS"  # the institution's acronym
     assert (item.CodeValue, item.CodeMeaning) == ("TCTORAX", "TC TORAX")

@@ -109,6 +109,19 @@ def scrub(text: str, compiled: re.Pattern[str] | None) -> str:
     return "".join(out)
 
 
+MIN_ACRONYM = 4  # shorter initials (CTA, MRI) are ordinary technical words
+
+
 def institution_parts(values: Iterable[str]) -> list[str]:
-    """The words of institution and department names (a site's acronym alone is found)."""
-    return [w for value in values for w in _WORD.findall(value) if len(w) >= MIN_WORD]
+    """The words of institution and department names and their initials, with and without
+    the short words: a site's acronym alone is found (``Hospital General Universitario
+    Gregorio Marañón`` -> HGUGM)."""
+    out = []
+    for value in values:
+        words = _WORD.findall(value)
+        out.extend(w for w in words if len(w) >= MIN_WORD)
+        for kept in (words, [w for w in words if len(w) >= MIN_WORD]):
+            initials = "".join(w[0] for w in kept)
+            if len(kept) > 1 and len(initials) >= MIN_ACRONYM:
+                out.append(initials)
+    return out
