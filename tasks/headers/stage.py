@@ -17,9 +17,10 @@ from tasks.headers.pseudonyms import (
     patient_pseudonym,
     time_shift_seconds,
 )
+from tasks.headers.sop_classes import accepted, holds_document
 from tasks.headers.source import read_source
 from tasks.headers.study_link import complete_uids
-from tasks.headers.table import compile_plan, supported_sop_classes
+from tasks.headers.table import compile_plan
 from tasks.headers.walker import FileState, Walker
 from tasks.phi import PhiRecord, write_record
 from tasks.stage import Outcome, StageContext
@@ -44,8 +45,10 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     plan = compile_plan(section)
     ds = read_source(src)
     sop_class_uid = _text(ds, "SOPClassUID")
-    if sop_class_uid not in supported_sop_classes():
+    if not accepted(sop_class_uid):
         return Outcome(False, f"{STAGE}.unsupported_sop_class")
+    if holds_document(ds):  # a PDF or CDA can hold anything: cannot be proven clean
+        return Outcome(False, f"{STAGE}.encapsulated_document")
     generated = complete_uids(ds, ctx.key) if _text(ds, "SOPInstanceUID") else None
     if generated is None:  # no instance UID, or nothing ties the instance to a study
         return Outcome(False, f"{STAGE}.missing_uid")
