@@ -42,7 +42,7 @@ def test_upper_case_address_keeps_its_house_number_and_is_not_a_person():
 
 def test_lower_case_names_after_a_title_or_a_person_label():
     cases = [
-        ("fr", "Patiente mathilde quenneville, 61 ans, vue ce jour.", "mathilde quenneville"),
+        ("fr", "Patiente philomène quenneville, 61 ans, vue ce jour.", "philomène quenneville"),
         ("fr", "Examen demandé par le dr vasseur-monnet pour lombalgie.", "vasseur-monnet"),
         ("en", "Patient referred by dr okonkwo for chest pain.", "okonkwo"),
     ]
@@ -115,3 +115,42 @@ def test_upper_case_practice_and_clinic_names():
     for value in ("SELARL IMAGERIE DES COTEAUX", "CENTRE DE RADIOLOGIE DU VIEUX MOULIN"):
         assert covered(text, value, spans), value
     assert any(s.label == "ESTABLISHMENT" for s in spans), spans
+
+
+def test_signatures_wrapped_surnames_and_apostrophe_names_in_other_casings():
+    letter = "IRM de l'épaule.\nTendinopathie du sus-épineux.\nPas de rupture.\nOctave Lanzmeyer\n"
+    assert covered(letter, "Octave Lanzmeyer", spans_of(letter))
+    wrapped = "Conclusion : tendinopathie.\nCompte rendu validé par Dr Gwenaëlle Kerdra-\nnvat.\n"
+    assert covered(wrapped, "Kerdra-\nnvat", spans_of(wrapped))
+    english = "Seen with Mrs O'sheridan today, referred by dr o'dwyer."
+    spans = spans_of(english, "en")
+    assert covered(english, "O'sheridan", spans)
+    assert covered(english, "o'dwyer", spans)
+
+
+def test_third_parties_relatives_carers_copied_doctors_and_secretaries():
+    english = "Please call pt's wife Ondine Prudhomme on 07700 900461. Secretary: Gwyneth Marr."
+    spans = spans_of(english, "en")
+    for value in ("Ondine Prudhomme", "Gwyneth Marr"):
+        assert covered(english, value, spans), value
+    french = (
+        "Sa fille Ysaline Quemeneur est présente. Copie au Dr Kerouredan ; secrétaire : Mme Yvinec."
+    )
+    spans = spans_of(french)
+    for value in ("Ysaline Quemeneur", "Kerouredan", "Yvinec"):
+        assert covered(french, value, spans), value
+
+
+def test_dictation_without_punctuation_and_ocr_confusions():
+    dictated = (
+        "scanner thoracique pour gaëtan roussillon né le quatre juin mille neuf cent soixante"
+    )
+    spans = spans_of(dictated)
+    assert covered(dictated, "gaëtan roussillon", spans)
+    assert covered(dictated, "quatre juin mille neuf cent soixante", spans)
+    assert not touched(dictated, "scanner thoracique", spans)
+    fax = "Patient : FL0RIMOND VAUCORBE1L\nTél : O4.78.1l.52.36\nMarqueur BRCA1 négatif."
+    spans = spans_of(fax)
+    for value in ("FL0RIMOND VAUCORBE1L", "O4.78.1l.52.36"):
+        assert covered(fax, value, spans), value
+    assert not touched(fax, "BRCA1", spans)

@@ -39,11 +39,12 @@ def analyze(
     from tasks.reports.engine import engine_for
     from tasks.reports.known_values import KnownValues
     from tasks.reports.language import detect_language
+    from tasks.reports.ocr import undo_confusions
 
     if not text.strip():
         return []
     original = text
-    text = same_length_normalised(text)
+    text = undo_confusions(same_length_normalised(text))
     language = language or detect_language(text, default=default_language)
     merged: dict[str, list[str]] = {k: list(v) for k, v in (groups or {}).items()}
     extra = [v for v in known_values if v]

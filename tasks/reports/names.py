@@ -9,11 +9,13 @@ from tasks.reports.vocab import is_report_word
 UPPER = "A-ZÀ-ÖØ-Þ"
 LOWER = "a-zà-öø-ÿß"
 # one token of a name: Capitalised, UPPER, hyphenated / apostrophe forms, or an initial "J."
+# (also "O'brien"; a word hyphen-wrapped across a line break, "Bru-\nneau", is one token)
 NAME_TOKEN = re.compile(
-    rf"(?:[{UPPER}]'(?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}})|[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}"
-    rf"|[{UPPER}]\.(?:-[{UPPER}]\.)?|[{UPPER}]')"
+    rf"(?:[{UPPER}]'(?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}})|O'[{LOWER}]{{2,}}|[{UPPER}][{LOWER}]+"
+    rf"|[{UPPER}]{{2,}}|[{UPPER}]\.(?:-[{UPPER}]\.)?|[{UPPER}]')"
     rf"(?:['’-](?:[{UPPER}][{LOWER}]+|[{UPPER}]{{2,}}|[{LOWER}]+))*"
     rf"(?:[{UPPER}][{LOWER}]+)?"
+    rf"(?:-[ \t]*\n[ \t]*(?:[{LOWER}]+|[{UPPER}]{{2,}})(?![\w'’-]))?"
 )
 PARTICLE = re.compile(
     r"(?:(?:de\s+la|de|du|des|le|la|van\s+der|van\s+den|van|von|der|den|di|da|dos|del|ben|bin|"
@@ -151,13 +153,16 @@ def _ends_name(text: str, end: int) -> bool:
 LOWER_WORD = re.compile(rf"[{LOWER}][{LOWER}'’]*(?:-[{LOWER}]+)*(?![\w])")
 
 
-def read_lower_name(text: str, position: int, after_title: bool) -> tuple[int, int] | None:
+def read_lower_name(
+    text: str, position: int, after_title: bool, language: str = "fr"
+) -> tuple[int, int] | None:
     """(start, end) of a name written in lower case ("dr lebeau", "patiente émilie petit").
 
     Right after a title the first word is a surname unless it is a function word or report
     vocabulary. Elsewhere (after "patiente", "par", "wife") two words are needed: a given
     name then a surname, one of them outside the French dictionary ("claire coopérante"
-    is not a name). A second word follows a given name only.
+    is not a name), or two words outside the dictionary. A second word follows a given name
+    only.
     """
     from tasks.reports.lexicon import is_french_word, is_given_name, never_a_name
 
@@ -173,8 +178,26 @@ def read_lower_name(text: str, position: int, after_title: bool) -> tuple[int, i
             second = None
     if after_title:
         return first.start(), (second or first).end()
-    if second is None:
-        return None
+    if second is None:  # the dictionary is French: elsewhere a known given name is needed
+        return read_lower_pair(text, position) if language == "fr" else None
     if is_french_word(first.group()) and is_french_word(second.group()):
         return None
+    return first.start(), second.end()
+
+
+def read_lower_pair(text: str, position: int) -> tuple[int, int] | None:
+    """Two lower-case words that may be a given name and a surname, none of them a function
+    word or report vocabulary, both outside the French dictionary ("gaëtan roussillon")."""
+    from tasks.reports.lexicon import is_french_word, never_a_name
+
+    first = LOWER_WORD.match(text, _skip_blanks(text, position))
+    if first is None:
+        return None
+    gap = _skip_blanks(text, first.end())
+    second = LOWER_WORD.match(text, gap) if gap > first.end() else None
+    if second is None:
+        return None
+    for word in (first.group(), second.group()):
+        if len(word) < 2 or never_a_name(word) or is_french_word(word):
+            return None
     return first.start(), second.end()

@@ -53,7 +53,9 @@ class LabelNameRecognizer:
                     span = None  # "Patient COVID positif"
                 if span is None and (person or min_words > 1):
                     # "patiente émilie petit", "adressé par le dr lebeau", "wife ann lowe"
-                    span = read_lower_name(text, position, after_title=title is not None)
+                    span = read_lower_name(
+                        text, position, title is not None, language=analysis.language
+                    )
                 if span is not None:
                     strong = field or person
                     found.append(
