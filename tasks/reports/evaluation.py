@@ -1,8 +1,13 @@
-"""Score the engine on a labelled corpus (JSONL: text, spans [[start, end, label]], language).
+"""Score the engine on a labelled corpus (JSONL: text, spans [[start, end, label]], language;
+optional "style" and "protected" [[start, end, kind]]).
 
-Recall per gold category: a gold span counts as found when every character of it is inside
-some predicted span (whatever the predicted label: what matters is that it is removed).
-Precision per predicted label: a predicted span is right when it overlaps a gold span.
+Recall per gold category (and per style): a gold span counts as found when every character
+of it is inside some predicted span (whatever the predicted label: what matters is that it
+is removed). Precision per predicted label: a predicted span is right when it overlaps a
+gold span. Stricter, over all labels: span precision with the overlap-ratio rule (right
+only when at least half of its characters are inside gold spans) and character precision
+(predicted characters inside gold spans / predicted characters). Protected terms: one is
+destroyed when any of its characters is inside a predicted span.
 """
 
 from __future__ import annotations
@@ -23,6 +28,15 @@ class Score:
     correct: dict[str, int] = field(default_factory=dict)
     misses: list[tuple[str, str, str]] = field(default_factory=list)  # (report id, label, text)
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)
+    style_gold: dict[str, int] = field(default_factory=dict)
+    style_found: dict[str, int] = field(default_factory=dict)
+    spans_predicted: int = 0
+    spans_half_inside: int = 0  # predicted spans with >= 50 % of their characters in gold
+    chars_predicted: int = 0
+    chars_inside: int = 0
+    protected: dict[str, int] = field(default_factory=dict)  # kind -> terms
+    destroyed: dict[str, int] = field(default_factory=dict)  # kind -> terms touched
+    destroyed_terms: list[tuple[str, str, str]] = field(default_factory=list)
 
     def recall(self, labels: Iterable[str] | None = None) -> float:
         keys = list(labels) if labels is not None else list(self.gold)
@@ -31,6 +45,22 @@ class Score:
 
     def strong_recall(self) -> float:
         return self.recall([k for k in self.gold if k in STRONG_LABELS])
+
+    def style_recall(self, style: str) -> float:
+        gold = self.style_gold.get(style, 0)
+        return self.style_found.get(style, 0) / gold if gold else 1.0
+
+    def span_precision(self) -> float:
+        return self.spans_half_inside / self.spans_predicted if self.spans_predicted else 1.0
+
+    def char_precision(self) -> float:
+        return self.chars_inside / self.chars_predicted if self.chars_predicted else 1.0
+
+    def survival(self, kind: str | None = None) -> float:
+        kinds = [kind] if kind is not None else list(self.protected)
+        total = sum(self.protected.get(k, 0) for k in kinds)
+        lost = sum(self.destroyed.get(k, 0) for k in kinds)
+        return 1 - lost / total if total else 1.0
 
     def precision(self, labels: Iterable[str] | None = None) -> float:
         keys = list(labels) if labels is not None else list(self.predicted)
@@ -52,12 +82,29 @@ def score(records: list[dict], analyze: Callable[[dict], list[Span]]) -> Score:
         for span in predicted:
             covered[span.start : span.end] = b"\x01" * (span.end - span.start)
         gold_spans = record["spans"]
+        gold_chars = bytearray(len(text))
+        style = record.get("style") or record.get("group") or "-"
         for start, end, label in gold_spans:
+            gold_chars[start:end] = b"\x01" * (end - start)
             result.gold[label] = result.gold.get(label, 0) + 1
+            result.style_gold[style] = result.style_gold.get(style, 0) + 1
             if all(covered[start:end]):
                 result.found[label] = result.found.get(label, 0) + 1
+                result.style_found[style] = result.style_found.get(style, 0) + 1
             else:
                 result.misses.append((record["id"], label, text[start:end]))
+        for span in predicted:
+            inside = sum(gold_chars[span.start : span.end])
+            result.spans_predicted += 1
+            result.chars_predicted += span.end - span.start
+            result.chars_inside += inside
+            if 2 * inside >= span.end - span.start:
+                result.spans_half_inside += 1
+        for start, end, kind in record.get("protected", []):
+            result.protected[kind] = result.protected.get(kind, 0) + 1
+            if any(covered[start:end]):
+                result.destroyed[kind] = result.destroyed.get(kind, 0) + 1
+                result.destroyed_terms.append((record["id"], kind, text[start:end]))
         for span in predicted:
             result.predicted[span.label] = result.predicted.get(span.label, 0) + 1
             if any(start < span.end and span.start < end for start, end, _ in gold_spans):
@@ -83,4 +130,25 @@ def table(result: Score) -> str:
         f"{sum(result.predicted.values()):>9} {result.precision():9.2%}"
     )
     lines.append(f"strong identifiers recall: {result.strong_recall():.2%}")
+    lines.append(
+        f"span precision (>= 50 % of characters in gold): {result.span_precision():.2%}, "
+        f"character precision: {result.char_precision():.2%}"
+    )
+    return "\n".join(lines)
+
+
+def styles_table(result: Score) -> str:
+    lines = [f"{'style':<22} {'gold':>5} {'recall':>8}"]
+    for style in sorted(result.style_gold):
+        lines.append(f"{style:<22} {result.style_gold[style]:>5} {result.style_recall(style):8.2%}")
+    return "\n".join(lines)
+
+
+def protected_table(result: Score) -> str:
+    if not result.protected:
+        return "protected terms: none in this corpus"
+    lines = [f"{'protected kind':<22} {'terms':>5} {'survived':>9}"]
+    for kind in sorted(result.protected):
+        lines.append(f"{kind:<22} {result.protected[kind]:>5} {result.survival(kind):9.2%}")
+    lines.append(f"{'ALL':<22} {sum(result.protected.values()):>5} {result.survival():9.2%}")
     return "\n".join(lines)

@@ -125,8 +125,8 @@ def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Ma
     if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
         return None
     word = token.group()
-    if word.lower() in SECTION_WORDS:
-        return None
+    if word.lower() in SECTION_WORDS or text.startswith(":", _skip_blanks(text, token.end())):
+        return None  # "Conclusion", "Patient Name:"
     if (alone and len(word) >= 3) or (len(word) >= 3 and word.isupper()):
         return token
     following = _skip_blanks(text, token.end())
