@@ -119,9 +119,10 @@ def fetch(dest: Path, mirrors: Path | None, per_repo: int) -> None:
                     continue
             count = _extract(git_dir, target, per_repo)
         print(f"{repo}: {count} files")
-    bundled = Path(pydicom.data.__file__).parent / "test_files"
-    shutil.copytree(bundled, dest / "pydicom", dirs_exist_ok=True)
-    print(f"pydicom bundled: {sum(1 for p in bundled.rglob('*') if p.is_file())} files")
+    data = Path(pydicom.data.__file__).parent  # bundled with pydicom (never downloaded)
+    for folder in ("test_files", "palettes"):
+        shutil.copytree(data / folder, dest / "pydicom" / folder, dirs_exist_ok=True)
+        print(f"pydicom {folder}: {sum(1 for p in (data / folder).rglob('*') if p.is_file())}")
 
 
 def _extract(git_dir: Path, target: Path, limit: int) -> int:

@@ -21,6 +21,7 @@ from tasks.headers.sop_classes import accepted, holds_document
 from tasks.headers.source import read_source
 from tasks.headers.study_link import complete_uids
 from tasks.headers.table import compile_plan
+from tasks.headers.unlisted_uids import remap_unlisted_uids
 from tasks.headers.walker import FileState, Walker
 from tasks.phi import PhiRecord, write_record
 from tasks.stage import Outcome, StageContext
@@ -103,6 +104,12 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         ),
     )
     Walker(state).run(ds)
+    if "retain_uids" not in plan.options_used:
+        remapped = remap_unlisted_uids(
+            ds, key, section.uid_root, state.plan.actions_for(sop_class_uid)
+        )
+        if remapped:
+            state.counts["unlisted_uids_remapped"] = remapped
     if section.pseudonyms.enabled:  # Type 2 in the Patient module: present, pseudonymous
         for keyword in ("PatientID", "PatientName"):
             if keyword not in ds:

@@ -1,0 +1,65 @@
+"""Instance UIDs in attributes PS3.15 Table E.1-1 does not list (retired trial attributes such
+as Findings Group UID, Multi-frame Source SOP Instance UID, Referenced Color Palette Instance
+UID...): remapped like the listed ones, with the same keyed function, so references between
+objects still resolve and no original UID is released. Which UI attributes identify an
+instance is decided by their meaning (``tasks.checks.uid_meaning``, the same rule the
+release-root check applies); class, coding-scheme and version UIDs are kept.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydicom import config
+from pydicom.datadict import DicomDictionary
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence
+
+from tasks.checks.uid_meaning import identifies_instance, listed_tags
+from tasks.headers.pseudonyms import map_uid
+from tasks.headers.table import SQ_TAGS
+
+
+@cache
+def unlisted_instance_uid_tags() -> frozenset[int]:
+    listed = listed_tags()
+    return frozenset(
+        tag
+        for tag, entry in DicomDictionary.items()
+        if isinstance(tag, int)
+        and entry[0] == "UI"
+        and tag not in listed
+        and tag >> 16 != 0x0002
+        and identifies_instance(tag)
+    )
+
+
+def remap_unlisted_uids(ds: Dataset, key: bytes, root: str, actions: dict[int, str]) -> int:
+    """Remap, at any depth, the values of unlisted instance-UID attributes that the profile
+    gives no action of its own; returns how many elements changed."""
+    wanted = unlisted_instance_uid_tags() - actions.keys()
+    return _walk(ds, key, root, wanted)
+
+
+def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
+    changed = 0
+    for tag in list(ds._dict):
+        number = int(tag)
+        if number >> 16 & 1:
+            continue
+        if number in wanted:
+            value = ds[tag].value
+            if value:
+                values = [value] if isinstance(value, str) else list(value)
+                new = [map_uid(key, root, str(v).strip("\x00 ")) for v in values]
+                ds._dict[tag] = DataElement(
+                    tag, "UI", new if len(new) > 1 else new[0], validation_mode=config.IGNORE
+                )
+                changed += 1
+        elif number in SQ_TAGS or ds._dict[tag].VR == "SQ":
+            value = ds[tag].value
+            if isinstance(value, Sequence):
+                for item in value:
+                    changed += _walk(item, key, root, wanted)
+    return changed
