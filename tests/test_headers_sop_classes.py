@@ -81,3 +81,17 @@ def test_an_encapsulated_document_is_refused_in_any_class(tmp_path: Path) -> Non
 )
 def test_accepted_classes(uid: str, expected: bool) -> None:
     assert accepted(uid) is expected
+
+
+def test_real_colour_palette_is_released_as_its_own_study(tmp_path: Path) -> None:
+    src = Path(pydicom.data.__file__).parent / "palettes" / "hotiron.dcm"  # no patient, study
+    ctx = make_ctx(tmp_path, "default")
+    outcome = anonymise_file(src, tmp_path / "out.dcm", "pal", ctx)
+    assert outcome.ok, outcome.reason  # was headers.unsupported_sop_class
+    original, out = pydicom.dcmread(src), pydicom.dcmread(tmp_path / "out.dcm")
+    for keyword in ("RedPaletteColorLookupTableData", "BluePaletteColorLookupTableData"):
+        assert out[keyword].value == original[keyword].value
+    assert out.StudyInstanceUID and out.SeriesInstanceUID
+    assert ctx.workspace.read_flags() == {
+        "pal": ["headers.generated_series_uid", "headers.generated_study_uid"]
+    }

@@ -5,8 +5,10 @@ run or release).
 An instance without a Study Instance UID belongs to the study its Accession Number names
 (for that patient), or failing it to the patient's study of that date (Patient ID, or name
 and birth date, with Study Date, and Study Time / Study ID when present). With neither,
-nothing ties it to a study safely: it is refused. A missing Series Instance UID is derived
-from the study and the series' own attributes (Series Number, Modality, Series Date/Time).
+nothing ties it to a study safely: it is refused. Objects whose IOD has no Patient and
+Study modules (colour palettes, hanging protocols, implant templates) belong to no patient:
+each is released as its own study. A missing Series Instance UID is derived from the study
+and the series' own attributes (Series Number, Modality, Series Date/Time).
 
 The generated value is a keyed pre-image that the walker then remaps like any other UID, so
 the released UIDs are under the release root and the pre-image never leaves the stage.
@@ -20,6 +22,16 @@ from tasks.keys import keyed_digest
 
 GENERATED_STUDY = "generated_study_uid"
 GENERATED_SERIES = "generated_series_uid"
+# storage classes whose IOD has no Patient / Study module
+WITHOUT_PATIENT = frozenset(
+    {
+        "1.2.840.10008.5.1.4.38.1",  # Hanging Protocol Storage
+        "1.2.840.10008.5.1.4.39.1",  # Color Palette Storage
+        "1.2.840.10008.5.1.4.43.1",  # Generic Implant Template Storage
+        "1.2.840.10008.5.1.4.44.1",  # Implant Assembly Template Storage
+        "1.2.840.10008.5.1.4.45.1",  # Implant Template Group Storage
+    }
+)
 
 
 def _text(ds: Dataset, keyword: str) -> str:
@@ -44,6 +56,8 @@ def study_basis(ds: Dataset) -> str | None:
     if patient and study_date:
         time, study_id = _text(ds, "StudyTime"), _text(ds, "StudyID")
         return f"date\x00{patient}\x00{study_date}\x00{time}\x00{study_id}"
+    if not patient and _text(ds, "SOPClassUID") in WITHOUT_PATIENT:
+        return f"instance\x00{_text(ds, 'SOPInstanceUID')}"
     return None
 
 
