@@ -15,6 +15,7 @@ from tasks.errors import ClearanceError
 from tasks.keys import key_from_env, validate_key
 from tasks.lifeline import exit_with_parent
 from tasks.profile import ReleaseProfile, load_profile
+from tasks.pseudonym_domain import stage_key
 from tasks.request import ReleaseRequest, load_request
 from tasks.stage import StageContext
 from tasks.workspace import Workspace
@@ -40,7 +41,7 @@ def resolve_key(profile: ReleaseProfile) -> bytes:
 def _cached(request_path: str, mtime: float) -> StageContext:
     request: ReleaseRequest = load_request(request_path)
     profile = load_profile(request.profile)
-    key = resolve_key(profile)
+    key = stage_key(resolve_key(profile), request)  # the request's pseudonym domain
     workspace = Workspace(request.workspace, request.request_id)
     return StageContext(workspace=workspace, profile=profile, key=key, request=request)
 

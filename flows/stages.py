@@ -36,11 +36,22 @@ class TransientStageFailure(StageFailed):
 # full disk, a refused permission) fails at once: retrying would only repeat it
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, TimeoutError)
 TRANSIENT_ERRNOS = {
-    errno.EAGAIN, errno.EBUSY, errno.EINTR, errno.ETIMEDOUT, errno.ENETUNREACH,
-    errno.EHOSTUNREACH, errno.ECONNABORTED, errno.ECONNREFUSED, errno.ECONNRESET,
+    errno.EAGAIN,
+    errno.EBUSY,
+    errno.EINTR,
+    errno.ETIMEDOUT,
+    errno.ENETUNREACH,
+    errno.EHOSTUNREACH,
+    errno.ECONNABORTED,
+    errno.ECONNREFUSED,
+    errno.ECONNRESET,
 }
 TRANSIENT_CLASS_NAMES = {  # httpx (Prefect's client, DICOMweb), by name: no import to classify
-    "ConnectError", "ConnectTimeout", "ReadTimeout", "PoolTimeout", "RemoteProtocolError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "PoolTimeout",
+    "RemoteProtocolError",
 }
 
 
@@ -102,9 +113,12 @@ def _run_isolated(
 @values_stay_inside
 def prepare(request_path: str) -> dict[str, list[str]]:
     """Validate request, profile and key; create the workspace; index every input."""
+    from tasks import pseudonym_domain
+
     ctx = stage_context(request_path)
     ws = ctx.workspace
     ws.create()
+    pseudonym_domain.record(ws.root, pseudonym_domain.domain_of(ctx.request))
     counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
     ws.audit("inputs_indexed", **counts)
     return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
@@ -184,11 +198,14 @@ def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
 @values_stay_inside
 def assemble(request_path: str) -> dict[str, int]:
     from tasks.headers.pseudonyms import write_pseudonym_map
+    from tasks.release_mark import mark_release
 
-    ws = stage_context(request_path).workspace
+    ctx = stage_context(request_path)
+    ws = ctx.workspace
     write_pseudonym_map(ws)  # audit/pseudonyms.csv, for data subjects' rights
     counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
-    ws.audit("staging_assembled", **counts)
+    marked = mark_release(ws.staging / "dicom", ctx.request.request_id)  # names the release
+    ws.audit("staging_assembled", files_marked=marked["files_marked"], **counts)
     return counts
 
 
@@ -246,8 +263,10 @@ def pixel_evidence(request_path: str) -> str:
 @values_stay_inside
 def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
     """Publish the candidate the DPO approved (``sealed_digest``), and only that."""
-    ctx = stage_context(request_path)
+    from tasks.pseudonym_domain import domain_of
     from tasks.rights.releases import record_release
+
+    ctx = stage_context(request_path)
 
     request = ctx.request
     try:
@@ -259,8 +278,13 @@ def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
         request.retention.model_dump(mode="json", exclude_none=True) if request.retention else None
     )
     record_release(
-        request.workspace, request.request_id, request.purpose, request.destination,
-        counts["files"], retention=retention,
+        request.workspace,
+        request.request_id,
+        request.purpose,
+        request.destination,
+        counts["files"],
+        retention=retention,
+        pseudonym_domain=domain_of(request),
     )
     ctx.workspace.audit("released", **counts)
     if request.push:
@@ -269,16 +293,11 @@ def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
 
 
 def _push(ctx) -> dict[str, int]:
-    """Send the approved release to the research PACS; fail the run if it is not complete
-    (PUSH_MANIFEST.csv in the release records what the destination acknowledged)."""
-    from tasks.pacs.push import push
+    """Send the approved release to the research PACS (what it lacks; the code of
+    ``clearance push``); fail the run, released but push incomplete, if it is not complete."""
+    from tasks.push_release import incomplete_error, push_approved_release
 
-    report = push(ctx.request.destination, ctx.request.push)
-    counts = {"pushed": report.acknowledged, "push_failed": report.failed}
-    ctx.workspace.audit("pushed", complete=report.complete, **counts)
-    if not report.complete:
-        raise ClearanceError(
-            f"push to the research PACS incomplete: {report.acknowledged} of {report.files} "
-            "acknowledged (see PUSH_MANIFEST.csv in the release)"
-        )
-    return counts
+    state = push_approved_release(ctx.workspace, ctx.request, by="flow")
+    if state["state"] != "complete":
+        raise incomplete_error(state, ctx.request.request_id)
+    return {"pushed": state["sent"], "push_failed": state["failed"]}

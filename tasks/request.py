@@ -59,12 +59,22 @@ class ReleaseRequest(BaseModel):
     language: str | None = Field(default=None, pattern=r"^(fr|en)$")
     retention: Retention | None = None
     push: PacsDestination | None = None  # also send the approved release to a research PACS
+    # the recipient or project whose identifiers this release shares (default: requester);
+    # releases to different domains share no pseudonym, UID or accession number
+    pseudonym_domain: str | None = Field(default=None, min_length=1, max_length=200)
 
     @field_validator("approvers")
     @classmethod
     def _approvers_not_blank(cls, value: list[str]) -> list[str]:
         if any(not name.strip() for name in value):
             raise ValueError("approver names must not be blank")
+        return value
+
+    @field_validator("pseudonym_domain")
+    @classmethod
+    def _domain_not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("pseudonym_domain must not be blank")
         return value
 
 

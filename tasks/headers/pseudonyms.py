@@ -1,6 +1,10 @@
 """Keyed, deterministic replacements: UIDs, patient / accession / study-ID pseudonyms and the
 per-patient date and time shift. Same key + same input -> same output, in any file, run or release;
-without the key nothing can be reversed (HMAC-SHA256, tasks.keys.keyed_digest)."""
+without the key nothing can be reversed (HMAC-SHA256, tasks.keys.keyed_digest).
+
+The key the stages use is the site key narrowed to a pseudonym domain (``domain_key``: the
+recipient or project a request names), so releases to different recipients share no
+identifier while releases to the same recipient stay consistent."""
 
 from __future__ import annotations
 
@@ -14,6 +18,20 @@ from tasks.keys import keyed_digest
 from tasks.workspace import Workspace
 
 MAX_UID_LENGTH = 64
+
+
+def normalise_domain(domain: str) -> str:
+    """'Lab  X' and 'lab x' are the same recipient: spaces collapsed, case folded."""
+    return " ".join(domain.split()).casefold()
+
+
+def domain_key(key: bytes, domain: str) -> bytes:
+    """The pseudonymisation key of one domain: HMAC of the site key and the domain name.
+    Every pseudonym, UID, date shift and surrogate of a release is derived from it."""
+    name = normalise_domain(domain)
+    if not name:
+        raise ValueError("a pseudonym domain must not be blank")
+    return keyed_digest(key, "pseudonym_domain", name).hex().encode("ascii")
 
 
 @lru_cache(maxsize=65536)

@@ -1,15 +1,19 @@
 """Push an approved release to a research PACS (C-STORE) or DICOMweb server (STOW-RS).
 
-Every .dcm of the release is sent; instances the destination did not acknowledge are retried
-(``retries`` more rounds, the delay doubling each round). The outcome of every file is written
-to PUSH_MANIFEST.csv (release-relative path, SOP Instance UID, status, attempts, detail) so the
-release records what the destination acknowledged. A push with failures after the last round
-is reported as incomplete (``PushReport.complete`` is False): never silently half-done.
+The destination is asked first (C-FIND / QIDO-RS, ``holdings``) which of the release's
+instances it already holds: only the others are sent, so a push can be repeated or finished
+without duplicates. Instances the destination did not acknowledge are retried (``retries``
+more rounds, the delay doubling each round); a last query checks that it holds them all.
+The outcome of every file is written to PUSH_MANIFEST.csv (release-relative path, SOP
+Instance UID, status, attempts, detail) and its SHA-256 to PUSH_MANIFEST.sha256. A push with
+failures after the last round is reported as incomplete (``PushReport.complete`` is False):
+never silently half-done.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -22,13 +26,16 @@ from pynetdicom.association import Association
 
 from tasks.pacs import web
 from tasks.pacs.dimse import WARNING_STATUSES, PacsError, associate, make_ae, status_code
+from tasks.pacs.holdings import held_instances
 from tasks.pacs.spec import PacsDestination
 
 MANIFEST_NAME = "PUSH_MANIFEST.csv"
+DIGEST_NAME = "PUSH_MANIFEST.sha256"
 IMPLICIT_LE = "1.2.840.10008.1.2"
 MAX_CONTEXTS = 128
 STOW_BATCH = 16
-FINAL = ("acknowledged", "unreadable", "invalid")  # not retried
+FINAL = ("acknowledged", "present", "unreadable", "invalid")  # not retried
+ON_TARGET = ("acknowledged", "present")
 
 
 @dataclass
@@ -38,7 +45,8 @@ class _Item:
     sop_uid: str = ""
     sop_class: str = ""
     transfer_syntax: str = ""
-    status: str = "pending"  # pending | acknowledged | failed | unreadable | invalid
+    study_uid: str = ""
+    status: str = "pending"  # pending | acknowledged | present | failed | unreadable | invalid
     detail: str = ""
     attempts: int = 0
 
@@ -47,16 +55,22 @@ class _Item:
 class PushReport:
     destination: str  # method and AE/URL, no patient value
     files: int
-    acknowledged: int
+    acknowledged: int  # sent by this push and acknowledged
     warnings: int  # acknowledged with a warning status (e.g. coercion of data elements)
     failed: int
     rounds: int
     manifest: Path
     failures: dict[str, int] = field(default_factory=dict)  # detail -> count
+    already_present: int = 0  # held by the destination before this push: not sent again
+    verified: bool = False  # a query of the destination after the push found every instance
+
+    @property
+    def on_destination(self) -> int:
+        return self.acknowledged + self.already_present
 
     @property
     def complete(self) -> bool:
-        return self.failed == 0 and self.acknowledged == self.files
+        return self.failed == 0 and self.on_destination == self.files
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -73,6 +87,11 @@ def push(
     if not release_dir.is_dir():
         raise PacsError("release folder to push does not exist")
     items = [_describe(path, release_dir) for path in _dicom_files(release_dir)]
+    studies = {item.study_uid for item in items if item.status == "pending" and item.study_uid}
+    held = held_instances(destination, studies)
+    for item in items:
+        if item.status == "pending" and held is not None and item.sop_uid in held:
+            item.status, item.detail = "present", "held-before-push"
     pending = [item for item in items if item.status == "pending"]
     rounds = 0
     delay = destination.retry_delay
@@ -90,10 +109,11 @@ def push(
         pending = [item for item in items if item.status not in FINAL]
     for item in pending:
         item.status = "failed"
+    verified = _verify(items, destination, studies)
     manifest = manifest or release_dir / MANIFEST_NAME
     _write_manifest(manifest, items)
     acknowledged = [item for item in items if item.status == "acknowledged"]
-    failed = [item for item in items if item.status != "acknowledged"]
+    failed = [item for item in items if item.status not in ON_TARGET]
     return PushReport(
         destination=destination.describe(),
         files=len(items),
@@ -103,7 +123,21 @@ def push(
         rounds=rounds,
         manifest=manifest,
         failures=dict(Counter(item.detail or item.status for item in failed)),
+        already_present=sum(1 for item in items if item.status == "present"),
+        verified=verified,
     )
+
+
+def _verify(items: list[_Item], destination: PacsDestination, studies: set[str]) -> bool:
+    """Query the destination again: an instance acknowledged but not held is a failure.
+    False when the destination cannot be queried (then acknowledgements are all we have)."""
+    held = held_instances(destination, studies)
+    if held is None:
+        return False
+    for item in items:
+        if item.status in ON_TARGET and item.sop_uid not in held:
+            item.status, item.detail = "failed", "not-held-after-push"
+    return all(item.status in ON_TARGET for item in items)
 
 
 def _dicom_files(root: Path) -> list[Path]:
@@ -116,6 +150,7 @@ def _describe(path: Path, root: Path) -> _Item:
         ds = pydicom.dcmread(path, stop_before_pixels=True)
         item.sop_uid = str(ds.SOPInstanceUID)
         item.sop_class = str(ds.SOPClassUID)
+        item.study_uid = str(ds.get("StudyInstanceUID", "") or "")
         item.transfer_syntax = str(ds.file_meta.TransferSyntaxUID)
     except (InvalidDicomError, AttributeError, OSError, ValueError, KeyError):
         item.status, item.detail = "unreadable", "not a readable DICOM file"
@@ -202,3 +237,24 @@ def _write_manifest(path: Path, items: list[_Item]) -> None:
         for item in items:
             writer.writerow([item.relative, item.sop_uid, item.status, item.attempts, item.detail])
     temp.replace(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest_path = digest_path_for(path)
+    digest_temp = digest_path.with_name(f".{digest_path.name}.part")
+    digest_temp.write_text(f"{digest}  {path.name}\n", encoding="utf-8")
+    digest_temp.replace(digest_path)
+
+
+def digest_path_for(manifest: Path) -> Path:
+    """PUSH_MANIFEST.sha256 next to PUSH_MANIFEST.csv (else ``<name>.sha256``)."""
+    name = DIGEST_NAME if manifest.name == MANIFEST_NAME else manifest.name + ".sha256"
+    return manifest.with_name(name)
+
+
+def verify_push_manifest(path: Path) -> bool:
+    """True when PUSH_MANIFEST.csv still hashes to its PUSH_MANIFEST.sha256 line."""
+    path = Path(path)
+    digest_path = digest_path_for(path)
+    if not path.is_file() or not digest_path.is_file():
+        return False
+    recorded, _, name = digest_path.read_text(encoding="utf-8").strip().partition("  ")
+    return name == path.name and hashlib.sha256(path.read_bytes()).hexdigest() == recorded

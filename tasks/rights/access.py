@@ -7,7 +7,7 @@ from typing import Any
 
 from tasks.keys import key_fingerprint
 from tasks.rights.locate import ClinicalColumns, find_content, scope_in, trees
-from tasks.rights.pseudonym import pseudonym_of
+from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights
 
 
@@ -21,12 +21,21 @@ def access_report(
 ) -> list[dict[str, Any]]:
     """One entry per recorded release (still on disk) holding the patient's data."""
     base = Path(base)
-    pseudonym = pseudonym_of(key, patient_id, pseudonym_settings)
+    if not patient_id.strip():
+        raise ValueError("patient_id must not be blank")
     columns = ClinicalColumns.of(clinical_settings)
     report = []
     for tree in trees(base):
         if tree.record is None:  # staging copies are not releases
             continue
+        pseudonym = pseudonym_in(
+            base,
+            tree.request_id,
+            key,
+            patient_id,
+            pseudonym_settings,
+            tree.record.pseudonym_domain,
+        )
         scope = scope_in(base / tree.request_id, pseudonym, issuer)
         if scope is None:
             continue

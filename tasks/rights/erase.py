@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +29,7 @@ from tasks.rights.locate import (
     trees,
 )
 from tasks.rights.manifest import rewritten_manifest
-from tasks.rights.pseudonym import pseudonym_of
+from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights
 from tasks.rights.workspace_copies import intermediate_files, patient_items
 
@@ -99,8 +100,15 @@ def erase_patient(
     ``clinical_settings``: the reports section's ``clinical`` settings (defaults: PatientID,
     AccessionNumber, comma)."""
     base = Path(base)
-    pseudonym = pseudonym_of(key, patient_id, pseudonym_settings)
+    if not patient_id.strip():
+        raise ValueError("patient_id must not be blank")
     columns = ClinicalColumns.of(clinical_settings)
+
+    def pseudonym(tree_request_id: str, release_domain: str | None = None) -> str:
+        return pseudonym_in(
+            base, tree_request_id, key, patient_id, pseudonym_settings, release_domain
+        )
+
     changes, problems = _erase_in_trees(base, pseudonym, issuer, columns)
     changes.extend(_erase_workspace_copies(base, pseudonym, issuer))
     notice = ErasureNotice(
@@ -120,10 +128,12 @@ def erase_patient(
 
 
 def _erase_in_trees(
-    base: Path, pseudonym: str, issuer: str, columns: ClinicalColumns
+    base: Path, pseudonym_of_tree: Callable[..., str], issuer: str, columns: ClinicalColumns
 ) -> tuple[list[TreeChange], list[str]]:
     changes, problems = [], []
     for tree in trees(base):
+        domain = tree.record.pseudonym_domain if tree.record else None
+        pseudonym = pseudonym_of_tree(tree.request_id, domain)
         scope = scope_in(base / tree.request_id, pseudonym, issuer)
         if scope is None:
             continue
@@ -137,9 +147,12 @@ def _erase_in_trees(
     return changes, problems
 
 
-def _erase_workspace_copies(base: Path, pseudonym: str, issuer: str) -> list[TreeChange]:
+def _erase_workspace_copies(
+    base: Path, pseudonym_of_tree: Callable[..., str], issuer: str
+) -> list[TreeChange]:
     changes = []
     for workspace in sorted(p.parent.parent for p in base.glob("*/work/phi")):
+        pseudonym = pseudonym_of_tree(workspace.name)
         copies = intermediate_files(workspace, patient_items(workspace, pseudonym, issuer))
         for path in copies:
             path.unlink(missing_ok=True)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tasks.headers.pseudonyms import patient_basis, patient_pseudonym
+from tasks.headers.pseudonyms import domain_key, patient_basis, patient_pseudonym
+from tasks.pseudonym_domain import recorded
 
 
 def pseudonym_of(key: bytes, patient_id: str, pseudonym_settings: Any) -> str:
@@ -16,6 +18,22 @@ def pseudonym_of(key: bytes, patient_id: str, pseudonym_settings: Any) -> str:
         raise ValueError("patient_id must not be blank")
     basis = patient_basis(patient_id, "", "", "")
     return patient_pseudonym(key, basis, settings.patient_prefix, settings.length)
+
+
+def pseudonym_in(
+    base: Path,
+    request_id: str,
+    key: bytes,
+    patient_id: str,
+    pseudonym_settings: Any,
+    release_domain: str | None = None,
+) -> str:
+    """The patient's pseudonym in one request: the site key narrowed to the domain the
+    request's workspace (or else its release record) names; a request from before domains
+    used the site key itself."""
+    domain = recorded(Path(base) / request_id) or release_domain
+    used = domain_key(key, domain) if domain else key
+    return pseudonym_of(used, patient_id, pseudonym_settings)
 
 
 def issuers_compatible(recorded: str, requested: str) -> bool:

@@ -27,6 +27,7 @@ class ReleaseRecord:
     released_on: date
     retention: dict[str, Any] | None
     last_published_on: date | None = None  # latest recorded publication of this request
+    pseudonym_domain: str | None = None  # None: released before pseudonym domains
 
 
 def record_release(
@@ -37,11 +38,13 @@ def record_release(
     files: int,
     released_on: date | None = None,
     retention: dict | None = None,
+    pseudonym_domain: str | None = None,
 ) -> None:
     _append(
         base,
         {
             "type": "release",
+            "pseudonym_domain": pseudonym_domain,
             "request_id": request_id,
             "purpose": purpose,
             "destination": str(Path(destination).resolve()),
@@ -78,6 +81,7 @@ def releases(base: Path) -> list[ReleaseRecord]:
             released_on=date.fromisoformat(line["released_on"]),
             retention=line.get("retention"),
             last_published_on=published.get(line["request_id"]),
+            pseudonym_domain=line.get("pseudonym_domain"),
         )
         for line in lines
         if line.get("type") == "release"
