@@ -48,8 +48,6 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
     sop_class_uid = _text(ds, "SOPClassUID")
     if not accepted(sop_class_uid):
         return Outcome(False, f"{STAGE}.unsupported_sop_class")
-    if holds_document(ds):  # a PDF or CDA can hold anything: cannot be proven clean
-        return Outcome(False, f"{STAGE}.encapsulated_document")
     generated = complete_uids(ds, ctx.key) if _text(ds, "SOPInstanceUID") else None
     if generated is None:  # no instance UID, or nothing ties the instance to a study
         return Outcome(False, f"{STAGE}.missing_uid")
@@ -104,6 +102,8 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         ),
     )
     Walker(state).run(ds)
+    if holds_document(ds):  # a PDF or CDA can hold anything: cannot be proven clean
+        return Outcome(False, f"{STAGE}.encapsulated_document", state.counts)
     if "retain_uids" not in plan.options_used:
         remapped = remap_unlisted_uids(
             ds, key, section.uid_root, state.plan.actions_for(sop_class_uid)
