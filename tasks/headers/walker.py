@@ -312,7 +312,7 @@ class Walker:
             self._temporal(ds, tag, vr)
         elif vr in TEXT_VRS or vr == "PN":
             self.state.to_clean.append((ds, tag))  # once every identifier is known
-        # other VRs (TM, CS, numbers): nothing to clean, kept
+        # other VRs (CS, numbers): nothing to clean, kept
 
     def _temporal(self, ds: Dataset, tag: BaseTag, vr: str) -> None:
         """A date, date-time or time under action C: shifted (see ``dates``), emptied when
@@ -364,8 +364,9 @@ class Walker:
 
     def _text_in_mode(self, ds: Dataset, tag: BaseTag, number: int, mode: str) -> None:
         """Text the table does not list, inside a D or C sequence. D: long free text gets a
-        dummy (codes and labels stay, the items remain usable). C: every text value is
-        cleaned (a CodeMeaning may hold a name as well as a description)."""
+        dummy (codes and labels stay, cross-checked, the items remain usable). C: every text
+        value is cleaned (a CodeMeaning may hold a name as well as a description), coded
+        strings are cross-checked."""
         vr = self._vr(ds, tag)
         if mode == "dummy":
             if number == TEXT_VALUE or vr in FREE_TEXT_VRS:
