@@ -1,4 +1,4 @@
-"""clearance up | down | submit | approve | reject | status | demo | audit verify"""
+"""clearance up | down | submit | approve | reject | status | push | demo | audit verify"""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from flows import rights_cli, stack
+from flows import push_cli, rights_cli, stack
 
 FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
 
@@ -131,13 +131,16 @@ def resume(
 def cmd_approve(args: argparse.Namespace) -> int:
     stack.configure_environment()
     outcome = resume(args.run_id, True, args.dpo, args.comment, args.timeout)
+    pushed = push_cli.summary_for_run(_read_run(args.run_id)) if outcome != "PAUSED" else None
     if outcome == "COMPLETED":
-        print("approved: release written")
+        print("approved: release written" + (f"; {pushed}" if pushed else ""))
         return 0
     if outcome == "PAUSED":
         print("refused: that name is not one of the request's approvers; the run stays paused")
         return 2
     print(f"run ended {outcome}: {_read_run(args.run_id).state.message or ''}")
+    if pushed:
+        print(f"{pushed}; finish with: clearance push {args.run_id}")
     return 1
 
 
@@ -157,6 +160,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"{run.name}: {run.state.name if run.state else 'unknown'}")
     if run.state and run.state.message:
         print(run.state.message)
+    pushed = push_cli.summary_for_run(run)
+    if pushed:
+        print(pushed)
     return 0
 
 
@@ -197,6 +203,7 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
     v.add_argument("log")
+    push_cli.add_parser(sub)
     rights_cli.add_parsers(sub)
     return main
 
@@ -208,6 +215,7 @@ COMMANDS = {
     "approve": cmd_approve,
     "reject": cmd_reject,
     "status": cmd_status,
+    "push": push_cli.run,
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
     **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),
