@@ -154,3 +154,15 @@ def test_dictation_without_punctuation_and_ocr_confusions():
     for value in ("FL0RIMOND VAUCORBE1L", "O4.78.1l.52.36"):
         assert covered(fax, value, spans), value
     assert not touched(fax, "BRCA1", spans)
+
+
+def test_unlisted_eponyms_after_a_strong_head_survive():
+    text = "Suspicion de maladie de Quenuorel. Signe de Vantrimpe absent."
+    spans = spans_of(text)
+    for term in ("Quenuorel", "Vantrimpe"):
+        assert not touched(text, term, spans), term
+    english = "Torbelund sign negative. Pain since the fall, seen by Dr Torbelund."
+    spans = spans_of(english, "en")
+    assert not touched(english, "Torbelund sign", spans)
+    doctor = english.rindex("Torbelund")
+    assert any(s.start <= doctor < s.end for s in spans), spans

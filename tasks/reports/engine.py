@@ -124,6 +124,9 @@ def listed_names(text: str, spans: list[Span]) -> list[Candidate]:
             name = read_name(text, position, after_title=title is not None)
             if name is None:
                 break
+            value = text[name[0] : name[1]]
+            if title is None and value.isupper() and len(value) <= 3:
+                break  # "Dr Pettigrew, GP": a role's abbreviation
             found.append(Candidate(name[0], name[1], "PERSON", 30))
             end = name[1]
     return found

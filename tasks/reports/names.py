@@ -96,6 +96,11 @@ SECTION_WORDS = frozenset(
     "conclusion conclusions impression indication technique résultat résultats findings "
     "history comparaison comparison examen exam".split()
 )
+# words that name a form's field ("Patient Name:", "Patient ID :"), never a surname
+FIELD_WORDS = frozenset(
+    "name names nom noms prénom prénoms id ipp mrn date dob ddn age âge sex sexe address "
+    "adresse tel tél phone number numéro no code".split()
+)
 
 
 def _last_word_as_surname(text: str, index: int) -> re.Match[str] | None:
@@ -125,7 +130,7 @@ def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Ma
     if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
         return None
     word = token.group()
-    if word.lower() in SECTION_WORDS or text.startswith(":", _skip_blanks(text, token.end())):
+    if word.lower() in SECTION_WORDS or word.lower() in FIELD_WORDS:
         return None  # "Conclusion", "Patient Name:"
     if (alone and len(word) >= 3) or (len(word) >= 3 and word.isupper()):
         return token

@@ -1,10 +1,12 @@
 """Medical vocabulary that must survive anonymisation: eponyms, drugs, contrast agents.
 
 Lexicons in ``data/lexicon/`` (one term a line). Drug and contrast-agent names are
-protected wherever they stand; an eponym when its context makes it one ("maladie de X",
-"signe de X", "selon X", "X sign", "X's disease") or when it is a hyphenated compound
-("Budd-Chiari"). A candidate overlapping a protected term keeps only its parts outside the
-term, unless it rests on strong evidence (a title, a label, a header value).
+protected wherever they stand; a listed eponym when its context makes it one ("tumeur de X",
+"selon X", "X sign", "X's disease") or when it is a hyphenated compound ("Budd-Chiari"); any
+capitalised name after a strong head ("maladie de", "signe de") or before one ("disease",
+"sign"): ``data/lexicon/eponym_heads.yaml``. A candidate overlapping a protected term keeps
+only its parts outside the term, unless it rests on strong evidence (a title, a label, a
+header value).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ LEXICON = DATA_DIR / "lexicon"
 KINDS = {"eponym": "eponyms.txt", "drug": "drugs.txt", "contrast": "contrast_agents.txt"}
 # labels a protected term may be mistaken for
 SPARED_LABELS = frozenset({"PERSON", "CITY", "ESTABLISHMENT", "ADDRESS", "DEVICE"})
+# an unlisted eponym: "Westermark", "Budd-Chiari", "De Quervain"
+CAPITALISED = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[ -][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)"
 NAME_LEFT = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2,}")
 
 
@@ -55,6 +59,15 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?<![\w-])(?P<term>(?:{eponyms})(?:(?:[ \t]+(?:and|&)[ \t]+|-)(?:{eponyms}))*)"
             rf"(?:['’]s?)?[ \t]+(?:{after})(?![\w])",
             re.I,
+        ),
+        # any capitalised name after (French) or before (English) a strong head
+        "eponym_context_before": re.compile(
+            rf"(?<![\w])(?i:{_alternation(heads.get('before_any', []))})"
+            rf"(?:[ \t]+{word}){{0,2}}?[ \t]+(?i:de|du|d')[ \t]*(?P<term>{CAPITALISED})",
+        ),
+        "eponym_context_after": re.compile(
+            rf"(?<![\w'’-])(?P<term>{CAPITALISED})(?:['’]s?)?[ \t]+"
+            rf"(?i:{_alternation(heads.get('after_any', []))})(?![\w])",
         ),
         "eponym_compound": re.compile(
             rf"(?<![\w-])(?:{_alternation([e for e in lexicon('eponym') if '-' in e])})(?![\w-])",
@@ -105,7 +118,8 @@ def spare_protected(text: str, candidates: list[Candidate]) -> list[Candidate]:
 @functools.cache
 def _head_words() -> frozenset[str]:
     heads = read_yaml(LEXICON / "eponym_heads.yaml")
-    return frozenset(w.lower() for key in ("before", "before_words", "after") for w in heads[key])
+    keys = ("before", "before_words", "after", "before_any", "after_any")
+    return frozenset(w.lower() for key in keys for w in heads.get(key, []))
 
 
 def _still_a_name(value: str) -> bool:

@@ -92,14 +92,33 @@ def not_a_duration(text: str, start: int, end: int) -> bool:
 
 
 def name_words(text: str, start: int, end: int) -> bool:
-    """Every word a possible name: none is report vocabulary or a device make."""
+    """Every word a possible name: none is report vocabulary, a device make or a word of
+    practice names ("IMAGERIE MEDICALE")."""
     from tasks.reports.vocab import is_report_word
 
     words = re.split(r"[\s]+", text[start:end])
-    return not any(is_report_word(w) for w in words)
+    return not any(is_report_word(w) or w.lower() in GENERIC_PLACE_HEADS for w in words)
+
+
+# words every practice or clinic name may use: a name made only of them names nothing
+GENERIC_PLACE_HEADS = frozenset(
+    "cabinet centre groupe groupement institut pole pôle maison selarl selas scm gie clinique "
+    "polyclinique hopital hôpital imagerie imageries medicale médicale medical médical "
+    "radiologie radiologique sante santé chu chr ch hospitalier hospitaliere hospitalière "
+    "universitaire regional régional".split()
+)
+GENERIC_PLACE_WORDS = GENERIC_PLACE_HEADS | frozenset("de du des la le les et sur en d l".split())
+
+
+def names_a_place(text: str, start: int, end: int) -> bool:
+    """An establishment name holds one word that is not generic ("CENTRE D'IMAGERIE
+    MEDICALE" names nothing; "CENTRE D'IMAGERIE DU LITTORAL" does)."""
+    words = re.findall(r"[^\W\d_]+", text[start:end])
+    return any(w.lower() not in GENERIC_PLACE_WORDS for w in words)
 
 
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
+    "names_a_place": names_a_place,
     "nir_key": nir_key,
     "nir_shape": nir_shape,
     "phone_number": phone_number,
