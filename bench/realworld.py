@@ -19,9 +19,12 @@ area and the checks stage, all in-process (no Prefect), and prints:
 - the checks that failed (blocking or not) with their counts;
 - an attacker's count of identifying values of each input header (person names and each
   of their parts, patient and other IDs, station, serial numbers, institution and
-  department, physicians and operators) found in the released header bytes of that file
-  (case-, accent- and separator-insensitive; pixel data excluded). Values are printed only
-  with ``--show-values`` (this output is then as sensitive as the corpus).
+  department, physicians and operators) found in the released header of that file: every
+  text value at any depth, file meta and private elements included (case-, accent- and
+  separator-insensitive; a whole value anywhere inside a released value, a name part as a
+  whole word; binary values such as pixel data and waveforms are not text). Duplicates of
+  an instance already released are counted apart (the same SOP Instance UID twice).
+  Values are printed only with ``--show-values`` (this output is as sensitive as the corpus).
 """
 
 from __future__ import annotations
@@ -167,9 +170,10 @@ def normalise(text: str) -> str:
     return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).casefold()
 
 
-def identifying_values(ds: Dataset) -> dict[str, set[str]]:
-    """keyword -> normalised identifying values (names: the whole name and each part)."""
-    found: dict[str, set[str]] = collections.defaultdict(set)
+def identifying_values(ds: Dataset) -> dict[str, set[tuple[str, bool]]]:
+    """keyword -> (normalised identifying value, is a single word); person names give the
+    whole name and each part."""
+    found: dict[str, set[tuple[str, bool]]] = collections.defaultdict(set)
     for elem in _elements(ds):
         keyword = elem.keyword or ""
         if elem.VR != "PN" and keyword not in IDENTIFYING:
@@ -180,13 +184,13 @@ def identifying_values(ds: Dataset) -> dict[str, set[str]]:
             else [elem.value]
         ):
             text = str(value or "")
-            pieces = {text}
+            pieces = {(text, False)}
             if elem.VR == "PN":
-                pieces |= set(re.split(r"[\^=\s,.\-]+", text))
-            for piece in pieces:
+                pieces |= {(part, True) for part in re.split(r"[\^=\s,.\-]+", text)}
+            for piece, single in pieces:
                 norm = normalise(piece)
                 if len(norm) >= MIN_NORMALISED and norm not in GENERIC and len(set(norm)) > 1:
-                    found[keyword or "private"].add(norm)
+                    found[keyword or "private"].add((norm, single))
     return found
 
 
@@ -201,17 +205,33 @@ def _elements(ds: Dataset):  # noqa: ANN202 - a generator of DataElements
             yield elem
 
 
-def released_header_text(path: Path) -> str:
-    """The released file's bytes without its pixel data, normalised (latin-1 and UTF-8)."""
-    data = path.read_bytes()
-    ds = pydicom.dcmread(path, defer_size=1024)
-    for keyword in ("PixelData", "FloatPixelData", "DoubleFloatPixelData"):
-        if keyword in ds:
-            elem = ds.get_item(keyword, keep_deferred=True)
-            start = getattr(elem, "value_tell", None)
-            if start is not None:
-                data = data[:start]
-    return normalise(data.decode("latin-1")) + "|" + normalise(data.decode("utf-8", "replace"))
+TEXT_VRS = frozenset(
+    "AE AS CS DA DS DT IS LO LT PN SH ST TM UC UI UR UT UN".split()
+)  # UN: may be text of an unknown attribute; binary values (pixels, waveforms) left out
+
+
+@dataclass
+class ReleasedText:
+    joined: str  # every text value, normalised and concatenated (whole values are sought here)
+    words: set[str]  # each value's words, normalised (name parts must be one of them)
+
+
+def released_text(path: Path) -> ReleasedText:
+    """What an attacker reads in the released header: every text value at any depth, file
+    meta and private elements included."""
+    ds = pydicom.dcmread(path, defer_size=1 << 20)
+    values: list[str] = []
+    elements = list(ds.file_meta) + list(ds.iterall())
+    for elem in elements:
+        if elem.VR not in TEXT_VRS or elem.value is None:
+            continue
+        value = elem.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        multi = isinstance(value, list | tuple | pydicom.multival.MultiValue)
+        values.extend(str(item) for item in (value if multi else [value]))
+    words = {normalise(w) for v in values for w in re.split(r"[^\w]+|_", v) if w}
+    return ReleasedText("|".join(normalise(v) for v in values), words)
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -325,10 +345,10 @@ def _count_leaks(src: Path, released: Path, corpus: Path, tally: Tally, show: bo
         values = identifying_values(original)
     except Exception:
         return
-    text = released_header_text(released)
+    text = released_text(released)
     for keyword, found in values.items():
-        for value in found:
-            if value in text:
+        for value, single in found:
+            if (value in text.words) if single else (value in text.joined):
                 tally.leaks[keyword] += 1
                 shown = f" {value!r}" if show else ""
                 tally.leak_lines.append(f"  {src.relative_to(corpus)}: {keyword}{shown}")
