@@ -25,6 +25,7 @@ from prefect.task_runners import ProcessPoolTaskRunner
 from flows.context import stage_context, workers
 from flows.gate import DPOApproval, gate_description, listed_approver
 from flows.orphans import close_descendants
+from flows.retrieved_hook import drop_retrieved
 from flows.stages import (
     anonymise_headers,
     anonymise_reports,
@@ -102,7 +103,11 @@ def build_candidate(request_path: str) -> dict:
     return {"counts": counts, "stage_counts": stage_counts, "checks": checks}
 
 
-@flow(name=FLOW_NAME, on_crashed=[close_descendants], on_failure=[close_descendants])
+@flow(
+    name=FLOW_NAME,
+    on_crashed=[close_descendants, drop_retrieved],
+    on_failure=[close_descendants, drop_retrieved],
+)
 def release(request_path: str) -> dict[str, int]:
     logger = get_run_logger()
     ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import json
-import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +15,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.context import stage_context, workers
-from tasks import atomic, ingest
+from tasks import ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
 from tasks.publish import CandidateChanged, publish
@@ -66,7 +64,8 @@ def is_transient(error: BaseException) -> bool:
 def retry_transient_only(task: Any, task_run: Any, state: Any) -> bool:
     """Prefect's retry condition: stages are idempotent, so a retry is safe, but only a
     transient failure is worth one."""
-    return isinstance(state.data, TransientStageFailure)
+    error = state.data
+    return isinstance(error, TransientStageFailure) or getattr(error, "transient", False) is True
 
 
 STAGE_TASK = {
@@ -127,27 +126,12 @@ def prepare(request_path: str) -> dict[str, list[str]]:
 @task(name="retrieve", **STAGE_TASK)
 @values_stay_inside
 def retrieve_from_pacs(request_path: str) -> dict[str, int]:
-    """Fetch the requested studies from the source PACS into the workspace (once)."""
-    from tasks.pacs.retrieve import retrieve
+    """Query the source PACS again and fetch the requested studies into the workspace
+    (counts of what changed since an earlier retrieval are audited and returned)."""
+    from tasks.retrieved import fetch
 
     ctx = stage_context(request_path)
-    ws = ctx.workspace
-    target, done = ws.root / "retrieved", ws.root / "retrieved.json"
-    if done.exists():  # a resumed run does not fetch again
-        return json.loads(done.read_text())
-    if target.exists():  # an interrupted fetch: start it again from nothing
-        shutil.rmtree(target)
-    report = retrieve(ctx.request.inputs.dicom, target)
-    counts = {
-        "studies_found": report.studies_found,
-        "studies_not_found": report.studies_not_found,
-        "instances_expected": report.instances_expected,
-        "instances_received": report.instances_received,
-        "instances_missing": report.missing,
-    }
-    atomic.write_json(done, counts)
-    ws.audit("retrieved_from_pacs", **counts)
-    return counts
+    return fetch(ctx.workspace, ctx.request.inputs.dicom)
 
 
 @task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
@@ -235,11 +219,14 @@ def apply_release_rules(request_path: str) -> dict[str, int]:
 @task(name="quality-checks", **STAGE_TASK)
 @values_stay_inside
 def quality_checks(request_path: str) -> dict:
-    """Run the expectation suites; returns pass/fail, names and counts (no values)."""
+    """Run the expectation suites (the last step of the candidate: raw studies retrieved from
+    a PACS are removed after it); returns pass/fail, names and counts (no values)."""
     from tasks.checks.run import run_checks
+    from tasks.retrieved import remove_for_request
 
     ctx = stage_context(request_path)
     summary = run_checks(ctx.workspace, ctx.profile)
+    remove_for_request(ctx.request)  # the candidate is built: raw retrieved studies go
     ctx.workspace.audit(
         "checks_run", passed=summary.passed, blocking_failed=summary.blocking_failed
     )

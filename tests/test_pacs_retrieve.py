@@ -178,7 +178,7 @@ def test_unreachable_pacs_raises(tmp_path: Path) -> None:
             "timeout": 5,
         }
     )
-    with pytest.raises(PacsError, match="association"):
+    with pytest.raises(PacsError, match="refused"):
         retrieve(source, tmp_path / "in")
 
 

@@ -6,6 +6,7 @@ so no patient value reaches a log.
 
 from __future__ import annotations
 
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydicom.dataset import Dataset
-from pynetdicom import AE, _config
+from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 
 from tasks.errors import ClearanceError
@@ -28,7 +29,20 @@ PENDING_STATUSES = {0xFF00, 0xFF01}
 
 
 class PacsError(ClearanceError):
-    """The PACS could not be reached or refused an operation (message holds no patient value)."""
+    """The PACS could not be reached or refused an operation (message holds no patient value).
+    ``kind``: refused (nothing listening), timeout, rejected, aborted, failed."""
+
+    transient = False
+
+    def __init__(self, message: str, kind: str = "failed") -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+class PacsUnreachable(PacsError):
+    """No TCP connection (refused, timed out, no route): worth another attempt later."""
+
+    transient = True
 
 
 def make_ae(node: PacsNode, timeout: float) -> AE:
@@ -73,15 +87,69 @@ def associate(ae: AE, node: PacsNode, **kwargs: Any) -> Iterator[Association]:
         raise PacsError(
             f"TLS settings for {node.describe()} unusable ({type(error).__name__})"
         ) from None
-    assoc = ae.associate(node.host, node.port, ae_title=node.ae_title, tls_args=tls_args, **kwargs)
+    answers: list[Any] = []  # the A-ASSOCIATE response, for the rejection's reason
+    handlers = [
+        *kwargs.pop("evt_handlers", []),
+        (evt.EVT_ACSE_RECV, lambda e: answers.append(e.primitive)),
+    ]
+    assoc = ae.associate(
+        node.host,
+        node.port,
+        ae_title=node.ae_title,
+        tls_args=tls_args,
+        evt_handlers=handlers,
+        **kwargs,
+    )
     if not assoc.is_established:
-        reason = "rejected" if assoc.is_rejected else "aborted" if assoc.is_aborted else "failed"
-        raise PacsError(f"association with {node.describe()} {reason}")
+        raise _not_established(assoc, node, answers)
     try:
         yield assoc
     finally:
         if assoc.is_established:
             assoc.release()
+
+
+def _not_established(assoc: Association, node: PacsNode, answers: list[Any]) -> PacsError:
+    """Say why: nothing listening, no answer, rejected (with the PACS's reason: an unknown
+    calling AE title is named as such), or aborted."""
+    where = node.describe()
+    if assoc.is_rejected:
+        reason = next((str(a.reason_str) for a in answers if hasattr(a, "reason_str")), "")
+        if "calling ae" in reason.lower():
+            return PacsError(
+                f"association with {where} rejected: calling AE title '{node.calling_ae}' "
+                "not recognised (register it on the PACS)",
+                "rejected",
+            )
+        return PacsError(f"association with {where} rejected ({reason or 'no reason'})", "rejected")
+    problem = _tcp_problem(node)
+    if problem == "refused":
+        return PacsUnreachable(f"connection to {where} refused (nothing listening)", "refused")
+    if problem is not None:
+        return PacsUnreachable(f"no connection to {where} ({problem})", "timeout")
+    if assoc.is_aborted and not assoc.accepted_contexts:
+        return PacsError(
+            f"association with {where} aborted: no presentation context accepted "
+            f"(is calling AE '{node.calling_ae}' allowed this service?)",
+            "aborted",
+        )
+    return PacsError(
+        f"association with {where} {'aborted' if assoc.is_aborted else 'failed'}",
+        "aborted" if assoc.is_aborted else "failed",
+    )
+
+
+def _tcp_problem(node: PacsNode) -> str | None:
+    """None when a TCP connection opens; else refused / timeout / unreachable."""
+    try:
+        with socket.create_connection((node.host, node.port), timeout=5):
+            return None
+    except ConnectionRefusedError:
+        return "refused"
+    except TimeoutError:
+        return "timeout"
+    except OSError:
+        return "unreachable"
 
 
 def status_code(status: Dataset | None) -> int | None:
@@ -104,8 +172,13 @@ def find(assoc: Association, identifier: Dataset, model: str) -> list[Dataset]:
     matches = []
     for status, match in assoc.send_c_find(identifier, model):
         code = status_code(status)
-        if code is None:
-            raise PacsError("C-FIND got no response from the PACS")
+        if code is None:  # Orthanc, for one, drops a C-FIND from a caller it does not know
+            calling = assoc.requestor.ae_title
+            raise PacsError(
+                f"the PACS did not answer the C-FIND: is calling AE '{calling}' registered "
+                "on it with C-FIND allowed? (else it timed out)",
+                "aborted" if assoc.is_aborted or not assoc.is_established else "timeout",
+            )
         if code in PENDING_STATUSES:
             if match is not None:
                 matches.append(match)

@@ -194,7 +194,7 @@ def _store_round(items: list[_Item], destination: PacsDestination) -> None:
             for item in members:
                 if item.status != "acknowledged":
                     item.status = "failed"
-                    item.detail = "association-" + str(error).rsplit(" ", 1)[-1]
+                    item.detail = "association-" + error.kind
 
 
 def _store_all(assoc: Association, items: list[_Item]) -> None:

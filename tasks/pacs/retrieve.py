@@ -129,9 +129,14 @@ def _write_missing(path: Path, studies: list[str], instances: list[str]) -> None
     temp.replace(path)
 
 
-def _retrieve_dimse(
-    source: PacsSource, target: Path
-) -> tuple[list[str], list[ExpectedInstance], Receiver]:
+def query(source: PacsSource) -> tuple[list[str], list[ExpectedInstance]]:
+    """The studies found and every instance the source lists for them (nothing fetched)."""
+    if source.method == "dicomweb":
+        return _find_web(web.make_client(source.dicomweb_url or "", source.timeout), source)
+    return _find_dimse(source)
+
+
+def _find_dimse(source: PacsSource) -> tuple[list[str], list[ExpectedInstance]]:
     ae = make_ae(source.pacs, source.timeout)
     ae.add_requested_context(FIND_MODEL)
     with associate(ae, source.pacs) as assoc:
@@ -140,6 +145,21 @@ def _retrieve_dimse(
         else:
             studies = [u for u in source.studies or [] if dimse.study_exists(assoc, FIND_MODEL, u)]
         expected = [e for u in studies for e in dimse.list_instances(assoc, FIND_MODEL, u)]
+    return studies, expected
+
+
+def _find_web(client: Any, source: PacsSource) -> tuple[list[str], list[ExpectedInstance]]:
+    if source.query is not None:
+        studies = web.find_studies(client, source.query)
+    else:
+        studies = [u for u in source.studies or [] if web.study_exists(client, u)]
+    return studies, [e for u in studies for e in web.list_instances(client, u)]
+
+
+def _retrieve_dimse(
+    source: PacsSource, target: Path
+) -> tuple[list[str], list[ExpectedInstance], Receiver]:
+    studies, expected = _find_dimse(source)
     receiver = Receiver(target, {e.sop_uid for e in expected})
     by_study: dict[str, set[str]] = {}
     for item in expected:
@@ -231,11 +251,7 @@ def _retrieve_web(
     source: PacsSource, target: Path
 ) -> tuple[list[str], list[ExpectedInstance], Receiver]:
     client = web.make_client(source.dicomweb_url or "", source.timeout)
-    if source.query is not None:
-        studies = web.find_studies(client, source.query)
-    else:
-        studies = [u for u in source.studies or [] if web.study_exists(client, u)]
-    expected = [e for u in studies for e in web.list_instances(client, u)]
+    studies, expected = _find_web(client, source)
     receiver = Receiver(target, {e.sop_uid for e in expected})
     for study_uid in studies:
         web.retrieve_study(client, study_uid, receiver)
