@@ -15,19 +15,22 @@ from tasks.demo import build_demo
 pytestmark = pytest.mark.integration
 
 
-def _request(root: Path, request_id: str) -> Path:
-    path = root / f"{request_id}.yaml"
+REQUEST_ID = "dask-equivalence"  # one id: each instance names its release (request id)
+
+
+def _request(root: Path, name: str) -> Path:
+    path = root / f"{name}.yaml"
     path.write_text(
         yaml.safe_dump(
             {
-                "request_id": request_id,
+                "request_id": REQUEST_ID,
                 "purpose": "dask equivalence",
                 "requester": "Lab X",
                 "approvers": ["DPO"],
                 "inputs": {"dicom": "in/dicom", "reports": "in/reports"},
                 "profile": "demo",
-                "workspace": "ws",
-                "destination": f"out/{request_id}",
+                "workspace": f"ws-{name}",
+                "destination": f"out/{name}",
             }
         )
     )
@@ -58,7 +61,7 @@ def test_dask_cluster_gives_the_same_staging_as_local(tmp_path: Path) -> None:
                 str(_request(tmp_path, "dask-run"))
             )
     assert local["counts"] == distributed["counts"]
-    local_tree = _tree(tmp_path / "ws" / "local-run" / "staging")
-    dask_tree = _tree(tmp_path / "ws" / "dask-run" / "staging")
+    local_tree = _tree(tmp_path / "ws-local-run" / REQUEST_ID / "staging")
+    dask_tree = _tree(tmp_path / "ws-dask-run" / REQUEST_ID / "staging")
     assert len(local_tree) >= 10
     assert local_tree == dask_tree

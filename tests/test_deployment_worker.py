@@ -60,17 +60,20 @@ def _run(command: list[str], env: dict[str, str], cwd: Path) -> str:
     return result.stdout
 
 
-def _request(root: Path, request_id: str) -> Path:
-    path = root / f"{request_id}.yaml"
+REQUEST_ID = "site-deployment"  # one id: each instance names its release (request id)
+
+
+def _request(root: Path, name: str) -> Path:
+    path = root / f"{name}.yaml"
     data = {
-        "request_id": request_id,
+        "request_id": REQUEST_ID,
         "purpose": "site deployment",
         "requester": "Lab X",
         "approvers": [APPROVER],
         "inputs": {"dicom": "in/dicom", "reports": "in/reports"},
         "profile": "demo",
-        "workspace": "ws",
-        "destination": f"out/{request_id}",
+        "workspace": f"ws-{name}",
+        "destination": f"out/{name}",
     }
     path.write_text(yaml.safe_dump(data))
     return path
@@ -84,8 +87,8 @@ def _tree(folder: Path) -> dict[str, str]:
     }
 
 
-def _release(env: dict[str, str], root: Path, request_id: str) -> dict[str, str]:
-    submitted = clearance(env, "submit", str(_request(root, request_id)), timeout=600)
+def _release(env: dict[str, str], root: Path, name: str) -> dict[str, str]:
+    submitted = clearance(env, "submit", str(_request(root, name)), timeout=600)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     run_id = submitted.stdout.strip().splitlines()[-1]
     assert f"{env['PREFECT_API_URL'].removesuffix('/api')}/runs/flow-run/{run_id}" in (
@@ -93,7 +96,7 @@ def _release(env: dict[str, str], root: Path, request_id: str) -> dict[str, str]
     )
     approved = clearance(env, "approve", run_id, "--dpo", APPROVER, timeout=600)
     assert approved.returncode == 0, approved.stdout + approved.stderr
-    return _tree(root / "out" / request_id)
+    return _tree(root / "out" / name)
 
 
 def test_worker_from_the_documented_deployment_with_and_without_dask(tmp_path: Path) -> None:
