@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -63,7 +64,15 @@ def cmd_up(args: argparse.Namespace) -> int:
     if stack.stale_serving_code():
         print(stack.STALE_WARNING, file=sys.stderr)
     ui = state["api_url"].removesuffix("/api")
-    print(f"Clearance is up. Prefect UI: {ui}  (stop with: clearance down)")
+    print(f"Clearance is up. Prefect UI: {ui}  (stop with: {self_command()} down)")
+    if not os.environ.get("CLEARANCE_PSEUDONYM_KEY"):
+        print(
+            "warning: CLEARANCE_PSEUDONYM_KEY is not set in this environment, so the serving "
+            "process started now has no key: a release fails at its first step unless its "
+            "profile names a Prefect Secret block. Export the key, then "
+            f"`{self_command()} down && {self_command()} up`.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -92,7 +101,46 @@ def submit(request_path: Path, timeout: float) -> tuple[str, str]:
     return run_id, run.state.type.value if not run.state.is_paused() else "PAUSED"
 
 
+def self_command() -> str:
+    """The command that runs this CLI as the user can type it: `clearance` when that is on
+    PATH, else the entry point beside this Python (a venv's bin folder often is not)."""
+    beside = Path(sys.executable).parent / "clearance"
+    on_path = shutil.which("clearance")
+    if on_path and (not beside.exists() or Path(on_path).resolve() == beside.resolve()):
+        return "clearance"
+    if not beside.exists():
+        return f"{sys.executable} -m flows.cli"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
+
+
+def submit_blockers(request_path: Path) -> list[str]:
+    """Why a request cannot be submitted now (before any run is created)."""
+    from tasks import gate_opening
+    from tasks.request import load_request, release_blockers
+    from tasks.workspace import Workspace
+
+    request = load_request(request_path)
+    problems = release_blockers(request)
+    workspace = Workspace(request.workspace, request.request_id)
+    if workspace.run_in_progress():
+        problems.append("a run of this request is in progress")
+    elif (opening := gate_opening.waiting(workspace)) is not None:
+        problems.append(
+            f"a run of this request waits at the DPO gate (flow run {opening.flow_run_id})"
+        )
+    return problems
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
+    problems = submit_blockers(Path(args.request))
+    if problems:
+        print(f"{args.request}: not submitted:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 2
     api_url = stack.configure_environment()
     if stack.stale_serving_code():
         print(stack.STALE_WARNING, file=sys.stderr)
@@ -100,7 +148,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     ui = os.environ.get("PREFECT_UI_URL") or api_url.removesuffix("/").removesuffix("/api")
     if outcome == "PAUSED":
         print(f"Paused at the DPO gate. Review: {ui}/runs/flow-run/{run_id}", file=sys.stderr)
-        print(f"Approve: clearance approve {run_id} --dpo 'NAME'", file=sys.stderr)
+        print(f"Approve: {self_command()} approve {run_id} --dpo 'NAME'", file=sys.stderr)
     else:
         run = _read_run(run_id)
         print(f"run ended {outcome}: {run.state.message or ''}", file=sys.stderr)
@@ -118,7 +166,8 @@ def resume(
         raise SystemExit(
             f"flow run {run_id} is not waiting for approval ({before and before.name})"
         )
-    resume_flow_run(run_id, run_input={"approved": approved, "dpo_name": dpo, "comment": comment})
+    decision = "approve" if approved else "reject"
+    resume_flow_run(run_id, run_input={"decision": decision, "dpo_name": dpo, "comment": comment})
     run = _wait_for(
         run_id,
         lambda s: s.type.value in FINAL_STATES or (s.is_paused() and s.id != before.id),
@@ -155,15 +204,20 @@ def cmd_reject(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    """The run's state; exit 0 while it runs, waits or has released, 1 once it failed."""
     stack.configure_environment()
     run = _read_run(args.run_id)
-    print(f"{run.name}: {run.state.name if run.state else 'unknown'}")
-    if run.state and run.state.message:
-        print(run.state.message)
-    pushed = push_cli.summary_for_run(run)
-    if pushed:
-        print(pushed)
-    return 0
+    state = run.state
+    if state is None:
+        print(f"{run.name}: unknown")
+        return 1
+    if state.is_paused():  # the release flow's only pause is the DPO gate (a suspension)
+        print(f"{run.name}: Paused at the DPO gate ({state.name}: no process waits)")
+    else:
+        print(f"{run.name}: {state.name}")
+    if state.message:
+        print(state.message)
+    return 1 if state.type.value in FINAL_STATES - {"COMPLETED"} else 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -58,7 +58,7 @@ def _demo_key(home: Path) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from flows.cli import submit
+    from flows.cli import self_command, submit
 
     home = stack.clearance_home()
     folder = Path(args.dir).resolve() if args.dir else home / "demo"
@@ -71,14 +71,15 @@ def run_demo(args: argparse.Namespace) -> int:
     state = stack.up()
     ui = state["api_url"].removesuffix("/api")
     run_id, outcome = submit(request_path, timeout=3600)
+    command = self_command()
     if outcome != "PAUSED":
-        print(f"the demo run ended {outcome}; see `clearance status {run_id}`", file=sys.stderr)
+        print(f"the demo run ended {outcome}; see `{command} status {run_id}`", file=sys.stderr)
         print(run_id)
         return 1
     print(
         f"\nThe release is waiting for the DPO at the gate.\n  Prefect UI: {ui}/runs/flow-run/"
-        f"{run_id}\n  Approve:    clearance approve {run_id} --dpo '{DEMO_APPROVER}'\n"
-        f"  Reject:     clearance reject {run_id} --dpo '{DEMO_APPROVER}' --reason '...'\n"
+        f"{run_id}\n  Approve:    {command} approve {run_id} --dpo '{DEMO_APPROVER}'\n"
+        f"  Reject:     {command} reject {run_id} --dpo '{DEMO_APPROVER}' --reason '...'\n"
         f"  Release goes to: {folder / 'release' / request_id}",
         file=sys.stderr,
     )

@@ -1,16 +1,35 @@
-"""The DPO gate: the run pauses with the evidence summary; a listed approver signs off."""
+"""The DPO gate: the run suspends with the evidence summary; a listed approver decides."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 from prefect.input import RunInput
+from pydantic import Field
+
+APPROVE, REJECT = "approve", "reject"
 
 
-class DPOApproval(RunInput):
-    """What the DPO fills in the Prefect UI's Resume form (or `clearance approve/reject`)."""
+class DPODecision(RunInput):
+    """What the DPO fills in the Prefect UI's Resume form (or `clearance approve/reject`).
 
-    approved: bool
-    dpo_name: str
-    comment: str = ""
+    ``decision`` has no default: the form cannot be submitted without choosing, so pressing
+    Submit never rejects (or approves) by accident. A rejection needs a reason."""
+
+    decision: Literal["approve", "reject"] = Field(
+        description="approve: publish exactly this candidate · reject: nothing is written"
+    )
+    dpo_name: str = Field(description="Your name, exactly as listed in the request's approvers")
+    comment: str = Field(default="", description="Required when rejecting: the reason")
+
+
+def refusal_reason(decision: DPODecision, approvers: list[str]) -> str | None:
+    """Why an answer cannot decide the release (a reason code), or None when it can."""
+    if listed_approver(decision.dpo_name, approvers) is None:
+        return "not_a_listed_approver"
+    if decision.decision == REJECT and not decision.comment.strip():
+        return "rejection_without_reason"
+    return None
 
 
 def listed_approver(name: str, approvers: list[str]) -> str | None:
@@ -37,6 +56,11 @@ def gate_description(
     quarantined = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("quarantined:")}
     lines = [
         f"## Release `{request_id}` awaits DPO sign-off",
+        "",
+        "Choose **decision** (approve or reject) and type your name exactly as listed: "
+        + "; ".join(approvers)
+        + ". A rejection needs a reason in **comment**.",
+        "",
         f"Purpose: {purpose}",
         "",
         f"**Released: {released} inputs** · **Quarantined: {sum(quarantined.values())}**",
@@ -61,9 +85,7 @@ def gate_description(
         lines.append("")
     if checks_markdown:
         lines += [checks_markdown, ""]
-    lines += [
-        f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab).",
-        "",
-        "Set **approved** and type your name exactly as listed: " + "; ".join(approvers) + ".",
-    ]
+    lines.append(
+        f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab)."
+    )
     return "\n".join(lines)

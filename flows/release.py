@@ -4,7 +4,11 @@ build_candidate (subflow, parallel task runner):
     prepare (validate + index) → ingest (recognise DICOM) → headers → pixels ┐
                                    └→ reports, clinical (after headers)     ┴→ assemble
     → release-level rules → pixel evidence → quality checks
-release: candidate → blocking checks? → DPO gate (pause) → publish.
+release: candidate → blocking checks? → DPO gate (suspend) → publish.
+
+The gate suspends the run: no process waits for the DPO. The answer re-enters the flow from
+the top; the opening kept in the workspace (tasks/gate_opening.py) sends it straight back to
+the same gate over the same sealed candidate, so nothing is rebuilt and nobody signs twice.
 
 Tasks exchange the request path, batch names and counts only.
 """
@@ -15,15 +19,16 @@ import os
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
+from prefect.context import FlowRunContext
+from prefect.flow_runs import suspend_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.context import stage_context, workers
-from flows.gate import DPOApproval, gate_description, listed_approver
+from flows.gate import DPODecision, gate_description, listed_approver, refusal_reason
 from flows.orphans import close_descendants
 from flows.retrieved_hook import drop_retrieved
 from flows.stages import (
@@ -41,8 +46,11 @@ from flows.stages import (
     redact_pixels,
     retrieve_from_pacs,
 )
+from tasks import gate_opening
+from tasks.gate_opening import GateOpening
 from tasks.keys import key_fingerprint
 from tasks.publish import candidate_digest
+from tasks.request import release_blockers
 from tasks.stage import merge_counts
 
 FLOW_NAME = "clearance-release"
@@ -111,17 +119,51 @@ def build_candidate(request_path: str) -> dict:
 def release(request_path: str) -> dict[str, int]:
     logger = get_run_logger()
     ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
-    request, ws = ctx.request, ctx.workspace
-    run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends
+    ws = ctx.workspace
+    run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends or suspends
     ws.create()
-    ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
+    flow_run_id = _flow_run_id()
+    opening = gate_opening.open_for(ws, flow_run_id)
+    if opening is None:
+        ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
+        if problems := release_blockers(ctx.request):
+            ws.audit("run_refused", problems=len(problems))
+            raise ReleaseRefused("nothing to release: " + "; ".join(problems))
+        opening = _open_gate(ctx, request_path, flow_run_id)
+    else:
+        ws.audit("run_resumed", gate=opening.gate_id)
 
+    decision = _dpo_gate(ctx, opening)
+    if decision.decision != "approve":
+        ws.audit("rejected", gate=opening.gate_id, dpo=decision.dpo_name, comment=decision.comment)
+        raise ReleaseRefused(f"rejected by DPO {decision.dpo_name}: {decision.comment}")
+    ws.audit(
+        "approved",
+        gate=opening.gate_id,
+        digest=opening.digest,
+        dpo=decision.dpo_name,
+        comment=decision.comment,
+    )
+    published = publish_release(request_path, opening.digest)
+    logger.info("released %d files", published["files"])
+    return published
+
+
+def _flow_run_id() -> str:
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        raise RuntimeError("the release flow runs only as a Prefect flow run")
+    return str(context.flow_run.id)
+
+
+def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
+    """Build (or finish building) the candidate, seal it and open a new gate over it."""
+    request, ws = ctx.request, ctx.workspace
     candidate = build_candidate(request_path)
     checks = candidate["checks"]
     if checks["blocking_failed"] and not checks["override_allowed"]:
         ws.audit("release_blocked", failed=checks["blocking_failed"])
         raise ReleaseRefused("blocking checks failed: " + ", ".join(checks["blocking_failed"]))
-
     gate_id = secrets.token_hex(8)  # this opening only: an earlier decision never opens it
     sealed = candidate_digest(ws.staging)
     description = gate_description(
@@ -135,48 +177,50 @@ def release(request_path: str) -> dict[str, int]:
         sealed_digest=sealed,
     )
     create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")
-    ws.audit("gate_opened", gate=gate_id, digest=sealed, approvers=len(request.approvers))
-    decision = _dpo_gate(ctx, description, gate_id)
-    if not decision.approved:
-        ws.audit("rejected", gate=gate_id, dpo=decision.dpo_name, comment=decision.comment)
-        raise ReleaseRefused(f"rejected by DPO {decision.dpo_name}: {decision.comment}")
-    ws.audit(
-        "approved", gate=gate_id, digest=sealed, dpo=decision.dpo_name, comment=decision.comment
+    opening = GateOpening(
+        gate_id=gate_id,
+        flow_run_id=flow_run_id,
+        digest=sealed,
+        deadline=time.time() + ctx.profile.gate.timeout_minutes * 60,
+        description=description,
     )
-    published = publish_release(request_path, sealed)
-    logger.info("released %d files", published["files"])
-    return published
+    gate_opening.save(ws, opening)
+    ws.audit("gate_opened", gate=gate_id, digest=sealed, approvers=len(request.approvers))
+    return opening
 
 
-def _dpo_gate(ctx, description: str, gate_id: str) -> DPOApproval:
-    """Pause until a listed approver answers; other names are refused and audited.
+def _dpo_gate(ctx: Any, opening: GateOpening) -> DPODecision:
+    """Suspend until a listed approver decides; refused answers are audited (once each) and
+    the question is asked again.
 
-    Every pause of this opening has its own input key (``<gate_id>-<attempt>``). Prefect keys
-    a pause's input by a counter that restarts with each attempt of the flow run, so with
-    the default key a retried or re-run flow run is handed the input of its earlier attempt
-    at once: a replay of an old approval. A fresh key per opening leaves nothing to replay.
+    Every question of an opening has its own input key (``<gate_id>-<n>``). Prefect keys an
+    input by a counter that restarts with each attempt of a flow run, so with its default
+    key a retried run would be handed the answer given to an earlier attempt at once: a
+    replay of an old approval. Keys of a new opening have never been answered. A re-entry
+    of the same opening asks the same questions in the same order and gets their recorded
+    answers back from Prefect, up to the first question not answered yet.
     """
     ws, request = ctx.workspace, ctx.request
-    deadline = time.monotonic() + ctx.profile.gate.timeout_minutes * 60
     attempt = 0
     while True:
-        remaining = int(deadline - time.monotonic())
-        if remaining <= 0:
-            ws.audit("gate_timeout", gate=gate_id)
-            raise ReleaseRefused("DPO gate timed out: nothing released")
         attempt += 1
-        try:
-            decision = pause_flow_run(
-                wait_for_input=DPOApproval.with_initial_data(
-                    description=description, approved=False, comment=""
-                ),
-                timeout=max(remaining, 1),
-                key=f"{gate_id}-{attempt}",
-            )
-        except FlowPauseTimeout:
-            ws.audit("gate_timeout", gate=gate_id)
-            raise ReleaseRefused("DPO gate timed out: nothing released") from None
-        approver = listed_approver(decision.dpo_name, request.approvers)
-        if approver:
-            return decision.model_copy(update={"dpo_name": approver})
-        ws.audit("approval_refused", gate=gate_id, reason="not_a_listed_approver")
+        remaining = opening.seconds_left()
+        if remaining <= 0:
+            ws.audit("gate_timeout", gate=opening.gate_id)
+            raise ReleaseRefused("DPO gate timed out: nothing released")
+        key = opening.pause_key(attempt)
+        decision = suspend_flow_run(
+            wait_for_input=DPODecision.with_initial_data(
+                description=opening.description, comment=""
+            ),
+            timeout=remaining,
+            key=key,
+        )
+        if decision is None:  # resumed without an answer
+            continue
+        reason = refusal_reason(decision, request.approvers)
+        if reason is None:
+            listed = listed_approver(decision.dpo_name, request.approvers)
+            return decision.model_copy(update={"dpo_name": listed})
+        if not gate_opening.already_audited(ws, "approval_refused", key):
+            ws.audit("approval_refused", gate=opening.gate_id, pause=key, reason=reason)

@@ -1,8 +1,11 @@
 """Append-only, hash-chained audit log (JSON lines).
 
 Each entry carries the SHA-256 of the previous line, so an edit or a deletion anywhere
-breaks the chain from that point on. Entries hold event names, counts, pseudonymous IDs
-and reason codes only — never identifying values.
+breaks the chain from that point on. The chain's head (the hash of the last line and the
+number of entries) is kept beside the log in ``<log>.head``, rewritten with every append:
+an edit or a deletion of the last entries, which no later line points at, shows there.
+Entries hold event names, counts, pseudonymous IDs and reason codes only — never
+identifying values.
 """
 
 from __future__ import annotations
@@ -29,25 +32,52 @@ def append(log_path: Path, event: str, **fields: Any) -> dict[str, Any]:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         previous = GENESIS
+        count = 0
         for line in handle:
             if line.strip():
                 previous = _line_hash(line.rstrip("\n"))
+                count += 1
         entry = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "event": event,
             **fields,
             "prev": previous,
         }
-        handle.write(json.dumps(entry, sort_keys=True, default=str) + "\n")
+        line = json.dumps(entry, sort_keys=True, default=str)
+        handle.write(line + "\n")
         handle.flush()
         os.fsync(handle.fileno())
+        _write_head(head_path(log_path), count + 1, _line_hash(line))
         fcntl.flock(handle, fcntl.LOCK_UN)
     return entry
 
 
+def head_path(log_path: Path) -> Path:
+    return log_path.with_name(log_path.name + ".head")
+
+
+def _write_head(path: Path, entries: int, head: str) -> None:
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps({"entries": entries, "head": head}) + "\n", encoding="utf-8")
+    os.replace(temp, path)
+
+
+def resolve_log(path: Path) -> Path:
+    """The audit log a user means: the file itself, or the one inside a workspace folder
+    (``<workspace>/<request_id>/audit/audit.jsonl``) or its ``audit`` folder."""
+    path = Path(path)
+    if path.is_dir():
+        for candidate in (path / "audit" / "audit.jsonl", path / "audit.jsonl"):
+            if candidate.is_file():
+                return candidate
+    return path
+
+
 def verify(log_path: Path) -> tuple[bool, int, str]:
-    """Return (intact, entries checked, message). Detects edits, deletions and reordering."""
-    if not log_path.exists():
+    """Return (intact, entries checked, message). Detects edits, deletions and reordering,
+    of the last entries too (against the head kept beside the log)."""
+    log_path = resolve_log(log_path)
+    if not log_path.is_file():
         return False, 0, f"no audit log at {log_path}"
     previous = GENESIS
     count = 0
@@ -61,9 +91,26 @@ def verify(log_path: Path) -> tuple[bool, int, str]:
             except json.JSONDecodeError:
                 return False, count, f"line {number} is not valid JSON"
             if entry.get("prev") != previous:
-                return False, count, f"chain broken at line {number}"
+                where = f"line {number - 1} was changed" if number > 1 else "the first line"
+                return False, count, f"chain broken: {where}, or a line before {number} removed"
             previous = _line_hash(line)
             count += 1
+    head = head_path(log_path)
+    if not head.is_file():
+        return False, count, f"{count} entries chained, but the head anchor {head.name} is missing"
+    try:
+        anchor = json.loads(head.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return False, count, f"the head anchor {head.name} is not valid JSON"
+    if anchor.get("entries") != count or anchor.get("head") != previous:
+        return (
+            False,
+            count,
+            (
+                f"the last entries were changed or removed: the log has {count} entries, "
+                f"the head anchor records {anchor.get('entries')}"
+            ),
+        )
     return True, count, f"{count} entries, chain intact"
 
 

@@ -154,3 +154,16 @@ def _check_paths(source: Path, request: ReleaseRequest) -> None:
             problems.append(f"destination: must not be inside {label}")
     if problems:
         raise InvalidRequest(f"{source} is invalid:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+def release_blockers(request: ReleaseRequest) -> list[str]:
+    """Why this request cannot make a release now, checked at submit and when a run starts
+    (not after the DPO signed): an input folder with no file, a destination already used."""
+    problems = []
+    dicom = request.inputs.dicom if isinstance(request.inputs.dicom, Path) else None
+    if dicom is not None and next((p for p in dicom.rglob("*") if not p.is_dir()), None) is None:
+        problems.append("inputs.dicom: folder holds no file")
+    destination = request.destination
+    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+        problems.append("destination: already holds a release (or other files)")
+    return problems

@@ -155,6 +155,18 @@ class Workspace:
             ) from None
         return handle
 
+    def run_in_progress(self) -> bool:
+        """Whether a run of this request holds its lock now (checked without keeping it)."""
+        if not (self.root / "run.lock").exists():
+            return False
+        with open(self.root / "run.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
     # --- audit ---------------------------------------------------------------------------
     def audit(self, event: str, **fields: Any) -> None:
         audit.append(self.audit_log, event, request_id=self.request_id, **fields)

@@ -1,4 +1,7 @@
-from flows.gate import gate_description, listed_approver
+import pytest
+from pydantic import ValidationError
+
+from flows.gate import DPODecision, gate_description, listed_approver, refusal_reason
 
 
 def test_listed_approver_ignores_case_and_spacing_and_returns_the_listed_spelling() -> None:
@@ -21,3 +24,34 @@ def test_gate_description_shows_counts_per_reason_and_no_paths() -> None:
     assert "| `ingest.not_dicom` | 2 |" in text
     assert "Mme Durand (DPO)" in text and "all passed" in text
     assert "/" not in text  # no path of any kind
+
+
+def test_the_form_cannot_be_submitted_without_a_decision() -> None:
+    schema = DPODecision.model_json_schema()
+    assert set(schema["required"]) == {"decision", "dpo_name"}
+    assert set(schema["properties"]["decision"]["enum"]) == {"approve", "reject"}
+    with pytest.raises(ValidationError):
+        DPODecision(dpo_name="Mme Durand (DPO)")
+
+
+def test_an_answer_decides_only_from_a_listed_approver_and_a_rejection_needs_a_reason() -> None:
+    approvers = ["Mme Durand (DPO)"]
+
+    def reason(decision: str, name: str, comment: str = "") -> str | None:
+        answer = DPODecision(decision=decision, dpo_name=name, comment=comment)
+        return refusal_reason(answer, approvers)
+
+    assert reason("approve", "mme durand (dpo)") is None
+    assert reason("reject", "Mme Durand (DPO)", "too few patients") is None
+    assert reason("approve", "Someone Else") == "not_a_listed_approver"
+    assert reason("reject", "Mme Durand (DPO)", "  ") == "rejection_without_reason"
+
+
+def test_the_description_starts_with_the_instruction_and_names_the_sealed_candidate() -> None:
+    text = gate_description(
+        "req-1", "training", {"released": 1}, {}, "", ["Mme Durand (DPO)"],
+        gate_id="0123abcd", sealed_digest="f" * 64,
+    )  # fmt: skip
+    first_paragraph = text.split("\n\n")[1]
+    assert "decision" in first_paragraph and "Mme Durand (DPO)" in first_paragraph
+    assert "0123abcd" in text and "f" * 64 in text

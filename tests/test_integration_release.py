@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -18,7 +21,7 @@ import yaml
 
 from tasks import audit
 from tasks.demo import build_demo
-from tests.stack_support import api_url, clearance, local_stack
+from tests.stack_support import api_url, clearance, flow_run_processes, local_stack
 
 pytestmark = pytest.mark.integration
 APPROVER = "Mme Durand (DPO)"
@@ -121,6 +124,9 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
+    undecided = _resume_without_decision(env, home, run_id)
+    assert undecided.returncode != 0 and "'decision' is a required property" in undecided.stderr
+    assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
 
     with NewEntries(root / "out") as publishing:
         approved = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "ok")
@@ -140,12 +146,30 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     events = [e["event"] for e in audit.read(ws / "audit" / "audit.jsonl")]
     assert "approval_refused" in events and events[-1] == "released"
     assert audit.verify(ws / "audit" / "audit.jsonl")[0]
+    again = clearance(env, "submit", str(root / "itest-approve.yaml"))
+    assert again.returncode == 2 and "already holds a release" in again.stderr
+    assert audit.read(ws / "audit" / "audit.jsonl")[-1]["event"] == "released"  # no new run
 
     needles = demo.planted_values() + [str(root), "in/dicom"]
     assert _scan([destination], needles) == []
     prefect_home = Path(env["PREFECT_HOME"])
     assert _scan([prefect_home, home / "logs"], [*demo.planted_values(), str(demo.dicom)]) == []
     assert _scan([prefect_home], [p.last + " " + p.first for p in demo.patients]) == []
+
+
+def _resume_without_decision(
+    env: dict[str, str], home: Path, run_id: str
+) -> subprocess.CompletedProcess:
+    """The UI's Resume call with a name but no decision (what an empty form would send)."""
+    code = (
+        "import sys; from prefect.flow_runs import resume_flow_run; "
+        "resume_flow_run(sys.argv[1], run_input={'dpo_name': sys.argv[2]})"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, run_id, APPROVER],
+        env={**env, "PREFECT_API_URL": api_url(home)}, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
 
 
 def test_reject_releases_nothing(stack, inputs) -> None:
@@ -157,7 +181,8 @@ def test_reject_releases_nothing(stack, inputs) -> None:
         time.sleep(1)  # a late write after the rejection would show here
     assert written.seen == set(), "a rejected run wrote under the destination"
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
+    status = clearance(env, "status", run_id)
+    assert "FAILED" in status.stdout.upper() and status.returncode == 1
     assert not (root / "out" / "itest-reject").exists()
     events = audit.read(root / "ws" / "itest-reject" / "audit" / "audit.jsonl")
     assert events[-1]["event"] == "rejected"
@@ -179,11 +204,10 @@ def test_gate_timeout_releases_nothing(stack, inputs, tmp_path: Path) -> None:
             break
         time.sleep(2)
     assert "FAILED" in clearance(env, "status", run_id).stdout.upper()
-    # the server may mark the run Failed before the paused process notices its timeout
-    log = root / "ws" / "itest-timeout" / "audit" / "audit.jsonl"
-    while time.monotonic() < deadline and audit.read(log)[-1]["event"] == "gate_opened":
-        time.sleep(1)
-    assert audit.read(log)[-1]["event"] == "gate_timeout"
+    # the suspended run holds no process: the server ends it; the audit ends at the opening
+    events = audit.read(root / "ws" / "itest-timeout" / "audit" / "audit.jsonl")
+    assert events[-1]["event"] == "gate_opened"
+    assert clearance(env, "approve", run_id, "--dpo", APPROVER).returncode != 0
     assert not (root / "out" / "itest-timeout").exists()
 
 
@@ -332,3 +356,31 @@ def test_a_retried_run_waits_for_a_new_decision(stack, inputs) -> None:
     manifest = (destination / "MANIFEST.sha256").read_bytes()
     assert hashlib.sha256(manifest).hexdigest() == approvals[-1]["digest"]
     assert events[-1]["event"] == "released" and audit.verify(log)[0]
+
+
+def test_a_waiting_release_survives_a_restart_of_the_whole_stack(stack, inputs) -> None:
+    """The gate holds no process: the server and the serving process are killed (SIGKILL)
+    and started again while the run waits; the DPO's approval then publishes the reviewed
+    candidate, built once, with one gate opening and one approval."""
+    env, home = stack
+    root, _ = inputs
+    run_id = _submit(env, _request(root, "itest-restart"))
+    state = json.loads((home / "stack.json").read_text())
+    deadline = time.monotonic() + 60
+    while flow_run_processes(home) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert not flow_run_processes(home), "a suspended run holds no process"
+    for name in ("serve_pid", "server_pid"):
+        os.killpg(state[name], signal.SIGKILL)
+    clearance(env, "down")
+    clearance(env, "up", check=True)
+    assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
+
+    approved = clearance(env, "approve", run_id, "--dpo", APPROVER)
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    log = root / "ws" / "itest-restart" / "audit" / "audit.jsonl"
+    events = [e["event"] for e in audit.read(log)]
+    for built_once in ("inputs_indexed", "staging_assembled", "gate_opened", "approved"):
+        assert events.count(built_once) == 1, (built_once, events)
+    assert "run_resumed" in events and events[-1] == "released"
+    assert (root / "out" / "itest-restart" / "MANIFEST.sha256").exists()

@@ -5,7 +5,7 @@ import yaml
 
 from tasks.errors import InvalidProfile, InvalidRequest
 from tasks.profile import load_profile
-from tasks.request import load_request
+from tasks.request import load_request, release_blockers
 from tests.conftest import write_request
 
 
@@ -75,3 +75,21 @@ def test_profile_extends_cycle_is_rejected(tmp_path: Path) -> None:
     (tmp_path / "b.yaml").write_text("extends: a.yaml\nname: b\n")
     with pytest.raises(InvalidProfile, match="cycle"):
         load_profile(tmp_path / "a.yaml")
+
+
+def test_an_empty_dicom_folder_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    (tmp_path / "in" / "empty-subfolder").mkdir(parents=True)
+    request = load_request(write_request(tmp_path))
+    assert release_blockers(request) == ["inputs.dicom: folder holds no file"]
+    (tmp_path / "in" / "empty-subfolder" / "IM0001").write_bytes(b"not checked here")
+    assert release_blockers(request) == []
+
+
+def test_a_used_destination_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "IM0001").write_bytes(b"x")
+    request = load_request(write_request(tmp_path))
+    (tmp_path / "out").mkdir()
+    assert release_blockers(request) == []  # an empty destination folder is fine
+    (tmp_path / "out" / "MANIFEST.sha256").write_text("")
+    assert release_blockers(request) == ["destination: already holds a release (or other files)"]

@@ -1,0 +1,89 @@
+"""The gate opening kept in the workspace: reused only by the flow run that opened it, before
+its deadline, while undecided and while staging is still the sealed candidate."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from tasks import gate_opening
+from tasks.gate_opening import GateOpening
+from tasks.publish import candidate_digest
+from tasks.workspace import Workspace
+
+RUN = "5d1f6a0e-0000-4000-8000-000000000001"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    workspace = Workspace(tmp_path / "ws", "req-1")
+    workspace.create()
+    (workspace.staging / "a.dcm").write_bytes(b"candidate")
+    return workspace
+
+
+def _open(ws: Workspace, seconds: float = 600) -> GateOpening:
+    opening = GateOpening(
+        gate_id="g1",
+        flow_run_id=RUN,
+        digest=candidate_digest(ws.staging),
+        deadline=time.time() + seconds,
+        description="counts only",
+    )
+    gate_opening.save(ws, opening)
+    ws.audit("gate_opened", gate="g1")
+    return opening
+
+
+def test_the_same_flow_run_finds_its_waiting_gate(ws: Workspace) -> None:
+    opened = _open(ws)
+    found = gate_opening.open_for(ws, RUN)
+    assert found == opened
+    assert found.pause_key(1) != found.pause_key(2)
+
+
+@pytest.mark.parametrize("event", ["approved", "rejected", "gate_timeout"])
+def test_a_decided_gate_is_never_reused(ws: Workspace, event: str) -> None:
+    _open(ws)
+    ws.audit(event, gate="g1")
+    assert gate_opening.open_for(ws, RUN) is None
+
+
+def test_another_flow_run_or_an_expired_gate_opens_a_new_one(ws: Workspace) -> None:
+    _open(ws)
+    assert gate_opening.open_for(ws, "another-run") is None
+    _open(ws, seconds=-1)
+    assert gate_opening.open_for(ws, RUN) is None
+
+
+def test_a_changed_candidate_is_not_the_one_under_review(ws: Workspace) -> None:
+    _open(ws)
+    (ws.staging / "a.dcm").write_bytes(b"changed")
+    assert gate_opening.open_for(ws, RUN) is None
+
+
+def test_a_refusal_is_audited_once_per_question(ws: Workspace) -> None:
+    _open(ws)
+    assert not gate_opening.already_audited(ws, "approval_refused", "g1-1")
+    ws.audit("approval_refused", gate="g1", pause="g1-1")
+    assert gate_opening.already_audited(ws, "approval_refused", "g1-1")
+    assert not gate_opening.already_audited(ws, "approval_refused", "g1-2")
+
+
+def test_a_waiting_gate_is_found_whichever_run_asks(ws: Workspace) -> None:
+    _open(ws)
+    assert gate_opening.waiting(ws).gate_id == "g1"
+    ws.audit("rejected", gate="g1")
+    assert gate_opening.waiting(ws) is None
+
+
+def test_a_held_run_lock_means_a_run_in_progress(ws: Workspace) -> None:
+    assert not ws.run_in_progress()
+    handle = ws.hold_run_lock()
+    try:
+        assert ws.run_in_progress()
+    finally:
+        handle.close()
+    assert not ws.run_in_progress()
