@@ -217,6 +217,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"{run.name}: {state.name}")
     if state.message:
         print(state.message)
+    pushed = push_cli.summary_for_run(run)  # "released, push incomplete: ..." with counts
+    if pushed:
+        print(pushed)
     return 1 if state.type.value in FINAL_STATES - {"COMPLETED"} else 0
 
 

@@ -101,5 +101,6 @@ def describe(state: dict[str, Any] | None) -> str:
 
 def incomplete_error(state: dict[str, Any], request_id: str) -> PushIncomplete:
     return PushIncomplete(
-        describe(state) + f"; finish with: clearance push <request file of {request_id}>"
+        describe(state) + f"; finish with: clearance push (the request file of {request_id}, "
+        "or this run's id)"
     )
