@@ -61,6 +61,12 @@ FETCH_LIST = (
     "neurolabusc/dcm_qa_philips",
     "neurolabusc/dcm_qa_toshiba",
     "neurolabusc/dcm_qa_ts",
+    "neurolabusc/dcm_qa_nih",
+    "neurolabusc/dcm_qa_philips_enh",
+    "neurolabusc/dcm_qa_polar",
+    "neurolabusc/dcm_qa_sag",
+    "neurolabusc/dcm_qa_stc",
+    "neurolabusc/dcm_qa_uih",
     "neurolabusc/dcm_qa_xa30",
     "malaterre/GDCM",
     "dcm4che/dcm4che",
@@ -164,10 +170,15 @@ def _spread(rows: list[str]) -> list[str]:
 
 
 # --- identifying values -------------------------------------------------------------------------
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def normalise(text: str) -> str:
     """Case-, accent- and separator-insensitive form: letters and digits only."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c)).casefold()
+    return "".join(c for c in fold(text) if c.isalnum())
 
 
 def identifying_values(ds: Dataset) -> dict[str, set[tuple[str, bool]]]:
@@ -214,6 +225,14 @@ TEXT_VRS = frozenset(
 class ReleasedText:
     joined: str  # every text value, normalised and concatenated (whole values are sought here)
     words: set[str]  # each value's words, normalised (name parts must be one of them)
+    separated: str  # every value folded, separators kept as "|" (numbers are sought here)
+
+    def holds(self, value: str, single: bool) -> bool:
+        if single:
+            return value in self.words
+        if value.isdigit():  # a number: not inside a longer one, nor across a decimal point
+            return re.search(rf"(?<![0-9]){value}(?![0-9])", self.separated) is not None
+        return value in self.joined
 
 
 def released_text(path: Path) -> ReleasedText:
@@ -231,7 +250,8 @@ def released_text(path: Path) -> ReleasedText:
         multi = isinstance(value, list | tuple | pydicom.multival.MultiValue)
         values.extend(str(item) for item in (value if multi else [value]))
     words = {normalise(w) for v in values for w in re.split(r"[^\w]+|_", v) if w}
-    return ReleasedText("|".join(normalise(v) for v in values), words)
+    separated = "|".join(re.sub(r"[^0-9a-z]+", "|", fold(v)) for v in values)
+    return ReleasedText("|".join(normalise(v) for v in values), words, separated)
 
 
 # --- run ----------------------------------------------------------------------------------------
@@ -348,7 +368,7 @@ def _count_leaks(src: Path, released: Path, corpus: Path, tally: Tally, show: bo
     text = released_text(released)
     for keyword, found in values.items():
         for value, single in found:
-            if (value in text.words) if single else (value in text.joined):
+            if text.holds(value, single):
                 tally.leaks[keyword] += 1
                 shown = f" {value!r}" if show else ""
                 tally.leak_lines.append(f"  {src.relative_to(corpus)}: {keyword}{shown}")
