@@ -9,6 +9,11 @@
 - ``walker.Walker``: applies the plan to every element at any depth, then cleans
   descriptors and cross-checks kept text (``clean``, ``patterns``, ``crosscheck``).
 - ``dates``: date, date-time and time shifting by the patient's offset.
+- ``source.read_source``: a Part 10 file, or a bare data set without file meta (any encoding).
+- ``sop_classes.accepted``: the storage classes taken (standard and private; not documents,
+  raw data or audio).
+- ``study_link.complete_uids``: keyed Study / Series Instance UIDs for an instance without.
+- ``unlisted_uids.remap_unlisted_uids``: instance UIDs in attributes the table does not list.
 - ``stage.anonymise_file``: the FileStage (output file + PHI sidecar).
 - ``generalise.apply_release_rules``: release-wide post-pass (small regions -> "Other").
 - ``pseudonyms.write_pseudonym_map``: audit/pseudonyms.csv for data subjects' rights.
