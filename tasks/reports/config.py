@@ -32,6 +32,7 @@ RecognizerType = Literal[
     "name_line",
     "spacy_ner",
     "first_name",
+    "trained_ner",
 ]
 
 
@@ -53,7 +54,7 @@ class RecognizerSpec(BaseModel):
     ignore_case: bool = False
     validator: str | None = None
     group: str | None = None  # named group holding the value (default: the whole match)
-    file: str | None = None  # data file, relative to the config's folder
+    file: str | None = None  # data file (or model folder), relative to the config's folder
     column: str | None = None  # CSV column of a gazetteer
     case_sensitive: bool = True
     city_label: str | None = None
@@ -99,7 +100,7 @@ def load_config(path: Path = DEFAULT_CONFIG) -> RecognizerConfig:
                 raise InvalidRecognizerConfig(f"{where}.{field_name}: unknown label {value!r}")
         if spec.type != "spacy_ner" and spec.label is None:
             raise InvalidRecognizerConfig(f"{where}.label: required for type {spec.type}")
-        if spec.file is not None and not (path.parent / spec.file).is_file():
+        if spec.file is not None and not (path.parent / spec.file).exists():
             raise InvalidRecognizerConfig(f"{where}.file: {spec.file} does not exist")
         spec.patterns = [
             _expand(p, config.fragments, f"{where}.patterns[{i}]")

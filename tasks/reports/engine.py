@@ -34,7 +34,8 @@ class Engine:
         active = [
             r
             for r in self.recognizers
-            if language in r.languages and (statistical_ner or r.needs_doc != "ner")
+            if language in r.languages
+            and (statistical_ner or (r.needs_doc != "ner" and not getattr(r, "statistical", False)))
         ]
         analysis = Analysis(text=text, language=language)
         rules = [r for r in active if r.needs_doc != "ner"]

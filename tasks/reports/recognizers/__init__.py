@@ -18,6 +18,7 @@ MODULES = {
     "name_line": "tasks.reports.recognizers.name_line",
     "spacy_ner": "tasks.reports.recognizers.spacy_ner",
     "first_name": "tasks.reports.recognizers.first_name",
+    "trained_ner": "tasks.reports.recognizers.trained_ner",
 }
 
 

@@ -1,0 +1,1 @@
+"""Synthetic training data and configuration for the report NER (French first)."""
