@@ -15,7 +15,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from tasks.headers.clean import clean_text
-from tasks.headers.crosscheck import holds_identifier, pattern
+from tasks.headers.crosscheck import holds_identifier, pattern, spans
 from tasks.headers.stage import anonymise_file
 from tests.test_headers_support import make_ctx, synthetic_ct, write
 
@@ -204,6 +204,15 @@ def test_crosscheck_rules() -> None:
         assert holds_identifier(text, compiled), text
     for text in ("LEFEVREX", "LINEAL", "LI", "li 3", "NONE", "RADIOLOGY", "MARIEN"):
         assert not holds_identifier(text, compiled), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Lefevre", "x LEFÈVRE-MARIE y", "SN=L03-02246;x", "L0302246", "LEFEVREX", "li 3", "ok", ""],
+)
+def test_quick_test_and_positions_agree(text: str) -> None:
+    compiled = pattern(("LEFÈVRE", "MARIE ANNE", "LI", "L03-02246", "NONE"))
+    assert bool(spans(text, compiled)) == holds_identifier(text, compiled)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from pydicom.datadict import DicomDictionary, keyword_dict
 
@@ -77,7 +78,11 @@ def _shift_ymd(text: str, days: int) -> str:
         shifted = date(year, month, day) + timedelta(days=days)
     except (ValueError, OverflowError):
         return ""
-    return shifted.strftime("%Y%m%d")[: len(digits)]
+    return _ymd(shifted)[: len(digits)]
+
+
+def _ymd(moment: date) -> str:
+    return f"{moment.year:04d}{moment.month:02d}{moment.day:02d}"
 
 
 def _parse_tm(text: str) -> tuple[int, int, str] | None:
@@ -101,11 +106,13 @@ def _format_tm(seconds: int, precision: int, fraction: str) -> str:
     return text + fraction if precision == 6 else text
 
 
+@lru_cache(maxsize=8192)
 def shift_da(value: str, days: int) -> str:
     """Shift each value of a (possibly multi-valued) DA string; invalid values become ''."""
     return "\\".join(_shift_ymd(part.strip(), days) for part in value.split("\\"))
 
 
+@lru_cache(maxsize=8192)
 def shift_tm(value: str, seconds: int) -> str:
     """Shift each time of day of a TM string by ``seconds``, modulo 24 hours."""
     if seconds == 0:
@@ -137,12 +144,14 @@ def _shift_dt_one(part: str, offset: Offset) -> str:
     return text + (fraction if len(digits) == 14 else "") + zone
 
 
+@lru_cache(maxsize=8192)
 def shift_dt(value: str, days: int | Offset) -> str:
     """Shift each DT value as one instant (to its own precision); the UTC offset is kept."""
     offset = days if isinstance(days, Offset) else Offset(days)
     return "\\".join(_shift_dt_one(part, offset) for part in value.split("\\"))
 
 
+@lru_cache(maxsize=8192)
 def shift_pair(day: str, time: str, offset: Offset) -> tuple[str, str]:
     """A DA value and its paired TM value shifted as one instant. Multi-valued or
     unparsable pairs are shifted apart (date by days, time modulo 24 hours)."""
@@ -151,13 +160,13 @@ def shift_pair(day: str, time: str, offset: Offset) -> tuple[str, str]:
     if parsed is None or len(shifted_day) != 8:
         return shift_da(day, offset.days), shift_tm(time, offset.seconds)
     moment, precision, fraction = parsed
-    start = datetime.strptime(shifted_day, "%Y%m%d") + timedelta(seconds=moment)
+    total = moment + offset.seconds
     try:
-        end = start + offset.total
-    except OverflowError:
+        day_moved = date(int(shifted_day[:4]), int(shifted_day[4:6]), int(shifted_day[6:]))
+        day_moved += timedelta(days=offset.days + total // DAY)
+    except (ValueError, OverflowError):
         return "", ""
-    since_midnight = end.hour * 3600 + end.minute * 60 + end.second
-    return end.strftime("%Y%m%d"), _format_tm(since_midnight, precision, fraction)
+    return _ymd(day_moved), _format_tm(total % DAY, precision, fraction)
 
 
 def date_values(value: str, vr: str) -> list[str]:

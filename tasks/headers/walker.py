@@ -7,7 +7,6 @@ elements whose value is needed (identifying values, UIDs, dates, text to clean) 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from pydicom import config
@@ -18,7 +17,7 @@ from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
 from tasks.headers.clean import clean_text
-from tasks.headers.crosscheck import holds_identifier, pattern
+from tasks.headers.crosscheck import Needles, holds_identifier, pattern
 from tasks.headers.dates import DUMMY as DUMMY_DATES
 from tasks.headers.dates import PAIRED, Offset, shift_da, shift_dt, shift_pair, shift_tm
 from tasks.headers.identifiers import TEXT_VRS, Identifiers
@@ -379,7 +378,7 @@ class Walker:
         elif vr in CHECKED_VRS:
             self.state.to_check.append((ds, tag))
 
-    def _check(self, ds: Dataset, tag: BaseTag, compiled: re.Pattern[str]) -> None:
+    def _check(self, ds: Dataset, tag: BaseTag, compiled: Needles) -> None:
         """A kept text value holding one of the file's identifying values: removed, emptied
         or replaced by a dummy (the table's basic action for the attribute; a dummy for an
         attribute the table does not list)."""
