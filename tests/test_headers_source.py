@@ -136,3 +136,16 @@ def test_a_study_uid_is_only_generated_from_what_ties_the_file_to_its_study(
     assert ctx.workspace.read_flags() == {}
     dated = _without(tmp_path, "2.dcm", "StudyInstanceUID", "AccessionNumber")
     assert anonymise_file(dated, tmp_path / "o2.dcm", "d1", ctx).ok  # patient + study date
+
+
+def test_file_meta_without_preamble_is_read_with_its_own_syntax(tmp_path: Path) -> None:
+    src = TEST_FILES / "MR_small_implicit.dcm"  # meta: Implicit VR Little Endian data set
+    data = src.read_bytes()[128 + 4 :]  # the preamble and "DICM" cut off
+    path = tmp_path / "no_preamble"
+    path.write_bytes(data)
+    assert recognise_dicom(path) is None
+    ds = read_source(path)
+    assert ds.file_meta.TransferSyntaxUID == pydicom.uid.ImplicitVRLittleEndian
+    ctx = make_ctx(tmp_path, "default")
+    assert anonymise_file(path, tmp_path / "out.dcm", "i", ctx).ok
+    assert pydicom.dcmread(tmp_path / "out.dcm").Rows == ds.Rows

@@ -105,10 +105,11 @@ def read_source(path: Path) -> Dataset:
     if encoding is None:
         raise SourceError("not a DICOM data set")
     ds = pydicom.dcmread(path, force=True)
+    meta = ds.get("file_meta") or FileMetaDataset()
+    if "TransferSyntaxUID" in meta:  # a file meta group without the preamble: it decides
+        return ds
     if ds.original_encoding != (encoding.implicit_vr, encoding.little_endian):
         raise SourceError("encoding not recognised consistently")
-    meta = ds.get("file_meta") or FileMetaDataset()
-    if "TransferSyntaxUID" not in meta:
-        meta.TransferSyntaxUID = encoding.syntax
+    meta.TransferSyntaxUID = encoding.syntax
     ds.file_meta = meta
     return ds
