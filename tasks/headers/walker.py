@@ -382,8 +382,8 @@ class Walker:
         """A kept text value holding one of the file's identifying values: removed, emptied
         or replaced by a dummy (the table's basic action for the attribute; a dummy for an
         attribute the table does not list)."""
-        if tag not in ds._dict:
-            return
+        if tag not in ds._dict or ds._dict[tag].VR == "SQ":
+            return  # a sequence where the dictionary has text: kept as K keeps it
         value = self._value(ds, tag)
         if value is None or value == "":
             return
