@@ -20,11 +20,19 @@ import yaml
 from flows.push_cli import summary_for_run
 from flows.stages import publish_release
 from tasks import audit
+from tasks.pacs import PacsDestination, push
 from tasks.pacs.push import verify_push_manifest
 from tasks.publish import candidate_digest
 from tasks.push_release import PushIncomplete, push_state
 from tasks.workspace import Workspace
-from tests.pacs_support import CLEARANCE_AE, Orthanc, build_pacs_demo, free_port, needs_orthanc
+from tests.pacs_support import (
+    CLEARANCE_AE,
+    Orthanc,
+    build_pacs_demo,
+    free_port,
+    needs_dicomweb,
+    needs_orthanc,
+)
 
 pytestmark = needs_orthanc
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +144,29 @@ def test_push_refuses_a_request_never_released(tmp_path: Path) -> None:
     request, _, _ = _approved_candidate(tmp_path, research)
     refused = _clearance("push", str(request))
     assert refused.returncode == 2 and "no approved release" in refused.stderr
+
+
+@needs_dicomweb
+def test_stow_push_sends_only_what_the_server_lacks(tmp_path: Path) -> None:
+    files = build_pacs_demo(tmp_path / "demo")
+    release = tmp_path / "release"
+    release.mkdir()
+    for index, source in enumerate(sorted(files.values())):
+        shutil.copyfile(source, release / f"{index:04d}.dcm")
+    research = Orthanc(tmp_path / "research", "RESEARCH", {}, dicomweb=True)
+    research.start()
+    try:
+        destination = PacsDestination.model_validate(
+            {"method": "stow-rs", "dicomweb_url": research.dicomweb_url, "retries": 0}
+        )
+        for path in sorted(release.glob("*.dcm"))[:4]:
+            research.upload(path)
+        first = push(release, destination)
+        assert first.complete and first.verified
+        assert (first.already_present, first.acknowledged) == (4, len(files) - 4)
+        second = push(release, destination)
+        assert second.complete and (second.already_present, second.acknowledged) == (len(files), 0)
+        assert research.get("/statistics")["CountInstances"] == len(files)
+        assert verify_push_manifest(release / "PUSH_MANIFEST.csv")
+    finally:
+        research.stop()
