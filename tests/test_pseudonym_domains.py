@@ -163,3 +163,19 @@ def test_recipients_share_no_identifier_and_one_recipient_stays_consistent(demo)
     )
     assert {entry["request_id"] for entry in found} == {"domain-x", "domain-y", "domain-x-again"}
     assert all(entry["counts"]["dicom_files"] > 0 for entry in found)
+
+
+def test_domain_keys_and_request_field(tmp_path: Path) -> None:
+    from tasks.errors import InvalidRequest
+    from tasks.headers.pseudonyms import domain_key
+    from tasks.request import load_request
+    from tests.conftest import write_request
+
+    key = b"k" * 32
+    assert domain_key(key, "Lab X") == domain_key(key, " lab   x ")
+    assert domain_key(key, "Lab X") != domain_key(key, "Lab Y")
+    assert domain_key(key, "Lab X") != domain_key(b"j" * 32, "Lab X")
+    request = load_request(write_request(tmp_path))
+    assert pseudonym_domain.domain_of(request) == "lab x"  # the requester by default
+    with pytest.raises(InvalidRequest, match="pseudonym_domain"):
+        load_request(write_request(tmp_path, pseudonym_domain="   "))
