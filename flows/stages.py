@@ -282,9 +282,15 @@ def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
 def _push(ctx) -> dict[str, int]:
     """Send the approved release to the research PACS (what it lacks; the code of
     ``clearance push``); fail the run, released but push incomplete, if it is not complete."""
-    from tasks.push_release import incomplete_error, push_approved_release
+    from prefect.artifacts import create_markdown_artifact
+    from prefect.context import TaskRunContext
+
+    from tasks.push_release import describe, incomplete_error, push_approved_release
 
     state = push_approved_release(ctx.workspace, ctx.request, by="flow")
+    if TaskRunContext.get() is not None:  # the UI's Artifacts tab: counts only
+        key = f"{ctx.request.request_id}-push"
+        create_markdown_artifact(describe(state), key=key, description="Push")
     if state["state"] != "complete":
         raise incomplete_error(state, ctx.request.request_id)
     return {"pushed": state["sent"], "push_failed": state["failed"]}
