@@ -28,6 +28,7 @@ def _outside_root(path: Path, root: str) -> list[tuple[int, str]]:
 def test_unlisted_instance_uids_are_remapped_consistently(tmp_path: Path) -> None:
     ds = synthetic_ct()
     ds.MultiFrameSourceSOPInstanceUID = "1.2.826.0.1.99.7.1"  # not in the table
+    ds.VolumeFrameOfReferenceUID = "1.2.840.10008.1.4.1.1"  # Talairach: DICOM-defined, kept
     palette = Dataset()
     palette.ReferencedColorPaletteInstanceUID = "1.2.826.0.1.99.7.2"
     palette.ReferencedSOPClassUID = "1.3.12.2.1107.5.9.1"  # a class: kept
@@ -43,6 +44,7 @@ def test_unlisted_instance_uids_are_remapped_consistently(tmp_path: Path) -> Non
     item = out.ReferencedImageSequence[0]
     assert item.ReferencedColorPaletteInstanceUID == map_uid(KEY, root, "1.2.826.0.1.99.7.2")
     assert item.ReferencedSOPClassUID == "1.3.12.2.1107.5.9.1"
+    assert out.VolumeFrameOfReferenceUID == "1.2.840.10008.1.4.1.1"
     assert _outside_root(tmp_path / "out.dcm", root.rstrip(".")) == []
 
 

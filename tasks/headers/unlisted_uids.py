@@ -20,6 +20,8 @@ from tasks.checks.uid_meaning import identifies_instance, listed_tags
 from tasks.headers.pseudonyms import map_uid
 from tasks.headers.table import SQ_TAGS
 
+DICOM_DEFINED = "1.2.840.10008."
+
 
 @cache
 def unlisted_instance_uid_tags() -> frozenset[int]:
@@ -42,6 +44,11 @@ def remap_unlisted_uids(ds: Dataset, key: bytes, root: str, actions: dict[int, s
     return _walk(ds, key, root, wanted)
 
 
+def _mapped(key: bytes, root: str, uid: str) -> str:
+    """DICOM-defined UIDs (a standard frame of reference, palette...) identify no one."""
+    return uid if uid.startswith(DICOM_DEFINED) else map_uid(key, root, uid)
+
+
 def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
     changed = 0
     for tag in list(ds._dict):
@@ -52,11 +59,13 @@ def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
             value = ds[tag].value
             if value:
                 values = [value] if isinstance(value, str) else list(value)
-                new = [map_uid(key, root, str(v).strip("\x00 ")) for v in values]
-                ds._dict[tag] = DataElement(
-                    tag, "UI", new if len(new) > 1 else new[0], validation_mode=config.IGNORE
-                )
-                changed += 1
+                old = [str(v).strip("\x00 ") for v in values]
+                new = [_mapped(key, root, v) for v in old]
+                if new != old:
+                    ds._dict[tag] = DataElement(
+                        tag, "UI", new if len(new) > 1 else new[0], validation_mode=config.IGNORE
+                    )
+                    changed += 1
         elif number in SQ_TAGS or ds._dict[tag].VR == "SQ":
             value = ds[tag].value
             if isinstance(value, Sequence):
