@@ -229,6 +229,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from flows.doctor import diagnose
+
+    findings = diagnose(args.request)
+    for finding in findings:
+        print(finding.line())
+    return 0 if all(finding.ok for finding in findings) else 1
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from tasks import audit
 
@@ -256,6 +265,10 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="generate demo data, start the stack, submit it")
     p.add_argument("--patients", type=int, default=12)
     p.add_argument("--dir", default=None, help="where demo data goes (default: CLEARANCE_HOME)")
+    p = sub.add_parser(
+        "doctor", help="check this process, the API and the Dask cluster before a release"
+    )
+    p.add_argument("--request", default=None, help="also check this request's folders")
     p = sub.add_parser("audit", help="audit log tools")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
@@ -275,6 +288,7 @@ COMMANDS = {
     "push": push_cli.run,
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
+    "doctor": cmd_doctor,
     **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),
 }
 
