@@ -149,3 +149,29 @@ def test_file_meta_without_preamble_is_read_with_its_own_syntax(tmp_path: Path) 
     ctx = make_ctx(tmp_path, "default")
     assert anonymise_file(path, tmp_path / "out.dcm", "i", ctx).ok
     assert pydicom.dcmread(tmp_path / "out.dcm").Rows == ds.Rows
+
+
+def test_a_big_endian_element_count_bomb_is_still_refused(tmp_path: Path) -> None:
+    """Bare big-endian data sets are read now: the element-count guard must see them in
+    their own byte order (read as little endian, the lengths would skip everything)."""
+
+    def element(group: int, number: int, vr: bytes, value: bytes) -> bytes:
+        return (
+            group.to_bytes(2, "big")
+            + number.to_bytes(2, "big")
+            + vr
+            + len(value).to_bytes(2, "big")
+            + value
+        )
+
+    head = element(0x0008, 0x0016, b"UI", b"1.2.840.10008.5.1.4.1.1.7\x00")
+    head += element(0x0008, 0x0018, b"UI", b"1.2.3.4")
+    body = b"".join(
+        element(group, number, b"SS", b"\x00\x01")
+        for group in range(0x0011, 0x0011 + 2 * 10, 2)
+        for number in range(0x1000, 0x1000 + 60_000)
+    )
+    path = tmp_path / "bomb"
+    path.write_bytes(head + body)
+    assert raw_encoding(*_head(path)) == RawEncoding(implicit_vr=False, little_endian=False)
+    assert recognise_dicom(path) == "ingest.too_many_elements"
