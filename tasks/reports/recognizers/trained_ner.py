@@ -1,7 +1,8 @@
 """The project's own NER, trained on synthetic reports in many styles (``training/``),
 shipped inside the package (``data/model/<name>``, CNN tok2vec, no vectors).
 
-It reads the whole text; its answers are weak (they yield to protected medical terms and
+It reads the lines where a name may be (a word outside the French dictionary and the
+report vocabulary); its answers are weak (they yield to protected medical terms and
 allow-listed phrases) and are unioned with the rules'. Entities made only of report
 vocabulary or function words are dropped.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path
-from tasks.reports.lexicon import is_french_word, never_a_name
+from tasks.reports.lexicon import function_words, is_french_word, never_a_name
 from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate, trim
 
@@ -40,27 +41,83 @@ class TrainedNerRecognizer:
 
     def find(self, analysis: Analysis) -> list[Candidate]:
         text = analysis.text
-        doc = load_model(self.path)(text)
+        if " " not in text.strip():
+            return []  # a one-word text (a CSV cell): no context
+        pieces = _readable_lines(text)
+        if not pieces:
+            return []
+        docs = load_model(self.path).pipe([text[start:end] for start, end in pieces])
         found = []
-        for ent in doc.ents:
-            if ent.label_ != self.label:
-                continue
-            start, end = trim(text, ent.start_char, ent.end_char)
-            words = WORD.findall(text[start:end])
-            if start >= end or not words or not _plausible(words):
-                continue
-            found.append(Candidate(start, end, self.label, self.priority, weak=True))
+        for (offset, _), doc in zip(pieces, docs, strict=True):
+            for ent in doc.ents:
+                if ent.label_ != self.label:
+                    continue
+                for start, end in _lines(text, offset + ent.start_char, offset + ent.end_char):
+                    start, end = _without_function_words(text, start, end)
+                    if start < end and _plausible(text[start:end].split()):
+                        found.append(Candidate(start, end, self.label, self.priority, weak=True))
         return found
 
 
-def _plausible(words: list[str]) -> bool:
-    """At most five words, not all function words or report vocabulary; in lower case, one
-    word outside the French dictionary ("gaëtan roussillon", not "lésion focale")."""
-    if len(words) > 5 or all(never_a_name(w) for w in words):
+# a line and the next when it ends with a hyphen-wrapped word
+TEXT_LINE = re.compile(r"(?:[^\n]*-\n)*[^\n]+")
+
+
+def _readable_lines(text: str) -> list[tuple[int, int]]:
+    """The lines the model reads: those holding a word outside the French dictionary, the
+    function words and the report vocabulary (no other line can give an answer that
+    ``_plausible`` keeps)."""
+    return [
+        line.span()
+        for line in TEXT_LINE.finditer(text)
+        if any(not is_french_word(w) and not never_a_name(w) for w in WORD.findall(line.group()))
+    ]
+
+
+LINE_BREAK = re.compile(r"(?<!-)[ \t]*\n|[ \t]*[;|\t()][ \t]*")
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The entity cut at line breaks and field separators (a name hyphen-wrapped across a
+    line stays whole)."""
+    pieces, position = [], start
+    for match in LINE_BREAK.finditer(text, start, end):
+        pieces.append(trim(text, position, match.start()))
+        position = match.end()
+    pieces.append(trim(text, position, end))
+    return [(s, e) for s, e in pieces if s < e]
+
+
+EDGE_WORD = re.compile(r"[^\s]+")
+
+
+def _without_function_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """ "selon la", "Arthro-IRM de": function words at the edges are not part of a name."""
+    words = list(EDGE_WORD.finditer(text, start, end))
+    while words and words[0].group().lower() in function_words():
+        words.pop(0)
+    while words and words[-1].group().lower() in function_words():
+        words.pop()
+    return (words[0].start(), words[-1].end()) if words else (start, start)
+
+
+def _plausible(tokens: list[str]) -> bool:
+    """At most five words, one of them a possible name: letters only (with ' and -), outside
+    the French dictionary, the function words and the report vocabulary, none of its hyphen
+    parts vocabulary ("gaëtan roussillon", "Kervarec"; not "lésion focale", "Arthro-IRM",
+    "N1 M0"). Surnames that are ordinary words are left to the title and label rules."""
+    if len(tokens) > 5:
         return False
-    if any(w[0].isupper() for w in words):
-        return True
-    return any(not is_french_word(w) and not never_a_name(w) for w in words)
+    return any(_name_like(token.strip(",.;:")) for token in tokens)
+
+
+def _name_like(token: str) -> bool:
+    parts = [p for p in re.split(r"['’-]", token) if p]
+    if not parts or not all(p.isalpha() for p in parts):
+        return False
+    if any(never_a_name(p) for p in parts if len(p) >= 2):
+        return False
+    return len(token) >= 3 and not is_french_word(token)
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> TrainedNerRecognizer:
