@@ -216,3 +216,20 @@ def test_empty_staging_fails_without_crashing(tmp_path):
     summary = run_checks(ws, profile())
     assert "data_quality.release_has_instances" in summary.blocking_failed
     assert summary.counts["instances"] == 0
+
+
+def test_required_attributes_are_asked_only_of_objects_whose_iod_has_them(tmp_path):
+    """A colour palette has no patient, study or series modules: no Modality is asked of it
+    (it failed data_quality.modality_present); a CT without Modality still fails."""
+    ws = workspace(tmp_path)
+    clean_release(ws.staging)
+    palette = make_instance("p0", "palette", "palette", 1)
+    palette.dataset.SOPClassUID = "1.2.840.10008.5.1.4.39.1"  # Color Palette Storage
+    del palette.dataset.Modality
+    write_instance(ws.staging, palette)
+    assert "data_quality.modality_present" not in failed(run_checks(ws, profile()))
+
+    ct = make_instance("p1", "s1", "se1", 9)
+    del ct.dataset.Modality
+    write_instance(ws.staging, ct)
+    assert "data_quality.modality_present" in failed(run_checks(ws, profile()))

@@ -76,6 +76,19 @@ def _drop_default_sites(context: Any) -> None:
             folder.rmdir()
 
 
+def with_conditions(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A suite's ``row_condition: {column: C, equals: V}`` as GE's Condition object (string
+    conditions are deprecated in GE)."""
+    condition = kwargs.get("row_condition")
+    if not isinstance(condition, dict):
+        return kwargs
+    from great_expectations.expectations.row_conditions import Column
+
+    if set(condition) != {"column", "equals"}:
+        raise ValueError("row_condition takes exactly: column, equals")
+    return {**kwargs, "row_condition": Column(condition["column"]) == condition["equals"]}
+
+
 def expectation_class(type_name: str) -> type:
     import great_expectations as gx
 
@@ -175,7 +188,10 @@ def _validation_definition(
     for spec in specs:
         expectation = expectation_class(spec.type)
         suite.add_expectation(
-            expectation(**spec.kwargs, meta={NAME_KEY: spec.name, "blocking": spec.blocking})
+            expectation(
+                **with_conditions(spec.kwargs),
+                meta={NAME_KEY: spec.name, "blocking": spec.blocking},
+            )
         )
     definition = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{name}.{run_tag}", data=batch, suite=suite)

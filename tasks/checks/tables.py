@@ -29,6 +29,7 @@ from tasks.checks.header_facts import read_facts
 from tasks.checks.policy import ReleasePolicy
 from tasks.checks.profile import DERIVED_COLUMNS, ChecksProfile
 from tasks.checks.titles import count_title_mentions
+from tasks.headers.study_link import WITHOUT_PATIENT
 
 BASE_ATTRIBUTES = (
     "PatientID",
@@ -224,6 +225,9 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
         if column in frame and dummies:
             frame[column] = frame[column].where(~frame[column].isin(dummies), None)
     frame["is_image"] = frame["has_pixel_data"].astype(bool)  # Rows alone is no image
+    # objects whose IOD has no patient, study or series (colour palettes...): the attributes
+    # those modules require (Modality...) are not asked of them
+    frame["in_patient_iod"] = ~frame["SOPClassUID"].isin(WITHOUT_PATIENT)
     frame["patient_folder_matches_id"] = frame["patient_folder"] == frame[PATIENT]
     frame["folders_match_uids"] = (
         (frame["study_folder"] == frame["StudyInstanceUID"])
