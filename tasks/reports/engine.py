@@ -38,7 +38,9 @@ class Engine:
             and (statistical_ner or (r.needs_doc != "ner" and not getattr(r, "statistical", False)))
         ]
         analysis = Analysis(text=text, language=language)
-        rules = [r for r in active if r.needs_doc != "ner"]
+        # recognizers marked ``after_rules`` read what the rules left (the trained NER)
+        later = [r for r in active if getattr(r, "after_rules", False)]
+        rules = [r for r in active if r.needs_doc != "ner" and r not in later]
         statistical = [r for r in active if r.needs_doc == "ner"]
         if any(r.needs_doc for r in active):
             nlp = nlp_for(language)
@@ -47,6 +49,10 @@ class Engine:
         candidates: list[Candidate] = []
         for recognizer in rules:
             candidates.extend(recognizer.find(analysis))
+        if later:
+            analysis.covered = _covered(text, candidates)
+            for recognizer in later:
+                candidates.extend(recognizer.find(analysis))
         if statistical:
             # the statistical NER reads only the lines where it can add something: those
             # with a capitalised word that no rule explains (most report lines have none)
@@ -82,9 +88,7 @@ def suspicious_lines(text: str, candidates: list[Candidate]) -> list[tuple[int, 
     """(start, end) of lines holding a capitalised word that is not report vocabulary, not
     inside a rule's span, and not merely the first word of a sentence (short lines, such as
     a signature, always count)."""
-    covered = bytearray(len(text))
-    for candidate in candidates:
-        covered[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+    covered = _covered(text, candidates)
     pieces = []
     for line in LINE.finditer(text):
         start, end = line.span()
@@ -153,6 +157,13 @@ def join_names(text: str, spans: list[Span]) -> list[Span]:
         else:
             out.append(span)
     return out
+
+
+def _covered(text: str, candidates: list[Candidate]) -> bytearray:
+    covered = bytearray(len(text))
+    for candidate in candidates:
+        covered[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+    return covered
 
 
 def _inside(candidate: Candidate, ranges: list[tuple[int, int]]) -> bool:

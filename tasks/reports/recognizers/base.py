@@ -18,6 +18,8 @@ class Analysis:
     make_doc: Any = None  # the pipeline's tokenizer, for building matcher patterns
     # the statistical pipeline's Docs over some lines of the text: (offset of the line, Doc)
     ner_docs: list[tuple[int, Any]] = field(default_factory=list)
+    # characters the rules already found (1), for recognizers that run after them
+    covered: bytearray | None = None
 
 
 def identify(recognizer: Any, spec: Any, default_label: str) -> None:

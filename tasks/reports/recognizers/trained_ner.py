@@ -1,8 +1,9 @@
 """The project's own NER, trained on synthetic reports in many styles (``training/``),
 shipped inside the package (``data/model/<name>``, CNN tok2vec, no vectors).
 
-It reads the lines where a name may be (a word outside the French dictionary and the
-report vocabulary); its answers are weak (they yield to protected medical terms and
+It runs after the rules and reads the lines where a name may be that the rules have not
+explained (a word outside the French dictionary and the report vocabulary, outside every
+rule's span); its answers are weak (they yield to protected medical terms and
 allow-listed phrases) and are unioned with the rules'. Entities made only of report
 vocabulary or function words are dropped.
 """
@@ -32,6 +33,7 @@ def load_model(path: Path) -> Any:
 class TrainedNerRecognizer:
     needs_doc = False
     statistical = True  # off with the profile's statistical_ner: false
+    after_rules = True  # reads only what the rules left
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:
         identify(self, spec, "PERSON")
@@ -43,7 +45,7 @@ class TrainedNerRecognizer:
         text = analysis.text
         if " " not in text.strip():
             return []  # a one-word text (a CSV cell): no context
-        pieces = _readable_lines(text)
+        pieces = _readable_lines(text, analysis.covered)
         if not pieces:
             return []
         docs = load_model(self.path).pipe([text[start:end] for start, end in pieces])
@@ -63,15 +65,19 @@ class TrainedNerRecognizer:
 TEXT_LINE = re.compile(r"(?:[^\n]*-\n)*[^\n]+")
 
 
-def _readable_lines(text: str) -> list[tuple[int, int]]:
+def _readable_lines(text: str, covered: bytearray | None = None) -> list[tuple[int, int]]:
     """The lines the model reads: those holding a word outside the French dictionary, the
     function words and the report vocabulary (no other line can give an answer that
-    ``_plausible`` keeps)."""
-    return [
-        line.span()
-        for line in TEXT_LINE.finditer(text)
-        if any(not is_french_word(w) and not never_a_name(w) for w in WORD.findall(line.group()))
-    ]
+    ``_plausible`` keeps) that no rule has already found."""
+    pieces = []
+    for line in TEXT_LINE.finditer(text):
+        for word in WORD.finditer(text, line.start(), line.end()):
+            if covered is not None and covered[word.start()]:
+                continue
+            if not is_french_word(word.group()) and not never_a_name(word.group()):
+                pieces.append(line.span())
+                break
+    return pieces
 
 
 LINE_BREAK = re.compile(r"(?<!-)[ \t]*\n|[ \t]*[;|\t()][ \t]*")
