@@ -175,3 +175,14 @@ def test_a_big_endian_element_count_bomb_is_still_refused(tmp_path: Path) -> Non
     path.write_bytes(head + body)
     assert raw_encoding(*_head(path)) == RawEncoding(implicit_vr=False, little_endian=False)
     assert recognise_dicom(path) == "ingest.too_many_elements"
+
+
+def test_a_long_early_value_does_not_hide_a_bare_data_set(tmp_path: Path) -> None:
+    ds = pydicom.dcmread(TEST_FILES / "ExplVR_LitEndNoMeta.dcm", force=True)
+    ds.ImageType = ["DERIVED"] * 2000  # (0008,0008) CS: 16 KB, the second element
+    ds.file_meta = pydicom.dataset.FileMetaDataset()
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    path = tmp_path / "long"
+    ds.save_as(path, enforce_file_format=False)  # no preamble, no file meta
+    assert path.read_bytes()[128:132] != b"DICM"
+    assert raw_encoding(*_head(path)) == RawEncoding(implicit_vr=False, little_endian=True)

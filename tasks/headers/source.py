@@ -90,7 +90,9 @@ def _plausible(head: bytes, size: int, encoding: RawEncoding) -> bool:
             return False
         previous, count = tag, count + 1
         pos += header + length
-    return count >= ELEMENTS_REQUIRED or (count >= 1 and pos == size)
+    if count >= ELEMENTS_REQUIRED or (count >= 1 and pos == size):
+        return True
+    return count >= 2 and len(head) < pos <= size  # a long value runs past the head
 
 
 def read_source(path: Path) -> Dataset:
