@@ -166,3 +166,11 @@ def test_unlisted_eponyms_after_a_strong_head_survive():
     assert not touched(english, "Torbelund sign", spans)
     doctor = english.rindex("Torbelund")
     assert any(s.start <= doctor < s.end for s in spans), spans
+
+
+def test_ordering_physician_label_and_a_trailing_middle_initial():
+    text = "Name: VANTONGEREN, PERPETUA Q\nOrdering: Szabolcsi, Oderic MD\nCT head."
+    spans = spans_of(text, "en")
+    for value in ("VANTONGEREN, PERPETUA Q", "Szabolcsi", "Oderic"):
+        assert covered(text, value, spans), value
+    assert not touched(text, "CT head", spans)

@@ -53,6 +53,8 @@ def read_name(
         token = _name_token_at(text, index)
         if token is None and words > 0:  # a capitalised particle ending a name: "Angela Le"
             token = CAPITALISED_PARTICLE_AT_END.match(text, index)
+        if token is None and words > 0:  # a middle initial ending a name: "SMITH, JOHN A"
+            token = INITIAL_AT_END.match(text, index)
         if token is None and after_title and words == 0:  # "Dr Sein", "Patiente Gauche"
             token = _report_word_as_surname(text, index, alone=ordinary_surname)
         if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
@@ -91,6 +93,8 @@ CAPITALISED_PARTICLE_AT_END = re.compile(
     r"(?:Le|La|Da|Di|Du|De|Van|Von|El|Al)(?=[ \t]*(?:[,;)]|$))", re.MULTILINE
 )
 
+
+INITIAL_AT_END = re.compile(rf"[{UPPER}](?=[ \t]*(?:[,;)]|$))", re.MULTILINE)
 
 SECTION_WORDS = frozenset(
     "conclusion conclusions impression indication technique résultat résultats findings "
@@ -152,6 +156,8 @@ def _glued_to_word(text: str, end: int) -> bool:
 
 def _ends_name(text: str, end: int) -> bool:
     rest = text[end : end + 3]
+    if INITIAL_AT_END.match(text, end + 1) and text.startswith(" ", end):
+        return True  # "SMITH, JOHN A"
     return rest == "" or rest[0] in "\n\r\t;)(" or rest.startswith((" - ", " (", ", ", " –", "  "))
 
 
@@ -183,6 +189,9 @@ def read_lower_name(
             second = None
     if after_title:
         return first.start(), (second or first).end()
+    if second is None and not after_title and is_given_name(first.group()):
+        if not (language == "fr" and is_french_word(first.group())):
+            return first.span()  # "daughter agnes at ...": a known given name alone
     if second is None:  # the dictionary is French: elsewhere a known given name is needed
         return read_lower_pair(text, position) if language == "fr" else None
     if is_french_word(first.group()) and is_french_word(second.group()):
