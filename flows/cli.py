@@ -297,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     from tasks.errors import ClearanceError
 
     args = parser().parse_args(argv)
+    os.umask(0o077)  # what the CLI writes (stack state, Prefect files, rights records): owner only
     try:
         return COMMANDS[args.command](args)
     except ClearanceError as error:

@@ -18,7 +18,7 @@ from tasks.profile import ReleaseProfile, load_profile
 from tasks.pseudonym_domain import stage_key
 from tasks.request import ReleaseRequest, load_request
 from tasks.stage import StageContext
-from tasks.workspace import Workspace
+from tasks.workspace import Workspace, keep_private
 
 
 def workers() -> int:
@@ -47,6 +47,7 @@ def _cached(request_path: str, mtime: float) -> StageContext:
 
 
 def stage_context(request_path: str) -> StageContext:
+    keep_private()  # also on a Dask worker, whose process Clearance did not start
     if multiprocessing.parent_process() is not None:  # a task-pool worker (local or Dask)
         exit_with_parent()  # a killed flow run takes its workers with it
     path = Path(request_path)

@@ -52,6 +52,7 @@ from tasks.keys import key_fingerprint
 from tasks.publish import candidate_digest
 from tasks.request import release_blockers
 from tasks.stage import merge_counts
+from tasks.workspace import open_to_others
 
 FLOW_NAME = "clearance-release"
 DEPLOYMENT_NAME = "release"
@@ -120,6 +121,12 @@ def release(request_path: str) -> dict[str, int]:
     logger = get_run_logger()
     ctx = stage_context(request_path)  # fails fast: bad request, bad profile, no key
     ws = ctx.workspace
+    for folder in (ws.root.parent, ws.root):
+        if open_to_others(folder):
+            raise ReleaseRefused(
+                "the workspace folder is open to other users of this machine "
+                "(chmod o-rwx it): it holds clear identifying values"
+            )
     run_lock = ws.hold_run_lock()  # noqa: F841 - held until this run ends or suspends
     ws.create()
     flow_run_id = _flow_run_id()

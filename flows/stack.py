@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,13 +34,42 @@ def read_state() -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+AUTH_FILE = "api-auth"
+AUTH_USER = "clearance"
+
+
+def auth_path() -> Path:
+    return clearance_home() / AUTH_FILE
+
+
+def api_auth_string(create: bool = False) -> str | None:
+    """The local server's credentials (``user:password``), kept in a 0600 file under
+    CLEARANCE_HOME; generated once, on the first `clearance up`."""
+    path = auth_path()
+    if not path.exists():
+        if not create:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(f"{AUTH_USER}:{secrets.token_urlsafe(24)}\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
 def configure_environment() -> str:
     """Point this process (and its children) at the stack's API; returns the API URL.
 
     Precedence: PREFECT_API_URL already set > a running local stack > the default address.
+    The local stack's credentials are added unless PREFECT_API_AUTH_STRING is set (a site's
+    own server: its operators give their credentials that way).
     """
     if not os.environ.get("PREFECT_API_URL"):
         os.environ["PREFECT_API_URL"] = read_state().get("api_url", default_api_url())
+    local = os.environ["PREFECT_API_URL"] in (read_state().get("api_url"), default_api_url())
+    if local and not os.environ.get("PREFECT_API_AUTH_STRING"):
+        auth = api_auth_string()
+        if auth:
+            os.environ["PREFECT_API_AUTH_STRING"] = auth
     os.environ.setdefault("PREFECT_HOME", str(clearance_home() / "prefect"))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
@@ -66,8 +96,10 @@ def stale_serving_code() -> bool:
     """True when the serving process started from code that has changed since."""
     state = read_state()
     started_with = state.get("serve_code")
-    return bool(started_with) and _alive(state.get("serve_pid")) and (
-        started_with != code_fingerprint()
+    return (
+        bool(started_with)
+        and _alive(state.get("serve_pid"))
+        and (started_with != code_fingerprint())
     )
 
 
@@ -112,12 +144,17 @@ def _spawn(command: list[str], log_name: str, env: dict[str, str]) -> subprocess
 
 def up(wait_seconds: float = 180) -> dict:
     """Start (or reuse) the server and the serving process; return the stack state."""
+    os.umask(0o077)  # the server's database, the logs and every run's files: owner only
     external = bool(os.environ.get("PREFECT_API_URL")) and not read_state().get("server_pid")
     api_url = configure_environment()
     home = clearance_home()
     home.mkdir(parents=True, exist_ok=True)
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     state = read_state()
+    if not external:  # the embedded server answers only with the generated credentials
+        auth = api_auth_string(create=True) or ""
+        os.environ["PREFECT_API_AUTH_STRING"] = auth
+        os.environ["PREFECT_SERVER_API_AUTH_STRING"] = auth
     env = dict(os.environ)
     if not healthy(api_url):
         if external:

@@ -22,7 +22,9 @@ from __future__ import annotations
 import csv
 import fcntl
 import json
+import os
 import shutil
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,20 @@ from typing import IO, Any
 
 from tasks import atomic, audit
 from tasks.errors import ClearanceError
+
+PRIVATE_UMASK = 0o077  # folders 0700, files 0600: the secure zone holds clear identifying values
+
+
+def keep_private() -> None:
+    """Create every file and folder of this process (and the processes it starts) readable
+    by its owner only: set once where a process starts, not chmod-ed afterwards."""
+    os.umask(PRIVATE_UMASK)
+
+
+def open_to_others(path: Path) -> bool:
+    """Whether users other than the owner and its group can enter or read ``path``."""
+    return path.exists() and bool(stat.S_IMODE(path.stat().st_mode) & 0o007)
+
 
 MAX_QUARANTINE_COPY_BYTES = 4 * 1024**3  # ingest refuses larger inputs (ingest.too_large)
 RELEASED = "released"

@@ -73,6 +73,23 @@ def api_url(home: Path) -> str:
     return json.loads((home / "stack.json").read_text())["api_url"]
 
 
+def api_auth(home: Path) -> str:
+    """The local server's generated credentials (`clearance up` writes them)."""
+    return (home / "api-auth").read_text().strip()
+
+
+def api_env(env: dict[str, str], home: Path) -> dict[str, str]:
+    """``env`` for a Prefect client of the stack under ``home`` (URL and credentials)."""
+    return {**env, "PREFECT_API_URL": api_url(home), "PREFECT_API_AUTH_STRING": api_auth(home)}
+
+
+def api_settings(home: Path) -> dict:
+    """The same, as ``prefect.settings.temporary_settings`` updates for this process."""
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL
+
+    return {PREFECT_API_URL: api_url(home), PREFECT_API_AUTH_STRING: api_auth(home)}
+
+
 def serve_process(home: Path) -> psutil.Process:
     return psutil.Process(json.loads((home / "stack.json").read_text())["serve_pid"])
 

@@ -35,7 +35,8 @@ from tasks import audit
 from tasks.demo import MODALITIES, DemoSet, build_demo
 from tests.stack_support import (
     PROJECT,
-    api_url,
+    api_env,
+    api_settings,
     clearance,
     flow_run_processes,
     kill_tree,
@@ -113,20 +114,20 @@ def _ws_root(request: Path) -> Path:
 
 # --- the Prefect API, read from this process -------------------------------------------------
 def _task_runs(home: Path, run_id: str) -> list:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     from flows.progress import task_runs
 
-    with temporary_settings({PREFECT_API_URL: api_url(home)}):
+    with temporary_settings(api_settings(home)):
         return task_runs(run_id)
 
 
 def _stage_seconds(home: Path, run_id: str) -> dict[str, float]:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     from flows.progress import stage_summary
 
-    with temporary_settings({PREFECT_API_URL: api_url(home)}):
+    with temporary_settings(api_settings(home)):
         return {name: numbers["seconds"] for name, numbers in stage_summary(run_id).items()}
 
 
@@ -134,9 +135,9 @@ def _run_state(home: Path, run_id: str) -> str:
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
-    with temporary_settings({PREFECT_API_URL: api_url(home)}):
+    with temporary_settings(api_settings(home)):
         with get_client(sync_client=True) as client:
             return client.read_flow_run(UUID(run_id)).state.type.value
 
@@ -153,10 +154,10 @@ def _still_running(home: Path) -> tuple[int, int]:
         TaskRunFilterStateType,
     )
     from prefect.client.schemas.objects import StateType
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import temporary_settings
 
     running = [StateType.RUNNING]
-    with temporary_settings({PREFECT_API_URL: api_url(home)}):
+    with temporary_settings(api_settings(home)):
         with get_client(sync_client=True) as client:
             flows = client.read_flow_runs(
                 flow_run_filter=FlowRunFilter(
@@ -546,7 +547,7 @@ def test_pool_workers_do_not_outlive_a_killed_flow_run(served, tmp_path: Path) -
     assert not survivors, f"{len(survivors)} pool workers outlived their flow run"
     # nothing runs any more: the UI must not show the subflow or its tasks as running
     deadline = time.monotonic() + 60
-    while (still := _runs_shown_running(env)) and time.monotonic() < deadline:
+    while (still := _runs_shown_running(api_env(env, home))) and time.monotonic() < deadline:
         time.sleep(1)
     assert not still, f"shown as running after the crash: {still}"
 

@@ -3,6 +3,9 @@ its deadline, while undecided and while staging is still the sealed candidate.""
 
 from __future__ import annotations
 
+import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 from tasks import gate_opening
 from tasks.gate_opening import GateOpening
 from tasks.publish import candidate_digest
-from tasks.workspace import Workspace
+from tasks.workspace import Workspace, open_to_others
 
 RUN = "5d1f6a0e-0000-4000-8000-000000000001"
 
@@ -87,3 +90,24 @@ def test_a_held_run_lock_means_a_run_in_progress(ws: Workspace) -> None:
     finally:
         handle.close()
     assert not ws.run_in_progress()
+
+
+def test_files_of_a_private_process_are_owner_only(tmp_path: Path) -> None:
+    code = (
+        "import sys, pathlib; from tasks.workspace import keep_private; keep_private(); "
+        "folder = pathlib.Path(sys.argv[1], 'a', 'b'); folder.mkdir(parents=True); "
+        "(folder / 'f.txt').write_text('x')"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.rglob("*")}
+    assert modes == {"a": 0o700, "b": 0o700, "f.txt": 0o600}
+
+
+def test_a_folder_open_to_others_is_detected(tmp_path: Path) -> None:
+    folder = tmp_path / "zone"
+    folder.mkdir()
+    folder.chmod(0o750)
+    assert not open_to_others(folder)
+    folder.chmod(0o755)
+    assert open_to_others(folder)
+    assert not open_to_others(tmp_path / "absent")

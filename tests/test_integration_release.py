@@ -5,15 +5,19 @@ database and the logs."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,7 +25,14 @@ import yaml
 
 from tasks import audit
 from tasks.demo import build_demo
-from tests.stack_support import api_url, clearance, flow_run_processes, local_stack
+from tests.stack_support import (
+    api_auth,
+    api_env,
+    api_url,
+    clearance,
+    flow_run_processes,
+    local_stack,
+)
 
 pytestmark = pytest.mark.integration
 APPROVER = "Mme Durand (DPO)"
@@ -150,6 +161,14 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     assert again.returncode == 2 and "already holds a release" in again.stderr
     assert audit.read(ws / "audit" / "audit.jsonl")[-1]["event"] == "released"  # no new run
 
+    exposed = [
+        str(path)
+        for tree in (ws, home)
+        for path in [tree, *tree.rglob("*")]
+        if not path.is_symlink() and stat.S_IMODE(path.lstat().st_mode) & 0o077
+    ]
+    assert exposed == [], "the secure zone and the stack's home are owner-only"
+
     needles = demo.planted_values() + [str(root), "in/dicom"]
     assert _scan([destination], needles) == []
     prefect_home = Path(env["PREFECT_HOME"])
@@ -167,9 +186,47 @@ def _resume_without_decision(
     )
     return subprocess.run(
         [sys.executable, "-c", code, run_id, APPROVER],
-        env={**env, "PREFECT_API_URL": api_url(home)}, capture_output=True, text=True,
+        env=api_env(env, home), capture_output=True, text=True,
         timeout=120,
     )  # fmt: skip
+
+
+def test_the_local_api_answers_only_with_the_generated_credentials(stack) -> None:
+    """Anyone who reaches the API could resume the gate: the embedded server requires the
+    credentials `clearance up` generated into a file only its owner can read."""
+    _, home = stack
+    assert stat.S_IMODE((home / "api-auth").stat().st_mode) == 0o600
+    url = api_url(home) + "/flow_runs/filter"
+
+    def status(headers: dict[str, str]) -> int:
+        request = urllib.request.Request(url, data=b"{}", method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    json_type = {"Content-Type": "application/json"}
+    token = base64.b64encode(api_auth(home).encode()).decode()
+    wrong = base64.b64encode(b"clearance:guess").decode()
+    assert status(json_type) == 401
+    assert status({**json_type, "Authorization": f"Basic {wrong}"}) == 401
+    assert status({**json_type, "Authorization": f"Basic {token}"}) == 200
+
+
+def test_a_workspace_open_to_other_users_stops_the_run(stack, inputs) -> None:
+    env, _ = stack
+    root, _ = inputs
+    request = _request(root, "itest-open-ws")
+    data = yaml.safe_load(request.read_text())
+    data["workspace"] = "open-ws"
+    request.write_text(yaml.safe_dump(data))
+    (root / "open-ws").mkdir(mode=0o755)
+    (root / "open-ws").chmod(0o755)
+    result = clearance(env, "submit", str(request))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "open to other users" in result.stderr
+    assert not (root / "open-ws" / "itest-open-ws" / "staging").exists()
 
 
 def test_reject_releases_nothing(stack, inputs) -> None:
@@ -329,7 +386,7 @@ def test_a_retried_run_waits_for_a_new_decision(stack, inputs) -> None:
     (destination / "occupied.txt").unlink()
     destination.rmdir()
 
-    prefect_env = {**env, "PREFECT_API_URL": api_url(home)}
+    prefect_env = api_env(env, home)
     prefect = Path(sys.executable).parent / "prefect"
     retried = subprocess.run(
         [str(prefect), "flow-run", "retry", run_id],
