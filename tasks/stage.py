@@ -1,7 +1,5 @@
 """The contract every processing stage plugs into.
 
-(Helpers working on this repo now: read /work/main/.helpers-brief.md before anything else.)
-
 A *file stage* is a plain function ``(src, dst, item_id, ctx) -> Outcome``: it reads one
 file, writes its cleaned version to ``dst`` and says whether the file is proven clean.
 ``run_file_stage`` applies it to one batch, fail-closed: any exception, a missing output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,12 @@ from tasks.headers.table import (
 from tasks.profile import load_profile
 from tests.test_headers_support import ROOT
 
-SHARED_TABLE = Path("/work/shared/dicom-standard/confidentiality_profile_attributes.json")
+# the machine-readable standard the data file is built from: `shared/` beside the checkout
+# (as CI lays it out), or CLEARANCE_DICOM_STANDARD pointing at the folder
+SHARED_TABLE = (
+    Path(os.environ.get("CLEARANCE_DICOM_STANDARD", ROOT.parent / "shared" / "dicom-standard"))
+    / "confidentiality_profile_attributes.json"
+)
 STUDY_UID, STUDY_DESC, STUDY_DATE, STUDY_TIME = 0x0020000D, 0x00081030, 0x00080020, 0x00080030
 INSTITUTION, SERIAL, PATIENT_SEX, PATIENT_AGE = 0x00080080, 0x00181000, 0x00100040, 0x00101010
 CONTENT_SEQ, ACQ_CONTEXT = 0x0040A730, 0x00400555
