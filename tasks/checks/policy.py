@@ -72,11 +72,18 @@ class ReleasePolicy:
         """'Title + capitalised word' in released free-text attributes (descriptions...)."""
         return count_title_mentions("\n".join(texts)) if texts else 0  # no match spans lines
 
+    def is_dummy_date(self, value: str) -> bool:
+        """A dummy date, or a dummy date-time: the dummy date then zeros ("19000101000000")."""
+        if value in self.dummy_dates:
+            return True
+        rest = value[8:]
+        return bool(rest) and value[:8] in self.dummy_dates and not rest.strip("0.")
+
     def dates_outside_policy(self, dates: list[tuple[str, str]]) -> int:
         return sum(1 for name, value in dates if not self.date_allowed(name, value))
 
     def date_allowed(self, name: str, value: str) -> bool:
-        if value in self.dummy_dates:
+        if self.is_dummy_date(value):
             return True
         if name in self.forbidden_date_attributes:
             return False
