@@ -27,6 +27,7 @@ class PhiRecord:
     new_study_uid: str = ""
     date_shift_days: int = 0  # applied to dates when the profile shifts dates
     birth_date: str = ""  # original YYYYMMDD, for age computation in reports/clinical
+    study_date: str = ""  # original YYYYMMDD: the reference of ages computed in reports
     # every identifying value found in the dataset, grouped: names (all spellings), ids,
     # dates (YYYYMMDD), institutions, other free text that must not reappear
     identifiers: dict[str, list[str]] = field(default_factory=dict)

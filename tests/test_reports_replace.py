@@ -99,3 +99,41 @@ def test_nbsp_crlf_and_curly_apostrophes():
     spans = find_spans(text, language="fr")
     found = {text[s.start : s.end] for s in spans}
     assert {"DUPONT", "67\u00a0ans", "Martin", "Vasseur"} <= found
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "band"),
+    [
+        ("Patiente née le 23/12/1957, examen du 24/04/2020.", "fr", "60-74 ans"),
+        ("M. X, né(e) le 2 mars 1941. Scanner du 24/04/2020.", "fr", "75-89 ans"),
+        ("DOB: 03/02/1990. CT on 04/24/2020.", "en", "30-44 years"),
+    ],
+)
+def test_a_birth_date_becomes_the_age_band_at_the_study(text: str, language: str, band: str):
+    """A shifted birth date next to shifted exam dates gives the exact age: under the
+    default profile a birth date in a report is the age band, as in the headers."""
+    spans = find_spans(text, language=language)
+    birth = next(s for s in spans if s.label == "DATE")
+    profile = ReportProfile()
+    released = rewrite(text, spans, language, profile, b"k" * 16, 17, "20200424").text
+    assert band in released
+    assert text[birth.start : birth.end] not in released
+    assert "1957" not in released and "1941" not in released and "1990" not in released
+    shifted = rewrite(
+        text, spans, language, ReportProfile(birth_dates="shift"), b"k" * 16, 17, "20200424"
+    ).text
+    assert band not in shifted  # the explicit choice keeps a (shifted) date
+
+
+def test_a_birth_date_without_a_study_date_is_removed():
+    text = "Née le 23/12/1957."
+    spans = find_spans(text, language="fr")
+    released = rewrite(text, spans, "fr", ReportProfile(), b"k" * 16, 17, "").text
+    assert "[DATE]" in released and "1957" not in released
+
+
+def test_an_exam_date_is_not_taken_for_a_birth_date():
+    text = "Patient examiné le 12/03/2021."
+    spans = find_spans(text, language="fr")
+    released = rewrite(text, spans, "fr", ReportProfile(), b"k" * 16, 17, "20210312").text
+    assert "29/03/2021" in released

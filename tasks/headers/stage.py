@@ -135,6 +135,7 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         new_study_uid=str(ds.StudyInstanceUID),
         date_shift_days=shift,
         birth_date=original["PatientBirthDate"],
+        study_date=original["StudyDate"],
         identifiers=state.identifiers.as_record(),
     )
     write_record(ctx.workspace, item_id, record, durable=False)  # dst is not fsynced either

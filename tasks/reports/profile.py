@@ -80,6 +80,10 @@ class ReportProfile(BaseModel):
     dates: Literal["shift", "year", "placeholder"] = "shift"
     # band: ages generalised to the bands below; placeholder: [AGE]
     ages: Literal["band", "placeholder"] = "band"
+    # a date introduced as a birth date ("né le", "DOB"): age_band = the patient's age band
+    # at the study date (as the headers treat PatientBirthDate); shift: like other dates;
+    # placeholder: [DATE]. A shifted birth date next to shifted exam dates gives the exact age
+    birth_dates: Literal["age_band", "shift", "placeholder"] = "age_band"
     age_bands: list[int] = Field(default_factory=lambda: [0, 18, 30, 45, 60, 75, 90])
     # recognizer configuration: a file name under tasks/reports/data/ or an absolute path
     recognizers: str = "recognizers.yaml"

@@ -23,6 +23,7 @@ class Replacements:
     placeholders: dict[str, dict[str, str]]
     age_units: dict[str, dict[str, str]]
     surrogates: dict[str, list[str]]
+    birth_context: re.Pattern[str]
 
 
 @functools.cache
@@ -36,7 +37,13 @@ def replacements() -> Replacements:
             raise InvalidRecognizerConfig(
                 f"{path}: placeholders.{language} lacks {', '.join(missing)}"
             )
-    return Replacements(placeholders, data.get("age_units", {}), data.get("surrogates", {}))
+    words = "|".join(f"(?:{word})" for word in data.get("birth_context", [])) or "(?!)"
+    return Replacements(
+        placeholders,
+        data.get("age_units", {}),
+        data.get("surrogates", {}),
+        re.compile(rf"(?:{words})\W{{0,6}}$", re.IGNORECASE),
+    )
 
 
 @dataclass
@@ -53,7 +60,10 @@ def rewrite(
     profile: ReportProfile,
     key: bytes,
     shift_days: int,
+    study_date: str = "",
 ) -> Rewrite:
+    """``study_date``: the study's original date (YYYYMMDD), the reference of the age a
+    birth date becomes under ``birth_dates: age_band``."""
     table = replacements()
     placeholders = table.placeholders["en" if language == "en" else "fr"]
     released: list[str] = []
@@ -65,9 +75,12 @@ def rewrite(
         placeholder = placeholders[span.label]
         released.append(text[cursor : span.start])
         masked.append(text[cursor : span.start])
-        replacement = _replacement(
-            value, span.label, language, profile, key, shift_days, placeholder, text
-        )
+        if span.label == "DATE" and is_birth_date(text, span.start):
+            replacement = _birth_date(value, language, profile, shift_days, study_date, placeholder)
+        else:
+            replacement = _replacement(
+                value, span.label, language, profile, key, shift_days, placeholder, text
+            )
         if span.label == "DATE" and replacement != placeholder:
             counts["dates_shifted"] += 1
         released.append(replacement)
@@ -104,6 +117,39 @@ def _replacement(
     return placeholder
 
 
+def is_birth_date(text: str, start: int) -> bool:
+    """Whether the date starting at ``start`` is introduced as a birth date."""
+    return bool(replacements().birth_context.search(text[max(0, start - 40) : start]))
+
+
+def _birth_date(
+    value: str,
+    language: str,
+    profile: ReportProfile,
+    shift_days: int,
+    study_date: str,
+    placeholder: str,
+) -> str:
+    """A birth date under the profile's ``birth_dates`` policy: the age band at the study
+    date (the headers' policy for PatientBirthDate), shifted like other dates, or removed."""
+    if profile.birth_dates == "shift":
+        return _replacement(value, "DATE", language, profile, b"", shift_days, placeholder)
+    if profile.birth_dates == "age_band":
+        years = _age_at(value, study_date, language)
+        if years is not None:
+            return band_of(years, language, profile.age_bands)
+    return placeholder
+
+
+def _age_at(birth: str, study_date: str, language: str) -> int | None:
+    parsed = dates.parse(birth, language)
+    seen = dates.parse(study_date, language) if study_date else None
+    if parsed is None or seen is None or not parsed.has_year or parsed.value > seen.value:
+        return None
+    born, on = parsed.value, seen.value
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
 def age_band(value: str, language: str, bands: list[int]) -> str | None:
     number = AGE_NUMBER.search(value)
     if number is None:
@@ -111,6 +157,10 @@ def age_band(value: str, language: str, bands: list[int]) -> str | None:
     years = int(number.group(1))
     if AGE_MONTHS.search(value):
         years = years // 12
+    return band_of(years, language, bands)
+
+
+def band_of(years: int, language: str, bands: list[int]) -> str:
     units = replacements().age_units["en" if language == "en" else "fr"]
     for low, high in zip(bands, bands[1:], strict=False):
         if low <= years < high:

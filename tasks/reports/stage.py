@@ -66,7 +66,9 @@ def clean_text(
         default_language=profile.default_language,
         statistical_ner=profile.statistical_ner,
     )
-    return rewrite(text, spans, language, profile, ctx.key, record.date_shift_days)
+    return rewrite(
+        text, spans, language, profile, ctx.key, record.date_shift_days, record.study_date
+    )
 
 
 def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
