@@ -64,6 +64,11 @@ def cmd_up(args: argparse.Namespace) -> int:
     if stack.stale_serving_code():
         print(stack.STALE_WARNING, file=sys.stderr)
     ui = state["api_url"].removesuffix("/api")
+    if block := os.environ.get("CLEARANCE_NOTIFY_BLOCK"):
+        from flows.notify import install
+
+        install(block)
+        print(f"notifications through block '{block}' installed", file=sys.stderr)
     print(f"Clearance is up. Prefect UI: {ui}  (stop with: {self_command()} down)")
     if not os.environ.get("CLEARANCE_PSEUDONYM_KEY"):
         print(
@@ -229,6 +234,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def cmd_notify(args: argparse.Namespace) -> int:
+    from flows.notify import install
+
+    stack.configure_environment()
+    for name in install(args.block):
+        print(f"installed automation {name} (notification block '{args.block}')")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     from flows.doctor import diagnose
 
@@ -266,6 +280,14 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--patients", type=int, default=12)
     p.add_argument("--dir", default=None, help="where demo data goes (default: CLEARANCE_HOME)")
     p = sub.add_parser(
+        "notify", help="notify through a Prefect notification block when a release waits or ends"
+    )
+    p.add_argument(
+        "--block",
+        required=True,
+        help="the site's notification block, as TYPE-SLUG/NAME (e.g. slack-webhook/dpo)",
+    )
+    p = sub.add_parser(
         "doctor", help="check this process, the API and the Dask cluster before a release"
     )
     p.add_argument("--request", default=None, help="also check this request's folders")
@@ -289,6 +311,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
     "doctor": cmd_doctor,
+    "notify": cmd_notify,
     **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),
 }
 
