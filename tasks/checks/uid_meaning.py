@@ -43,16 +43,21 @@ def listed_tags() -> frozenset[int]:
 
 
 @cache
+def unlisted_ui_tags() -> dict[int, str]:
+    """UI attributes of the data dictionary that Table E.1-1 does not list -> keyword."""
+    listed = listed_tags()
+    return {
+        tag: entry[4] or ""
+        for tag, entry in DicomDictionary.items()
+        if isinstance(tag, int) and entry[0] == "UI" and tag not in listed
+    }
+
+
+@cache
 def not_instance_tags() -> frozenset[int]:
     """UI attributes of the data dictionary that identify no instance (see module doc)."""
-    listed = listed_tags()
     return frozenset(
-        tag
-        for tag, entry in DicomDictionary.items()
-        if isinstance(tag, int)
-        and entry[0] == "UI"
-        and tag not in listed
-        and NOT_INSTANCE.search(entry[4] or "")
+        tag for tag, keyword in unlisted_ui_tags().items() if NOT_INSTANCE.search(keyword)
     )
 
 

@@ -11,12 +11,11 @@ from __future__ import annotations
 from functools import cache
 
 from pydicom import config
-from pydicom.datadict import DicomDictionary
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from tasks.checks.uid_meaning import identifies_instance, listed_tags
+from tasks.checks.uid_meaning import identifies_instance, unlisted_ui_tags
 from tasks.headers.pseudonyms import map_uid
 from tasks.headers.table import SQ_TAGS
 
@@ -25,15 +24,10 @@ DICOM_DEFINED = "1.2.840.10008."
 
 @cache
 def unlisted_instance_uid_tags() -> frozenset[int]:
-    listed = listed_tags()
     return frozenset(
         tag
-        for tag, entry in DicomDictionary.items()
-        if isinstance(tag, int)
-        and entry[0] == "UI"
-        and tag not in listed
-        and tag >> 16 != 0x0002
-        and identifies_instance(tag)
+        for tag in unlisted_ui_tags()
+        if tag >> 16 != 0x0002 and identifies_instance(tag)  # file meta is rebuilt anyway
     )
 
 
