@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import stat
 import sys
 from pathlib import Path
 
 import yaml
 
 from flows import stack
+from tasks.errors import ClearanceError
 
 DEMO_APPROVER = "Mme Durand (DPO)"
 
@@ -46,9 +48,12 @@ def _demo_key(home: Path) -> None:
         return
     key_file = home / "demo-pseudonym.key"
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_hex(32))
-        key_file.chmod(0o600)
+        key_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_hex(32))
+    if stat.S_IMODE(key_file.stat().st_mode) & 0o077:
+        raise ClearanceError(f"{key_file} is readable by other users: chmod 600 it")
     os.environ["CLEARANCE_PSEUDONYM_KEY"] = key_file.read_text().strip()
     print(
         f"demo: using a generated demo key ({key_file}); real releases must set "
