@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
 
 from prefect.input import RunInput
 from pydantic import Field
@@ -41,6 +44,69 @@ def listed_approver(name: str, approvers: list[str]) -> str | None:
     return None
 
 
+def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
+    """What the DPO decides on, on one screen: who asks for what, what is released and at
+    which granularity. Names and settings only: no path but the destination's last folder."""
+    headers, reports = profile.section("headers"), profile.section("reports")
+    dates = headers.dates
+    if dates.mode == "shift":
+        date_text = (
+            f"shifted per patient by {-dates.shift_max_days}–{-dates.shift_min_days} days"
+            + (", times of day kept" if dates.keep_time_of_day else ", times shifted too")
+        )
+    else:
+        date_text = {"remove": "removed", "keep": "kept as acquired"}[dates.mode]
+    ages = (
+        "bands " + ", ".join(str(edge) for edge in headers.age_bands.edges)
+        if headers.age_bands
+        else "as acquired (PatientAge)"
+    )
+    rows = [
+        ("purpose", request.purpose),
+        ("requester", request.requester),
+        ("approvers", "; ".join(request.approvers)),
+        ("pseudonym domain", request.pseudonym_domain or f"{request.requester} (the requester)"),
+        ("destination folder", Path(request.destination).name),
+        ("profile", f"{profile.name} (SHA-256 {profile_digest(profile)[:16]})"),
+        (
+            "released",
+            ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing counted",
+        ),
+        ("dates", date_text),
+        ("ages", ages),
+        ("body parts", "grouped" if headers.body_part_groups else "as acquired"),
+        (
+            "institutions",
+            "kept"
+            if headers.retain_institution_identity
+            else ("regions (rare ones → Other)" if headers.regions else "removed"),
+        ),
+        (
+            "devices",
+            "kept" if headers.keep_device_description else "manufacturer and model removed",
+        ),
+        ("UIDs", f"regenerated under {headers.uid_root}" if not headers.retain_uids else "kept"),
+        (
+            "reports",
+            f"{reports.strategy}s for identifiers, dates {reports.dates}, ages {reports.ages}, "
+            f"birth dates → {reports.birth_dates.replace('_', ' ')}",
+        ),
+    ]
+    lines = ["| release card | |", "|---|---|"]
+    lines += [f"| {name} | {_cell(value)} |" for name, value in rows]
+    return "\n".join(lines)
+
+
+def profile_digest(profile: Any) -> str:
+    """SHA-256 of the profile as loaded (after `extends`), so the card names exactly it."""
+    data = profile.model_dump(mode="json") if hasattr(profile, "model_dump") else str(profile)
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
 def gate_description(
     request_id: str,
     purpose: str,
@@ -50,6 +116,7 @@ def gate_description(
     approvers: list[str],
     gate_id: str = "",
     sealed_digest: str = "",
+    card: str = "",
 ) -> str:
     """Markdown for the Resume form: counts and check results only, no values."""
     released = counts.get("released", 0)
@@ -63,6 +130,7 @@ def gate_description(
         "",
         f"Purpose: {purpose}",
         "",
+        *([card, ""] if card else []),
         f"**Released: {released} inputs** · **Quarantined: {sum(quarantined.values())}**",
         "",
     ]

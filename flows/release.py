@@ -28,7 +28,13 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.context import stage_context, workers
-from flows.gate import DPODecision, gate_description, listed_approver, refusal_reason
+from flows.gate import (
+    DPODecision,
+    gate_description,
+    listed_approver,
+    refusal_reason,
+    release_card,
+)
 from flows.orphans import close_descendants
 from flows.retrieved_hook import drop_retrieved
 from flows.stages import (
@@ -182,6 +188,7 @@ def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
         request.approvers,
         gate_id=gate_id,
         sealed_digest=sealed,
+        card=release_card(request, ctx.profile, checks.get("counts", {})),
     )
     create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")
     opening = GateOpening(

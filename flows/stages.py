@@ -235,6 +235,7 @@ def quality_checks(request_path: str) -> dict:
         "blocking_failed": list(summary.blocking_failed),
         "override_allowed": summary.override_allowed,
         "markdown": summary.markdown,
+        "counts": dict(summary.counts),  # instances, series, studies, patients, reports...
     }
 
 

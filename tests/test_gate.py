@@ -1,7 +1,20 @@
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
-from flows.gate import DPODecision, gate_description, listed_approver, refusal_reason
+from flows.gate import (
+    DPODecision,
+    gate_description,
+    listed_approver,
+    refusal_reason,
+    release_card,
+)
+from tasks.profile import load_profile
+from tasks.request import load_request
+from tests.conftest import write_request
+
+PROFILES = Path(__file__).resolve().parent.parent / "profiles"
 
 
 def test_listed_approver_ignores_case_and_spacing_and_returns_the_listed_spelling() -> None:
@@ -55,3 +68,15 @@ def test_the_description_starts_with_the_instruction_and_names_the_sealed_candid
     first_paragraph = text.split("\n\n")[1]
     assert "decision" in first_paragraph and "Mme Durand (DPO)" in first_paragraph
     assert "0123abcd" in text and "f" * 64 in text
+
+
+def test_the_release_card_says_what_is_released_and_at_which_granularity(tmp_path) -> None:
+    request = load_request(write_request(tmp_path, purpose="COVID triage", requester="Lab X"))
+    fidac = load_profile(PROFILES / "fidac.yaml")
+    card = release_card(request, fidac, {"instances": 84, "patients": 12})
+    assert "COVID triage" in card and "Lab X" in card and "Mme Durand (DPO)" in card
+    assert "84 instances, 12 patients" in card
+    assert "bands 18, 30" in card and "regions" in card and "birth dates → age band" in card
+    assert "/" not in card.replace("→", "")  # no path: the destination's folder name only
+    default = load_profile(PROFILES / "default.yaml")
+    assert "default" in release_card(request, default, {})
