@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, unmapped
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -83,7 +83,6 @@ def task_runner():
 def build_candidate(request_path: str) -> dict:
     """Everything before the gate: the candidate release in staging, its manifest, checks."""
     request = stage_context(request_path).request
-    request_id = request.request_id
     fetched = {}
     if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
         fetched = retrieve_from_pacs(request_path)
@@ -110,12 +109,24 @@ def build_candidate(request_path: str) -> dict:
     stage_counts["conformance"] = check_conformance(request_path)
 
     evidence = pixel_evidence(request_path)
-    create_markdown_artifact(evidence, key=f"{request_id}-pixels", description="Pixels")
     checks = quality_checks(request_path)
+    return {"counts": counts, "stage_counts": stage_counts, "checks": checks, "evidence": evidence}
+
+
+def _evidence_artifacts(request_id: str, candidate: dict[str, Any]) -> None:
+    """The evidence on the run that waits at the gate (the one the DPO opens): pixels,
+    checks as text and as a table, failed expectations first. Names and counts only."""
+    checks = candidate["checks"]
+    create_markdown_artifact(
+        candidate["evidence"], key=f"{request_id}-pixels", description="Pixels"
+    )
     create_markdown_artifact(
         checks["markdown"], key=f"{request_id}-checks", description="Quality checks"
     )
-    return {"counts": counts, "stage_counts": stage_counts, "checks": checks}
+    if checks.get("results"):
+        create_table_artifact(
+            checks["results"], key=f"{request_id}-expectations", description="Expectations"
+        )
 
 
 @flow(
@@ -190,6 +201,7 @@ def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
         sealed_digest=sealed,
         card=release_card(request, ctx.profile, checks.get("counts", {})),
     )
+    _evidence_artifacts(request.request_id, candidate)
     create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")
     opening = GateOpening(
         gate_id=gate_id,

@@ -236,6 +236,15 @@ def quality_checks(request_path: str) -> dict:
         "override_allowed": summary.override_allowed,
         "markdown": summary.markdown,
         "counts": dict(summary.counts),  # instances, series, studies, patients, reports...
+        "results": [  # failed expectations first; names and counts only
+            {
+                "expectation": r["name"],
+                "passed": r["success"],
+                "blocking": r["blocking"],
+                "unexpected": r["unexpected_count"],
+            }
+            for r in sorted(summary.results, key=lambda r: (r["success"], not r["blocking"]))
+        ],
     }
 
 

@@ -28,6 +28,7 @@ from tasks.demo import build_demo
 from tests.stack_support import (
     api_auth,
     api_env,
+    api_settings,
     api_url,
     clearance,
     flow_run_processes,
@@ -135,6 +136,9 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
+    keys = _artifact_keys(home, run_id)
+    assert {f"itest-approve-{kind}" for kind in ("summary", "pixels", "checks")} <= keys
+    assert "itest-approve-expectations" in keys  # all on the run the DPO opens
     undecided = _resume_without_decision(env, home, run_id)
     assert undecided.returncode != 0 and "'decision' is a required property" in undecided.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
@@ -174,6 +178,18 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     prefect_home = Path(env["PREFECT_HOME"])
     assert _scan([prefect_home, home / "logs"], [*demo.planted_values(), str(demo.dicom)]) == []
     assert _scan([prefect_home], [p.last + " " + p.first for p in demo.patients]) == []
+
+
+def _artifact_keys(home: Path, run_id: str) -> set[str]:
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.settings import temporary_settings
+
+    wanted = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(run_id)]))
+    with temporary_settings(api_settings(home)), get_client(sync_client=True) as client:
+        return {a.key for a in client.read_artifacts(artifact_filter=wanted) if a.key}
 
 
 def _resume_without_decision(
