@@ -22,14 +22,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("--profile", default="default", help="with --workspace")
 
     def patient(parser: argparse.ArgumentParser) -> None:
-        parser.add_argument("--patient-id", required=True)
-        parser.add_argument("--issuer", default="")
+        parser.add_argument("--patient-id", required=True, type=_identifier)
+        parser.add_argument("--issuer", default="", type=str.strip)
 
     optout = sub.add_parser("optout", help="opt-out registry (patients who objected)")
     optout_sub = optout.add_subparsers(dest="optout_command", required=True)
     add = optout_sub.add_parser("add", help="record an objection")
     patient(add)
     target(add)
+    remove = optout_sub.add_parser("remove", help="withdraw an objection (audited)")
+    patient(remove)
+    target(remove)
     listing = optout_sub.add_parser("list", help="list objections")
     target(listing)
     for name, text in (
@@ -49,6 +52,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     target(published)
 
 
+def _identifier(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return value.strip()
+
+
+NOT_FOUND = (
+    "no such person in any release or staging copy of this secure zone "
+    "(check --patient-id and --issuer)"
+)
+
+
 def _resolve(args: argparse.Namespace):
     from flows.context import resolve_key
     from tasks.profile import load_profile
@@ -59,6 +74,8 @@ def _resolve(args: argparse.Namespace):
         base, profile_path = request.workspace, request.profile
     else:
         base = Path(args.workspace).resolve()
+        if not base.is_dir():
+            raise SystemExit(f"--workspace {args.workspace}: no such folder")
         profile_path = resolve_profile_path(Path.cwd(), Path(args.profile))
     profile = load_profile(profile_path)
     return base, profile, (lambda: resolve_key(profile))
@@ -73,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
         if args.optout_command == "add":
             added = registry.add(args.patient_id, args.issuer)
             print("recorded" if added else "already recorded")
+        elif args.optout_command == "remove":
+            if not registry.remove(args.patient_id, args.issuer):
+                print("no such objection recorded (check --patient-id and --issuer)")
+                return 1
+            print("withdrawn")
         else:
             for entry in registry.entries():
                 print(f"{entry.patient_id}\t{entry.issuer or '*'}\t{entry.objected_on or ''}")
@@ -81,20 +103,34 @@ def run(args: argparse.Namespace) -> int:
         from tasks.rights.erase import erase_patient
         from tasks.rights.registry import OptOutRegistry
 
-        OptOutRegistry(base).add(args.patient_id, args.issuer)  # or the next release re-adds
         notice = erase_patient(
-            base, key(), args.patient_id, args.issuer, profile.section("headers"),
+            base,
+            key(),
+            args.patient_id,
+            args.issuer,
+            profile.section("headers"),
             profile.section("reports").clinical,
         )
+        if not notice.changes and not notice.problems:
+            print(NOT_FOUND)  # a typo must not pass for an erasure, nor enter the registry
+            return 1
+        OptOutRegistry(base).add(args.patient_id, args.issuer)  # no later release includes them
         print(notice.text())
         return 0 if not notice.problems else 1
     if args.command == "access":
         from tasks.rights.access import access_report
 
         entries = access_report(
-            base, key(), args.patient_id, args.issuer, profile.section("headers"),
+            base,
+            key(),
+            args.patient_id,
+            args.issuer,
+            profile.section("headers"),
             profile.section("reports").clinical,
         )
+        if not entries:
+            print(NOT_FOUND)
+            return 1
         print(json.dumps(entries, indent=1, default=str))
         return 0
     if args.command == "purge":
@@ -108,9 +144,16 @@ def run(args: argparse.Namespace) -> int:
             print("nothing past its retention")
         return 0
     if args.command == "published":
-        from tasks.rights.releases import record_publication
+        from tasks.rights.releases import record_publication, releases
 
-        record_publication(base, args.request_id, args.on or date.today())
+        on = args.on or date.today()
+        if args.request_id not in {record.request_id for record in releases(base)}:
+            print(f"no release '{args.request_id}' is recorded in this secure zone")
+            return 1
+        if on > date.today():
+            print(f"--on {on}: a publication date cannot be in the future")
+            return 1
+        record_publication(base, args.request_id, on)
         print("publication recorded")
         return 0
     raise ValueError(args.command)

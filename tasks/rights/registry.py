@@ -51,6 +51,19 @@ class OptOutRegistry:
         audit_rights(self.base, "rights.optout_added", entries=len(current))
         return True
 
+    def remove(self, patient_id: str, issuer: str) -> bool:
+        """Withdraw an objection (the person consents again, or it was recorded in error);
+        False when no such (patient_id, issuer) entry exists. Audited."""
+        patient, authority = patient_id.strip(), (issuer or "").strip()
+        with self._locked():
+            current = self._read()
+            kept = [e for e in current if (e.patient_id, e.issuer) != (patient, authority)]
+            if len(kept) == len(current):
+                return False
+            self._write(kept)
+        audit_rights(self.base, "rights.optout_removed", entries=len(kept))
+        return True
+
     def entries(self) -> list[OptOut]:
         return self._read()
 
