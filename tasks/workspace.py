@@ -48,6 +48,9 @@ def open_to_others(path: Path) -> bool:
 
 
 MAX_QUARANTINE_COPY_BYTES = 4 * 1024**3  # ingest refuses larger inputs (ingest.too_large)
+# the data of a person who objected is not copied anywhere: the exclusion is recorded, the
+# input stays untouched where it was
+NEVER_COPIED_REASONS = frozenset({"ingest.opted_out"})
 RELEASED = "released"
 QUARANTINED = "quarantined"
 
@@ -254,7 +257,7 @@ class Workspace:
             if source.is_file() and not source.is_symlink():
                 size = source.stat().st_size
                 # the input stays where it is; a multi-gigabyte copy could fill the disk
-                copied = size <= MAX_QUARANTINE_COPY_BYTES
+                copied = size <= MAX_QUARANTINE_COPY_BYTES and reason not in NEVER_COPIED_REASONS
                 if copied:
                     atomic_copy(source, target)
             else:
