@@ -50,7 +50,7 @@ def open_to_others(path: Path) -> bool:
 MAX_QUARANTINE_COPY_BYTES = 4 * 1024**3  # ingest refuses larger inputs (ingest.too_large)
 # the data of a person who objected is not copied anywhere: the exclusion is recorded, the
 # input stays untouched where it was
-NEVER_COPIED_REASONS = frozenset({"ingest.opted_out"})
+NEVER_COPIED_REASONS = frozenset({"ingest.opted_out", "reports.opted_out"})
 RELEASED = "released"
 QUARANTINED = "quarantined"
 

@@ -21,6 +21,7 @@ from tasks.reports.spans import Span
 from tasks.reports.stage import clean_text, settings
 from tasks.reports.studies import known_groups, studies
 from tasks.reports.text_io import read_text
+from tasks.rights.opted_out_studies import opted_out_accessions
 from tasks.stage import Outcome, StageContext
 
 RELEASE_NAME = "clinical/clinical.csv"
@@ -85,12 +86,17 @@ def pseudonymise_clinical(src: Path, dst: Path, item_id: str, ctx: StageContext)
     index = studies(ctx.workspace)
     released: list[list[str]] = []
     unmatched: list[list[str]] = []
+    opted_out = 0
     for row in body:
         if len(row) != len(header):
             return Outcome(False, "reports.clinical_ragged_row")
-        record = index.get(row[roles.index("accession")].strip())
+        accession = row[roles.index("accession")].strip()
+        record = index.get(accession)
         if record is None or not record.pseudo_accession:
-            unmatched.append(row)
+            if accession in opted_out_accessions(ctx.workspace):
+                opted_out += 1  # a person who objected: counted, not kept anywhere
+            else:
+                unmatched.append(row)
             continue
         cleaned = _clean_row(row, roles, record, profile, ctx)
         if cleaned is None:
@@ -105,7 +111,11 @@ def pseudonymise_clinical(src: Path, dst: Path, item_id: str, ctx: StageContext)
     atomic.write_text(Path(dst), out.getvalue())
     return Outcome(
         True,
-        counts={"rows_released": len(released), "rows_quarantined": len(unmatched)},
+        counts={
+            "rows_released": len(released),
+            "rows_quarantined": len(unmatched),
+            **({"rows_opted_out": opted_out} if opted_out else {}),
+        },
         release_name=RELEASE_NAME,
     )
 

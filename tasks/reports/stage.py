@@ -22,6 +22,7 @@ from tasks.reports.profile import ReportProfile
 from tasks.reports.replace import Rewrite, rewrite
 from tasks.reports.studies import known_groups, studies
 from tasks.reports.text_io import read_text
+from tasks.rights.opted_out_studies import opted_out_accessions
 from tasks.stage import Outcome, StageContext
 
 
@@ -75,6 +76,8 @@ def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> O
     profile = settings(ctx)
     record = find_study(studies(ctx.workspace), Path(src).stem)
     if record is None:
+        if Path(src).stem.strip() in opted_out_accessions(ctx.workspace):
+            return Outcome(False, "reports.opted_out")  # recorded, never copied
         return Outcome(False, "reports.no_matching_study")
     if not record.pseudo_accession:
         return Outcome(False, "reports.no_pseudonym")
