@@ -17,9 +17,7 @@ def test_an_opted_out_input_is_recorded_but_not_copied(tmp_path: Path) -> None:
     ws.create()
     ws.quarantine(Item("d000001", "dicom", str(source)), "ingest", "ingest.opted_out")
     ws.quarantine(Item("d000002", "dicom", str(source)), "ingest", "ingest.not_dicom")
-    reasons = {
-        p.name: json.loads(p.read_text()) for p in ws.quarantine_dir.glob("*.reason.json")
-    }
+    reasons = {p.name: json.loads(p.read_text()) for p in ws.quarantine_dir.glob("*.reason.json")}
     assert reasons["d000001.reason.json"]["copied"] is False
     assert reasons["d000002.reason.json"]["copied"] is True  # other reasons keep the copy
     copies = [p for p in ws.quarantine_dir.iterdir() if not p.name.endswith(".reason.json")]

@@ -9,7 +9,6 @@ The order (manifest first, then content) makes an interrupted erasure safe to ru
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from tasks.rights.manifest import rewritten_manifest
 from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights
 from tasks.rights.workspace_copies import intermediate_files, patient_items
+from tasks.workspace import Workspace
 
 RUN_IN_PROGRESS = (
     "a run of this request is in progress; its checks predate the erasure: "
@@ -185,16 +185,7 @@ def _apply(tree: Tree, content: PatientContent, pseudonym: str) -> TreeChange:
 
 def run_in_progress(workspace_root: Path) -> bool:
     """True while a run holds the request's run lock (tasks.workspace.hold_run_lock)."""
-    lock = workspace_root / "run.lock"
-    if not lock.is_file():
-        return False
-    with open(lock, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-    return False
+    return Workspace(workspace_root.parent, workspace_root.name).run_in_progress()
 
 
 def _name(root: Path, path: Path) -> str:
