@@ -173,6 +173,16 @@ def release(request_path: str) -> dict[str, int]:
     return published
 
 
+def _answer_given(key: str) -> DPODecision | None:
+    """The answer recorded for question ``key`` of this flow run's gate, if any."""
+    from prefect.input.run_input import keyset_from_base_key
+
+    try:
+        return DPODecision.load(keyset_from_base_key(f"suspended-{key}"))
+    except Exception:  # noqa: BLE001 - no answer stored under that key
+        return None
+
+
 def _flow_run_id() -> str:
     context = FlowRunContext.get()
     if context is None or context.flow_run is None:
@@ -230,18 +240,21 @@ def _dpo_gate(ctx: Any, opening: GateOpening) -> DPODecision:
     attempt = 0
     while True:
         attempt += 1
-        remaining = opening.seconds_left()
-        if remaining <= 0:
-            ws.audit("gate_timeout", gate=opening.gate_id)
-            raise ReleaseRefused("DPO gate timed out: nothing released")
         key = opening.pause_key(attempt)
-        decision = suspend_flow_run(
-            wait_for_input=DPODecision.with_initial_data(
-                description=opening.description, comment=""
-            ),
-            timeout=remaining,
-            key=key,
-        )
+        remaining = opening.seconds_left()
+        if remaining > 0:
+            decision = suspend_flow_run(
+                wait_for_input=DPODecision.with_initial_data(
+                    description=opening.description, comment=""
+                ),
+                timeout=remaining,
+                key=key,
+            )
+        else:  # past the deadline: only an answer given in time (re-entry after it) counts
+            decision = _answer_given(key)
+            if decision is None:
+                ws.audit("gate_timeout", gate=opening.gate_id)
+                raise ReleaseRefused("DPO gate timed out: nothing released")
         if decision is None:  # resumed without an answer
             continue
         reason = refusal_reason(decision, request.approvers)
