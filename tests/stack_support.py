@@ -4,6 +4,7 @@ a crash test kills)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -67,6 +68,15 @@ def local_stack(home: Path, workers: int = 2) -> Iterator[dict[str, str]]:
         yield env
     finally:
         clearance(env, "down")
+
+
+def tree_digests(folder: Path) -> dict[str, str]:
+    """Relative path -> SHA-256 of every file under ``folder`` (to compare two releases)."""
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def api_url(home: Path) -> str:

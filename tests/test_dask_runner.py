@@ -4,13 +4,13 @@ process-pool runner."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tasks.demo import build_demo
+from tests.stack_support import tree_digests
 
 pytestmark = pytest.mark.integration
 
@@ -37,14 +37,6 @@ def _request(root: Path, name: str) -> Path:
     return path
 
 
-def _tree(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def test_dask_cluster_gives_the_same_staging_as_local(tmp_path: Path) -> None:
     from distributed import LocalCluster
     from prefect.testing.utilities import prefect_test_harness
@@ -61,7 +53,7 @@ def test_dask_cluster_gives_the_same_staging_as_local(tmp_path: Path) -> None:
                 str(_request(tmp_path, "dask-run"))
             )
     assert local["counts"] == distributed["counts"]
-    local_tree = _tree(tmp_path / "ws-local-run" / REQUEST_ID / "staging")
-    dask_tree = _tree(tmp_path / "ws-dask-run" / REQUEST_ID / "staging")
+    local_tree = tree_digests(tmp_path / "ws-local-run" / REQUEST_ID / "staging")
+    dask_tree = tree_digests(tmp_path / "ws-dask-run" / REQUEST_ID / "staging")
     assert len(local_tree) >= 10
     assert local_tree == dask_tree

@@ -6,7 +6,6 @@ releases are byte-identical (same key, same inputs)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
@@ -21,7 +20,7 @@ import yaml
 
 from flows.stack import healthy
 from tasks.demo import build_demo
-from tests.stack_support import PROJECT, clearance, free_port, stack_env
+from tests.stack_support import PROJECT, clearance, free_port, stack_env, tree_digests
 
 pytestmark = pytest.mark.integration
 BIN = Path(sys.executable).parent
@@ -79,14 +78,6 @@ def _request(root: Path, name: str) -> Path:
     return path
 
 
-def _tree(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
-    }
-
-
 def _release(env: dict[str, str], root: Path, name: str) -> dict[str, str]:
     submitted = clearance(env, "submit", str(_request(root, name)), timeout=600)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
@@ -96,7 +87,7 @@ def _release(env: dict[str, str], root: Path, name: str) -> dict[str, str]:
     )
     approved = clearance(env, "approve", run_id, "--dpo", APPROVER, timeout=600)
     assert approved.returncode == 0, approved.stdout + approved.stderr
-    return _tree(root / "out" / name)
+    return tree_digests(root / "out" / name)
 
 
 def test_worker_from_the_documented_deployment_with_and_without_dask(tmp_path: Path) -> None:

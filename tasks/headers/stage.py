@@ -19,7 +19,7 @@ from tasks.headers.pseudonyms import (
 )
 from tasks.headers.sop_classes import accepted, holds_document
 from tasks.headers.source import read_source
-from tasks.headers.study_link import complete_uids
+from tasks.headers.study_link import complete_uids, text_of
 from tasks.headers.table import compile_plan
 from tasks.headers.unlisted_uids import remap_unlisted_uids
 from tasks.headers.walker import FileState, Walker
@@ -29,31 +29,20 @@ from tasks.stage import Outcome, StageContext
 STAGE = "headers"
 
 
-def _text(ds: Dataset, keyword: str) -> str:
-    value = ds.get(keyword)
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if hasattr(value, "__iter__") and not isinstance(value, bytes):
-        return "\\".join(str(v) for v in value).strip()
-    return str(value).strip()
-
-
 def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
     """De-identify ``src`` into ``dst`` under the profile's ``headers`` section."""
     section: HeaderProfile = ctx.profile.section(STAGE)
     plan = compile_plan(section)
     ds = read_source(src)
-    sop_class_uid = _text(ds, "SOPClassUID")
+    sop_class_uid = text_of(ds, "SOPClassUID")
     if not accepted(sop_class_uid):
         return Outcome(False, f"{STAGE}.unsupported_sop_class")
-    generated = complete_uids(ds, ctx.key) if _text(ds, "SOPInstanceUID") else None
+    generated = complete_uids(ds, ctx.key) if text_of(ds, "SOPInstanceUID") else None
     if generated is None:  # no instance UID, or nothing ties the instance to a study
         return Outcome(False, f"{STAGE}.missing_uid")
 
     original = {
-        k: _text(ds, k)
+        k: text_of(ds, k)
         for k in (
             "PatientID",
             "IssuerOfPatientID",

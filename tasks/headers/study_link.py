@@ -34,35 +34,38 @@ WITHOUT_PATIENT = frozenset(
 )
 
 
-def _text(ds: Dataset, keyword: str) -> str:
+def text_of(ds: Dataset, keyword: str) -> str:
+    """An attribute's value as stripped text ("" when absent; multiple values "\\"-joined)."""
     value = ds.get(keyword)
     if value is None:
         return ""
     if isinstance(value, str):
         return value.strip()
-    return "\\".join(str(v) for v in value).strip() if hasattr(value, "__iter__") else str(value)
+    if hasattr(value, "__iter__") and not isinstance(value, bytes):
+        return "\\".join(str(v) for v in value).strip()
+    return str(value).strip()
 
 
 def study_basis(ds: Dataset) -> str | None:
     """What ties the instance to its study, or None when nothing does."""
-    patient = _text(ds, "PatientID")
+    patient = text_of(ds, "PatientID")
     if not patient:
-        name = _text(ds, "PatientName").upper()
-        patient = f"name\x00{name}\x00{_text(ds, 'PatientBirthDate')}" if name else ""
-    accession = _text(ds, "AccessionNumber")
+        name = text_of(ds, "PatientName").upper()
+        patient = f"name\x00{name}\x00{text_of(ds, 'PatientBirthDate')}" if name else ""
+    accession = text_of(ds, "AccessionNumber")
     if accession:
         return f"accession\x00{patient}\x00{accession}"
-    study_date = _text(ds, "StudyDate")
+    study_date = text_of(ds, "StudyDate")
     if patient and study_date:
-        time, study_id = _text(ds, "StudyTime"), _text(ds, "StudyID")
+        time, study_id = text_of(ds, "StudyTime"), text_of(ds, "StudyID")
         return f"date\x00{patient}\x00{study_date}\x00{time}\x00{study_id}"
-    if not patient and _text(ds, "SOPClassUID") in WITHOUT_PATIENT:
-        return f"instance\x00{_text(ds, 'SOPInstanceUID')}"
+    if not patient and text_of(ds, "SOPClassUID") in WITHOUT_PATIENT:
+        return f"instance\x00{text_of(ds, 'SOPInstanceUID')}"
     return None
 
 
 def series_basis(ds: Dataset, study_uid: str) -> str:
-    parts = [_text(ds, k) for k in ("SeriesNumber", "Modality", "SeriesDate", "SeriesTime")]
+    parts = [text_of(ds, k) for k in ("SeriesNumber", "Modality", "SeriesDate", "SeriesTime")]
     return "\x00".join([study_uid, *parts])
 
 
@@ -74,7 +77,7 @@ def complete_uids(ds: Dataset, key: bytes) -> list[str] | None:
     """Fill a missing Study / Series Instance UID in ``ds``; the flags of what was generated
     (``[]`` when nothing was missing), or None when no study can be tied safely."""
     flags: list[str] = []
-    study = _text(ds, "StudyInstanceUID")
+    study = text_of(ds, "StudyInstanceUID")
     if not study:
         basis = study_basis(ds)
         if basis is None:
@@ -82,7 +85,7 @@ def complete_uids(ds: Dataset, key: bytes) -> list[str] | None:
         study = generated_uid(key, GENERATED_STUDY, basis)
         ds.StudyInstanceUID = study
         flags.append(GENERATED_STUDY)
-    if not _text(ds, "SeriesInstanceUID"):
+    if not text_of(ds, "SeriesInstanceUID"):
         ds.SeriesInstanceUID = generated_uid(key, GENERATED_SERIES, series_basis(ds, study))
         flags.append(GENERATED_SERIES)
     return flags
