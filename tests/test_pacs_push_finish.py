@@ -15,7 +15,6 @@ from types import SimpleNamespace
 
 import pydicom
 import pytest
-import yaml
 
 from flows.push_cli import summary_for_run
 from flows.stages import publish_release
@@ -25,6 +24,7 @@ from tasks.pacs.push import verify_push_manifest
 from tasks.publish import candidate_digest
 from tasks.push_release import PushIncomplete, push_state
 from tasks.workspace import Workspace
+from tests.conftest import write_request
 from tests.pacs_support import (
     CLEARANCE_AE,
     Orthanc,
@@ -41,25 +41,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def _approved_candidate(tmp_path: Path, research: Orthanc) -> tuple[Path, Workspace, str]:
     """A request whose staging holds a candidate, as the flow leaves it at the gate."""
     files = build_pacs_demo(tmp_path / "demo")
-    (tmp_path / "in").mkdir()
-    request = {
-        "request_id": "push-finish",
-        "purpose": "push test",
-        "requester": "Lab X",
-        "approvers": ["Mme Durand (DPO)"],
-        "inputs": {"dicom": "in"},
-        "profile": "default",
-        "workspace": "ws",
-        "destination": "out/push-finish",
-        "push": {
-            "pacs": {"host": "127.0.0.1", "port": research.dicom_port, "ae_title": "RESEARCH"},
-            "retries": 1,
-            "retry_delay": 0.1,
-            "timeout": 5,
-        },
+    push = {
+        "pacs": {"host": "127.0.0.1", "port": research.dicom_port, "ae_title": "RESEARCH"},
+        "retries": 1,
+        "retry_delay": 0.1,
+        "timeout": 5,
     }
-    path = tmp_path / "request.yaml"
-    path.write_text(yaml.safe_dump(request), encoding="utf-8")
+    path = write_request(
+        tmp_path,
+        request_id="push-finish",
+        purpose="push test",
+        destination="out/push-finish",
+        push=push,
+    )
     ws = Workspace(tmp_path / "ws", "push-finish")
     ws.create()
     for index, source in enumerate(sorted(files.values())):
