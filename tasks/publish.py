@@ -38,6 +38,12 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def destination_in_use(destination: Path) -> bool:
+    """A destination is free when absent or an empty folder; anything else is never touched."""
+    destination = Path(destination)
+    return destination.exists() and (not destination.is_dir() or any(destination.iterdir()))
+
+
 def manifest_line(path: Path, relative: Path) -> str:
     return f"{sha256_file(path)}  {relative.as_posix()}"
 
@@ -57,7 +63,7 @@ def publish(staging: Path, destination: Path, sealed_digest: str | None = None) 
     """Copy ``staging`` to ``destination``; with ``sealed_digest``, only if the copied bytes
     are exactly the sealed candidate (else CandidateChanged, nothing written)."""
     destination = Path(destination)
-    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+    if destination_in_use(destination):
         raise DestinationNotEmpty("destination already exists and is not empty: nothing written")
     destination.parent.mkdir(parents=True, exist_ok=True)
     temp = Path(tempfile.mkdtemp(dir=destination.parent, prefix=f".{destination.name}.publishing-"))

@@ -17,6 +17,7 @@ from pydantic import (
 
 from tasks.errors import InvalidRequest, describe_validation_error
 from tasks.pacs.spec import PacsDestination, PacsSource
+from tasks.publish import destination_in_use
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -163,7 +164,6 @@ def release_blockers(request: ReleaseRequest) -> list[str]:
     dicom = request.inputs.dicom if isinstance(request.inputs.dicom, Path) else None
     if dicom is not None and next((p for p in dicom.rglob("*") if not p.is_dir()), None) is None:
         problems.append("inputs.dicom: folder holds no file")
-    destination = request.destination
-    if destination.exists() and (not destination.is_dir() or any(destination.iterdir())):
+    if destination_in_use(request.destination):
         problems.append("destination: already holds a release (or other files)")
     return problems
