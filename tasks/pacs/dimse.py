@@ -130,7 +130,8 @@ def _not_established(assoc: Association, node: PacsNode, answers: list[Any]) -> 
     if assoc.is_aborted and not assoc.accepted_contexts:
         return PacsError(
             f"association with {where} aborted: no presentation context accepted "
-            f"(is calling AE '{node.calling_ae}' allowed this service?)",
+            f"(is calling AE '{node.calling_ae}' allowed this service, and is "
+            f"'{node.ae_title}' the PACS's own AE title?)",
             "aborted",
         )
     return PacsError(
