@@ -19,15 +19,26 @@ from tasks.workspace import Workspace
 DATA_DOCS = "data_docs"
 
 
-def run_checks(workspace: Workspace, profile: ReleaseProfile) -> CheckSummary:
-    """Check the candidate release in ``workspace.staging``; Data Docs go to evidence/."""
+def run_checks(
+    workspace: Workspace,
+    profile: ReleaseProfile,
+    columns: dict[str, list[object]] | None = None,
+) -> CheckSummary:
+    """Check the candidate release in ``workspace.staging``; Data Docs go to evidence/.
+    ``columns``: the staged files' header columns when read beforehand (tasks/checks/rows.py)."""
+    checks, policy = check_settings(profile)
+    tables = build_tables(workspace.staging, checks, policy, columns=columns)
+    return check_tables(tables, checks, policy, workspace.evidence / DATA_DOCS)
+
+
+def check_settings(profile: ReleaseProfile) -> tuple[ChecksProfile, ReleasePolicy]:
+    """The profile's checks settings (report titles checked unless reports get surrogates)
+    and the release policy they imply."""
     checks: ChecksProfile = profile.section("checks")
     if checks.report_title_check is None:
         strategy = getattr(stage_settings(profile, "reports"), "strategy", None)
         checks = checks.model_copy(update={"report_title_check": strategy != "surrogate"})
-    policy = build_policy(checks, stage_settings(profile, "headers"))
-    tables = build_tables(workspace.staging, checks, policy)
-    return check_tables(tables, checks, policy, workspace.evidence / DATA_DOCS)
+    return checks, build_policy(checks, stage_settings(profile, "headers"))
 
 
 def check_tables(

@@ -97,14 +97,18 @@ def build_instances(
     checks: ChecksProfile,
     policy: ReleasePolicy,
     workers: int | None = None,
+    columns: dict[str, list[object]] | None = None,
 ) -> pd.DataFrame:
-    """One row per file. Large releases are read by ``workers`` processes (default: see
-    default_workers); if processes cannot start, the read is serial."""
+    """One row per file. ``columns``: the files' header columns when already read (in the
+    order of ``files``, see tasks/checks/rows.py). Otherwise large releases are read by
+    ``workers`` processes (default: see default_workers); if processes cannot start, the
+    read is serial."""
     wanted = tuple(sorted(wanted_attributes(checks)))
     prefix = str(root) + os.sep
     if workers is None:
         workers = default_workers(len(files))
-    columns = _read_parallel(files, wanted, prefix, policy, workers) if workers > 1 else None
+    if columns is None and workers > 1:
+        columns = _read_parallel(files, wanted, prefix, policy, workers)
     if columns is None:
         columns = instance_columns(files, wanted, prefix, policy)
     return add_derived_columns(pd.DataFrame(columns), checks)
@@ -447,10 +451,14 @@ def mark_clinical_released(clinical: pd.DataFrame, instances: pd.DataFrame) -> p
 
 
 def build_tables(
-    staging: Path, checks: ChecksProfile, policy: ReleasePolicy, workers: int | None = None
+    staging: Path,
+    checks: ChecksProfile,
+    policy: ReleasePolicy,
+    workers: int | None = None,
+    columns: dict[str, list[object]] | None = None,
 ) -> CheckTables:
     files = staged_dicom_files(staging)
-    instances = build_instances(files, staging / "dicom", checks, policy, workers)
+    instances = build_instances(files, staging / "dicom", checks, policy, workers, columns)
     clinical = read_clinical(staging, checks)
     if clinical is not None:
         clinical = mark_clinical_released(clinical, instances)
