@@ -148,7 +148,9 @@ def gate_description(
     if stage_counts:
         lines += ["| stage | counts |", "|---|---|"]
         for stage, numbers in stage_counts.items():
-            shown = ", ".join(f"{k}={v}" for k, v in sorted(numbers.items()))
+            shown = ", ".join(
+                f"{k}={v}" for k, v in sorted(_counted_once(stage, numbers, quarantined).items())
+            )
             lines.append(f"| {stage} | {shown} |")
         lines.append("")
     if checks_markdown:
@@ -157,3 +159,18 @@ def gate_description(
         f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab)."
     )
     return "\n".join(lines)
+
+
+def _counted_once(
+    stage: str, numbers: dict[str, int], quarantined: dict[str, int]
+) -> dict[str, int]:
+    """A stage's counts with each quarantined input counted at the stage that quarantined it:
+    a stage's own ``quarantined`` also counts the inputs earlier stages set aside, which
+    reads as more files than there are. The reasons table above is the one total."""
+    if "quarantined" not in numbers:
+        return numbers
+    shown = {k: v for k, v in numbers.items() if k != "quarantined"}
+    shown["quarantined_here"] = sum(
+        n for reason, n in quarantined.items() if reason.split(".", 1)[0] == stage
+    )
+    return shown

@@ -63,6 +63,7 @@ def test_clean_release_passes(tmp_path):
     assert "small_groups.quasi_identifier_combinations_have_k_patients" in names
     assert "residual_identifiers.reports_free_of_title_and_name" in names
     assert "PASSED" in summary.markdown
+    assert "| pass |" not in summary.markdown  # the gate lists what needs attention only
 
 
 def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
@@ -108,6 +109,8 @@ def test_leaks_and_rare_values_fail_and_stay_out_of_every_output(tmp_path):
         "rare_values.manufacturer_model_name_values_seen_in_m_patients",
     }
     assert expected <= set(summary.blocking_failed), summary.markdown
+    assert all(f"| {name} | FAIL |" in summary.markdown for name in expected)
+    assert "| residual_identifiers.patient_id_is_pseudonym |" not in summary.markdown
     assert "residual_identifiers.patient_id_is_pseudonym" not in failed(summary)
     # a residual identifier can never be waved through, even when the DPO may override
     assert summary.override_allowed is False

@@ -80,3 +80,22 @@ def test_the_release_card_says_what_is_released_and_at_which_granularity(tmp_pat
     assert "/" not in card.replace("→", "")  # no path: the destination's folder name only
     default = load_profile(PROFILES / "default.yaml")
     assert "default" in release_card(request, default, {})
+
+
+def test_each_quarantined_input_is_counted_once_at_the_stage_that_set_it_aside() -> None:
+    text = gate_description(
+        "req-1",
+        "training",
+        {"released": 10, "quarantined:ingest.not_dicom": 2, "quarantined:pixels.unreadable": 1},
+        {
+            "ingest": {"ok": 11, "quarantined": 2},
+            "headers": {"ok": 11, "quarantined": 2},
+            "pixels": {"ok": 10, "quarantined": 3},
+        },
+        "",
+        ["Mme Durand (DPO)"],
+    )
+    assert "| ingest | ok=11, quarantined_here=2 |" in text
+    assert "| headers | ok=11, quarantined_here=0 |" in text
+    assert "| pixels | ok=10, quarantined_here=1 |" in text
+    assert "quarantined=" not in text

@@ -89,8 +89,12 @@ def render_markdown(
             lines.append(f"{len(not_overridable)} failure(s) cannot be overridden: fix and re-run.")
         else:
             lines.append("The profile does not let the DPO override: fix and re-run.")
-    lines += ["", "| expectation | result | blocking | rows failing |", "|---|---|---|---|"]
-    for outcome in sorted(outcomes, key=lambda o: (o.success, not o.spec.blocking, o.spec.name)):
+    # The gate shows what needs the DPO's attention; every expectation, passed ones included,
+    # is in the run's `-expectations` table artifact.
+    shown = [o for o in outcomes if not o.success or o.error]
+    if shown:
+        lines += ["", "| expectation | result | blocking | rows failing |", "|---|---|---|---|"]
+    for outcome in sorted(shown, key=lambda o: (o.success, not o.spec.blocking, o.spec.name)):
         if outcome.error:
             result = "NOT RUN"
         else:
@@ -100,6 +104,7 @@ def render_markdown(
             f"| {outcome.spec.name} | {result} | {'yes' if outcome.spec.blocking else 'no'} "
             f"| {count} |"
         )
+    lines += ["", "Every expectation, passed ones included: the `-expectations` artifact."]
     if suggestions:
         lines += ["", "### Generalisations that would fix the failures", ""]
         lines += [f"- {text}" for text in suggestions]
