@@ -1,0 +1,82 @@
+"""Classes of burned-in text other devices make (tests.pixels_support.make_hard_image):
+text invisible under the file's own VOI LUT but plain in the stored values, dark ink over
+CT texture and bone, small text over bright tissue. Every planted line must go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+
+from tasks.pixels.decode import decode
+from tasks.pixels.render import Renderer
+from tasks.pixels.stage import redact_file
+from tasks.synthetic import save
+from tests.pixels_support import (
+    context,
+    filled_boxes,
+    frames_of,
+    make_hard_image,
+    outside_mask,
+    uniform,
+)
+
+LINES = ["LEGRAND^ODILE", "PID 7730019", "04.11.1958", "Clinique du Parc", "Dr FAURE"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "seed"),
+    [
+        ("voi_lut_cr", 13001),  # white ink; under the declared LUT the image is one grey
+        ("voi_lut_cr", 13004),  # black ink
+        ("dark_ink_ct", 13002),
+        ("small_bright_mr", 13003),
+        ("small_bright_dbt", 13005),
+    ],
+)
+def test_every_line_of_a_hard_class_is_redacted(tmp_path: Path, kind: str, seed: int) -> None:
+    ds, planted = make_hard_image(kind, 512, LINES, seed=seed)
+    assert len(planted) == len(LINES)
+    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
+    save(ds, src)
+    ctx = context(tmp_path)
+
+    outcome = redact_file(src, dst, "hard", ctx)
+
+    assert outcome.ok, outcome.reason
+    before, after = frames_of(src), frames_of(dst)
+    for line in planted:
+        x0, y0, x1, y1 = line.box
+        assert uniform(after[0, y0:y1, x0:x1]), f"{kind}: {line.font_px}px line survived"
+    keep = outside_mask(after.shape[1:3], filled_boxes(ctx, "hard"), 0)
+    assert np.array_equal(before[0][keep], after[0][keep])
+
+
+def _renderer(ds: pydicom.Dataset) -> tuple[Renderer, np.ndarray]:
+    image = decode(ds)
+    return Renderer.for_dataset(ds, image.photometric, True), image.frames[0]
+
+
+def test_the_declared_voi_lut_is_applied_and_its_flatness_asks_for_the_stored_range(
+    tmp_path: Path,
+) -> None:
+    ds, _ = make_hard_image("voi_lut_cr", 256, ["X"], seed=1)
+    save(ds, tmp_path / "cr.dcm")
+    renderer, frame = _renderer(pydicom.dcmread(tmp_path / "cr.dcm"))
+    viewer, full_range = renderer.renderings(frame)
+    assert int(viewer.max()) - int(viewer.min()) <= 2  # the sigmoid LUT is flat over 0-255
+    assert int(full_range.max()) - int(full_range.min()) > 100
+
+
+def test_a_window_covering_the_stored_range_needs_no_second_rendering(tmp_path: Path) -> None:
+    ds, _ = make_hard_image("small_bright_mr", 256, ["X"], seed=1)
+    values = np.frombuffer(ds.PixelData, dtype=np.uint16)
+    low, high = int(values.min()), int(values.max())
+    ds.WindowCenter, ds.WindowWidth = (low + high + 1) / 2, high - low + 1
+    renderer, frame = _renderer(ds)
+    assert len(renderer.renderings(frame)) == 1
+    ds.WindowCenter, ds.WindowWidth = (low + high + 1) / 2, 8 * (high - low)  # far too wide
+    renderer, frame = _renderer(ds)
+    assert len(renderer.renderings(frame)) == 2
