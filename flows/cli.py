@@ -6,6 +6,7 @@ import argparse
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -154,6 +155,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
     if outcome == "PAUSED":
         print(f"Paused at the DPO gate. Review: {ui}/runs/flow-run/{run_id}", file=sys.stderr)
         print(f"Approve: {self_command()} approve {run_id} --dpo 'NAME'", file=sys.stderr)
+        print(f"Data Docs: {self_command()} docs {args.request}", file=sys.stderr)
     else:
         run = _read_run(run_id)
         print(f"run ended {outcome}: {run.state.message or ''}", file=sys.stderr)
@@ -252,6 +254,24 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if all(finding.ok for finding in findings) else 1
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from flows.docs_server import data_docs_folder, serve
+    from tasks.request import load_request
+    from tasks.workspace import Workspace
+
+    request = load_request(Path(args.request))
+    folder = data_docs_folder(Workspace(request.workspace, request.request_id))
+    server, url = serve(folder, args.port)
+    print(f"Data Docs of this release (this machine only; Ctrl-C stops): {url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return 0
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from tasks import audit
 
@@ -291,6 +311,9 @@ def parser() -> argparse.ArgumentParser:
         "doctor", help="check this process, the API and the Dask cluster before a release"
     )
     p.add_argument("--request", default=None, help="also check this request's folders")
+    p = sub.add_parser("docs", help="serve a release's Data Docs to this machine's browser")
+    p.add_argument("request")
+    p.add_argument("--port", type=int, default=0, help="loopback port (default: any free one)")
     p = sub.add_parser("audit", help="audit log tools")
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
@@ -311,6 +334,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
     "doctor": cmd_doctor,
+    "docs": cmd_docs,
     "notify": cmd_notify,
     **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),
 }

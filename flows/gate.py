@@ -156,7 +156,8 @@ def gate_description(
     if checks_markdown:
         lines += [checks_markdown, ""]
     lines.append(
-        f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab)."
+        f"Evidence artifacts of this run: keys starting with `{request_id}-` (Artifacts tab). "
+        "Great Expectations Data Docs: `clearance docs REQUEST.yaml` on the release machine."
     )
     return "\n".join(lines)
 
