@@ -3,7 +3,11 @@
 build_candidate (subflow, parallel task runner):
     prepare (validate + index) → ingest (recognise DICOM) → headers → pixels ┐
                                    └→ reports, clinical (after headers)     ┴→ assemble
-    → release-level rules → pixel evidence → quality checks
+    → release-level rules → conformance, check rows (per batch), pixel evidence
+    → quality checks
+
+Every step of the candidate is a task on the task runner (the local process pool, or the
+Dask cluster's workers): the flow process only orchestrates and adds up counts.
 release: candidate → blocking checks? → DPO gate (suspend) → publish.
 
 The gate suspends the run: no process waits for the DPO. The answer re-enters the flow from
@@ -48,7 +52,9 @@ from flows.stages import (
     pseudonymise_clinical,
     publish_release,
     quality_checks,
+    read_check_rows,
     recognise,
+    record_conformance,
     redact_pixels,
     retrieve_from_pacs,
 )
@@ -85,8 +91,8 @@ def build_candidate(request_path: str) -> dict:
     request = stage_context(request_path).request
     fetched = {}
     if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
-        fetched = retrieve_from_pacs(request_path)
-    batches = prepare(request_path)
+        fetched = retrieve_from_pacs.submit(request_path).result()
+    batches = prepare.submit(request_path).result()
     recognised = recognise.map(unmapped(request_path), batches["dicom"])
     headers = anonymise_headers.map(unmapped(request_path), batches["dicom"], recognised)
     pixels = redact_pixels.map(unmapped(request_path), batches["dicom"], headers)
@@ -102,15 +108,25 @@ def build_candidate(request_path: str) -> dict:
         "reports": merge_counts([f.result() for f in reports]),
         "clinical": merge_counts([f.result() for f in clinical]),
     }
-    counts = assemble(request_path, wait_for=[pixels, reports, clinical])
+    counts = assemble.submit(request_path, wait_for=[*pixels, *reports, *clinical]).result()
     if counts.get("lost", 0):
         raise ReleaseRefused(f"{counts['lost']} inputs are not accounted for: no release")
-    stage_counts["release-rules"] = apply_release_rules(request_path)
-    stage_counts["conformance"] = check_conformance(request_path)
-
-    evidence = pixel_evidence(request_path)
-    checks = quality_checks(request_path)
-    return {"counts": counts, "stage_counts": stage_counts, "checks": checks, "evidence": evidence}
+    rules = apply_release_rules.submit(request_path)
+    # after the release rules (they rewrite staged files): every batch's share of the
+    # conformance sample and of the checks' header reads, and the evidence, all at once
+    conformance = check_conformance.map(unmapped(request_path), batches["dicom"], wait_for=[rules])
+    rows = read_check_rows.map(unmapped(request_path), batches["dicom"], wait_for=[rules])
+    evidence = pixel_evidence.submit(request_path)
+    # last: it removes raw studies retrieved from a PACS, the inputs conformance reads
+    checks = quality_checks.submit(request_path, wait_for=[*rows, *conformance]).result()
+    stage_counts["release-rules"] = rules.result()
+    stage_counts["conformance"] = record_conformance(request_path, conformance.result())
+    return {
+        "counts": counts,
+        "stage_counts": stage_counts,
+        "checks": checks,
+        "evidence": evidence.result(),
+    }
 
 
 def _evidence_artifacts(request_id: str, candidate: dict[str, Any]) -> None:

@@ -193,15 +193,25 @@ def assemble(request_path: str) -> dict[str, int]:
     return counts
 
 
-@task(name="conformance", **STAGE_TASK)
+@task(name="conformance", task_run_name="conformance-{batch}", **STAGE_TASK)
 @values_stay_inside
-def check_conformance(request_path: str) -> dict[str, int]:
-    """dciodvfy on a sample of released files and their inputs: counts of new errors."""
+def check_conformance(request_path: str, batch: str) -> dict[str, int]:
+    """dciodvfy on this batch's share of the sample of released files and their inputs:
+    counts of new errors (record_conformance audits the sum of every batch's)."""
     from tasks.conformance import check_release
 
     ctx = stage_context(request_path)
-    counts = check_release(ctx.workspace, ctx.profile.conformance_sample)
-    ctx.workspace.audit("conformance_checked", **counts)
+    batches = ctx.workspace.batches("dicom")
+    part, parts = batches.index(batch), len(batches)
+    return check_release(ctx.workspace, ctx.profile.conformance_sample, part=part, parts=parts)
+
+
+def record_conformance(request_path: str, parts: list[dict[str, int]]) -> dict[str, int]:
+    """The whole sample's counts, audited once (in the orchestrating process: counts only)."""
+    from tasks.conformance import merge_parts
+
+    counts = merge_parts(parts)
+    stage_context(request_path).workspace.audit("conformance_checked", **counts)
     return counts
 
 
@@ -216,16 +226,30 @@ def apply_release_rules(request_path: str) -> dict[str, int]:
     return counts
 
 
+@task(name="check-rows", task_run_name="check-rows-{batch}", **STAGE_TASK)
+@values_stay_inside
+def read_check_rows(request_path: str, batch: str) -> dict[str, int]:
+    """The quality checks' per-file part: this batch's share of the staged files' headers
+    read into table columns (kept in the workspace; only the count is returned)."""
+    from tasks.checks.rows import read_part
+
+    ctx = stage_context(request_path)
+    return {"files": read_part(ctx.workspace, ctx.profile, batch, ctx.workspace.batches("dicom"))}
+
+
 @task(name="quality-checks", **STAGE_TASK)
 @values_stay_inside
 def quality_checks(request_path: str) -> dict:
-    """Run the expectation suites (the last step of the candidate: raw studies retrieved from
-    a PACS are removed after it); returns pass/fail, names and counts (no values)."""
+    """Run the expectation suites on the tables joined from the check-rows parts (the last
+    step of the candidate: raw studies retrieved from a PACS are removed after it); returns
+    pass/fail, names and counts (no values)."""
+    from tasks.checks.rows import joined
     from tasks.checks.run import run_checks
     from tasks.retrieved import remove_for_request
 
     ctx = stage_context(request_path)
-    summary = run_checks(ctx.workspace, ctx.profile)
+    columns = joined(ctx.workspace, ctx.workspace.batches("dicom"))
+    summary = run_checks(ctx.workspace, ctx.profile, columns)
     remove_for_request(ctx.request)  # the candidate is built: raw retrieved studies go
     ctx.workspace.audit(
         "checks_run", passed=summary.passed, blocking_failed=summary.blocking_failed
