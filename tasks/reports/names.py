@@ -170,12 +170,13 @@ def read_lower_name(
     """(start, end) of a name written in lower case ("dr lebeau", "patiente émilie petit").
 
     Right after a title the first word is a surname unless it is a function word or report
-    vocabulary. Elsewhere (after "patiente", "par", "wife") two words are needed: a given
-    name then a surname, one of them outside the French dictionary ("claire coopérante"
-    is not a name), or two words outside the dictionary. A second word follows a given name
-    only.
+    vocabulary; a second word follows when the first is a given name or when the second is
+    outside the report language's dictionary ("docteur aubriac lestriguen"). Elsewhere
+    (after "patiente", "par", "wife") two words are needed: a given name then a surname,
+    one of them outside the dictionary ("claire coopérante" is not a name), or two words
+    outside the dictionary.
     """
-    from tasks.reports.lexicon import is_french_word, is_given_name, never_a_name
+    from tasks.reports.lexicon import is_dictionary_word, is_given_name, never_a_name
 
     index = _skip_blanks(text, position)
     first = LOWER_WORD.match(text, index)
@@ -183,26 +184,30 @@ def read_lower_name(
         return None
     second = None
     gap = _skip_blanks(text, first.end())
-    if gap > first.end() and is_given_name(first.group()):
-        second = LOWER_WORD.match(text, gap)
-        if second is not None and (len(second.group()) < 2 or never_a_name(second.group())):
-            second = None
+    following = LOWER_WORD.match(text, gap) if gap > first.end() else None
+    if following is not None and (len(following.group()) < 2 or never_a_name(following.group())):
+        following = None
+    if following is not None and is_given_name(first.group()):
+        second = following
+    elif following is not None and after_title:
+        if not is_dictionary_word(following.group(), language):
+            second = following
     if after_title:
         return first.start(), (second or first).end()
-    if second is None and not after_title and is_given_name(first.group()):
-        if not (language == "fr" and is_french_word(first.group())):
+    if second is None and is_given_name(first.group()):
+        if not is_dictionary_word(first.group(), language):
             return first.span()  # "daughter agnes at ...": a known given name alone
-    if second is None:  # the dictionary is French: elsewhere a known given name is needed
-        return read_lower_pair(text, position) if language == "fr" else None
-    if is_french_word(first.group()) and is_french_word(second.group()):
+    if second is None:
+        return read_lower_pair(text, position, language)
+    if is_dictionary_word(first.group(), language) and is_dictionary_word(second.group(), language):
         return None
     return first.start(), second.end()
 
 
-def read_lower_pair(text: str, position: int) -> tuple[int, int] | None:
+def read_lower_pair(text: str, position: int, language: str = "fr") -> tuple[int, int] | None:
     """Two lower-case words that may be a given name and a surname, none of them a function
-    word or report vocabulary, both outside the French dictionary ("gaëtan roussillon")."""
-    from tasks.reports.lexicon import is_french_word, never_a_name
+    word or report vocabulary, both outside the dictionary ("gaëtan roussillon")."""
+    from tasks.reports.lexicon import is_dictionary_word, never_a_name
 
     first = LOWER_WORD.match(text, _skip_blanks(text, position))
     if first is None:
@@ -212,6 +217,6 @@ def read_lower_pair(text: str, position: int) -> tuple[int, int] | None:
     if second is None:
         return None
     for word in (first.group(), second.group()):
-        if len(word) < 2 or never_a_name(word) or is_french_word(word):
+        if len(word) < 2 or never_a_name(word) or is_dictionary_word(word, language):
             return None
     return first.start(), second.end()

@@ -3,7 +3,10 @@
 The text the recognizers read is rewritten character for character (same length, so spans
 are the spans of the original): digits inside an upper- or lower-case word become the
 letters they stand for ("BR0U1LLARD" -> "BROUILLARD"), letters inside a number become digits
-("O1.42.15.23.35" -> "01.42.15.23.35"). The output keeps the original characters.
+("O1.42.15.23.35" -> "01.42.15.23.35", "l7/O9/l952" -> "17/09/1952": a number that takes
+the shape of a date or a phone once read back needs only half of its characters to be
+digits), a lower-case "l" inside an upper-case word is an "I" ("D'lMAGERIE"). The output
+keeps the original characters.
 """
 
 from __future__ import annotations
@@ -18,13 +21,30 @@ DIGITS_WITH_LETTERS = re.compile(
     r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[0-9OoIlB](?:[0-9OoIl]|[ ./-](?=[0-9OoIl])){5,}(?![A-Za-zÀ-ÿ0-9])"
 )
 LETTER_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "B": "8"})
+# what a number read back may be: a date (12/03/1958) or a phone in groups (02 98 41 67 20)
+NUMBER_SHAPE = re.compile(
+    r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{4}([/.-])[0-9]{2}\2[0-9]{2}"
+    r"|0[0-9](?:([ .-]?)[0-9]{2})(?:\3[0-9]{2}){3}"
+)
+# an upper-case word with a lower-case "l" read for an "I": "D'lMAGERIE", "CLlNIQUE"
+UPPER_WITH_L = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[A-ZÀ-ÖØ-Þl]{3,}(?![A-Za-zÀ-ÖØ-öø-ÿ0-9])")
 
 
 def undo_confusions(text: str) -> str:
     """``text`` with OCR letter/digit confusions undone (same length)."""
+    if "l" in text:
+        text = UPPER_WITH_L.sub(_upper_l, text)
     if not any(c.isdigit() for c in text):
         return text
     return DIGITS_WITH_LETTERS.sub(_as_number, LETTERS_WITH_DIGITS.sub(_as_word, text))
+
+
+def _upper_l(match: re.Match[str]) -> str:
+    word = match.group()
+    ells = word.count("l")
+    if ells == 0 or len(word) - ells < 2 * ells or len(word) - ells < 3:
+        return word
+    return word.replace("l", "I")
 
 
 def _as_word(match: re.Match[str]) -> str:
@@ -34,9 +54,14 @@ def _as_word(match: re.Match[str]) -> str:
     if not 1 <= digits <= 2 or len(letters) < 4:
         return word
     same_case = all(c.isupper() for c in letters) or all(c.islower() for c in letters[1:])
-    # each digit between two letters ("BRCA1", "T1W"-like codes keep their digits)
+    # each digit between two letters ("BRCA1", "T1W"-like codes keep their digits), or a
+    # final 0 of an upper-case word read for an O ("GUILLOUZ0")
+    upper = all(c.isupper() for c in letters)
     inside = all(
-        0 < i < len(word) - 1 and word[i - 1].isalpha() and word[i + 1].isalpha()
+        0 < i < len(word) - 1
+        and word[i - 1].isalpha()
+        and word[i + 1].isalpha()
+        or (upper and c == "0" and i == len(word) - 1 and word[i - 1].isalpha())
         for i, c in enumerate(word)
         if c.isdigit()
     )
@@ -47,6 +72,9 @@ def _as_number(match: re.Match[str]) -> str:
     value = match.group()
     digits = sum(c.isdigit() for c in value)
     confused = sum(c in "OoIlB" for c in value)
-    if confused == 0 or digits < 4 or digits < 3 * confused:
+    if confused == 0 or digits < 4:
         return value
-    return value.translate(LETTER_AS_DIGIT)
+    number = value.translate(LETTER_AS_DIGIT)
+    if digits >= 3 * confused or (digits >= confused and NUMBER_SHAPE.fullmatch(number)):
+        return number
+    return value

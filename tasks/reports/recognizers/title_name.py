@@ -61,7 +61,9 @@ class TitleNameRecognizer:
                 found.append(Candidate(*span, self.label, self.priority, strong=True))
         if self.lower is not None:
             for match in self.lower.finditer(text):
-                span = read_lower_name(text, match.end(), after_title=True)
+                span = read_lower_name(
+                    text, match.end(), after_title=True, language=analysis.language
+                )
                 if span is not None:
                     found.append(Candidate(*span, self.label, self.priority, strong=True))
         return found

@@ -1,11 +1,12 @@
 """The project's own NER, trained on synthetic reports in many styles (``training/``),
 shipped inside the package (``data/model/<name>``, CNN tok2vec, no vectors).
 
-It runs after the rules and reads the lines where a name may be that the rules have not
-explained (a word outside the French dictionary and the report vocabulary, outside every
-rule's span); its answers are weak (they yield to protected medical terms and
-allow-listed phrases) and are unioned with the rules'. Entities made only of report
-vocabulary or function words are dropped.
+One pipeline per language (``data/recognizers.yaml`` names the folder: ``fr_person`` for
+French, ``en_person`` for English). It runs after the rules and reads the lines where a
+name may be that the rules have not explained (a word outside the report language's
+dictionary and the report vocabulary, outside every rule's span); its answers are weak
+(they yield to protected medical terms and allow-listed phrases) and are unioned with the
+rules'. Entities made only of report vocabulary or function words are dropped.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path
-from tasks.reports.lexicon import function_words, is_french_word, never_a_name
+from tasks.reports.lexicon import function_words, is_dictionary_word, never_a_name
 from tasks.reports.recognizers.base import Analysis, identify
 from tasks.reports.spans import Candidate, trim
 
@@ -45,7 +46,8 @@ class TrainedNerRecognizer:
         text = analysis.text
         if " " not in text.strip():
             return []  # a one-word text (a CSV cell): no context
-        pieces = _readable_lines(text, analysis.covered)
+        language = analysis.language
+        pieces = _readable_lines(text, analysis.covered, language)
         if not pieces:
             return []
         docs = load_model(self.path).pipe([text[start:end] for start, end in pieces])
@@ -56,7 +58,7 @@ class TrainedNerRecognizer:
                     continue
                 for start, end in _lines(text, offset + ent.start_char, offset + ent.end_char):
                     start, end = _without_function_words(text, start, end)
-                    if start < end and _plausible(text[start:end].split()):
+                    if start < end and _plausible(text[start:end].split(), language):
                         found.append(Candidate(start, end, self.label, self.priority, weak=True))
         return found
 
@@ -65,8 +67,10 @@ class TrainedNerRecognizer:
 TEXT_LINE = re.compile(r"(?:[^\n]*-\n)*[^\n]+")
 
 
-def _readable_lines(text: str, covered: bytearray | None = None) -> list[tuple[int, int]]:
-    """The lines the model reads: those holding a word outside the French dictionary, the
+def _readable_lines(
+    text: str, covered: bytearray | None = None, language: str = "fr"
+) -> list[tuple[int, int]]:
+    """The lines the model reads: those holding a word outside the dictionary, the
     function words and the report vocabulary (no other line can give an answer that
     ``_plausible`` keeps) that no rule has already found."""
     pieces = []
@@ -74,7 +78,8 @@ def _readable_lines(text: str, covered: bytearray | None = None) -> list[tuple[i
         for word in WORD.finditer(text, line.start(), line.end()):
             if covered is not None and covered[word.start()]:
                 continue
-            if not is_french_word(word.group()) and not never_a_name(word.group()):
+            word_text = word.group()
+            if not is_dictionary_word(word_text, language) and not never_a_name(word_text):
                 pieces.append(line.span())
                 break
     return pieces
@@ -107,23 +112,23 @@ def _without_function_words(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (start, start)
 
 
-def _plausible(tokens: list[str]) -> bool:
+def _plausible(tokens: list[str], language: str = "fr") -> bool:
     """At most five words, one of them a possible name: letters only (with ' and -), outside
-    the French dictionary, the function words and the report vocabulary, none of its hyphen
+    the language's dictionary, the function words and the report vocabulary, none of its hyphen
     parts vocabulary ("gaëtan roussillon", "Kervarec"; not "lésion focale", "Arthro-IRM",
     "N1 M0"). Surnames that are ordinary words are left to the title and label rules."""
     if len(tokens) > 5:
         return False
-    return any(_name_like(token.strip(",.;:")) for token in tokens)
+    return any(_name_like(token.strip(",.;:"), language) for token in tokens)
 
 
-def _name_like(token: str) -> bool:
+def _name_like(token: str, language: str = "fr") -> bool:
     parts = [p for p in re.split(r"['’-]", token) if p]
     if not parts or not all(p.isalpha() for p in parts):
         return False
     if any(never_a_name(p) for p in parts if len(p) >= 2):
         return False
-    return len(token) >= 3 and not is_french_word(token)
+    return len(token) >= 3 and not is_dictionary_word(token, language)
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> TrainedNerRecognizer:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.reports.protected import lexicon
+from tasks.reports.training.spoken import spoken
 
 Segment = tuple[str, str | None]  # (text, label or None)
 LABELS = ("PERSON",)
@@ -182,12 +183,15 @@ class Generator:
             "person": lambda: (self.person(country), "PERSON"),
             "surname": lambda: (self.surname(country), "PERSON"),
             "given": lambda: (self.given(country), "PERSON"),
+            "fullname": lambda: (f"{self.given(country)} {self.surname(country)}", "PERSON"),
             "date": lambda: (self.date(language), "DATE"),
             "id": lambda: (self.number(self.random.randint(6, 10)), "ID"),
             "phone": lambda: (self.phone(language), "PHONE"),
             "age": lambda: (str(self.random.randint(18, 95)), "AGE"),
             "eponym": lambda: (self.random.choice(self.eponyms), None),
             "drug": lambda: (self.random.choice(self.drugs), None),
+            "role_fr": lambda: (self.random.choice(ROLES_FR), None),
+            "role_en": lambda: (self.random.choice(ROLES_EN), None),
         }
         return fillers[slot]()
 
@@ -204,22 +208,90 @@ STYLES = (
 )
 
 
-def apply_style(segments: list[Segment], style: str, rng: random.Random) -> list[Segment]:
+# dictation: what a speech-to-text transcript writes instead of titles and punctuation
+SPOKEN_TITLES = {
+    "fr": [
+        (r"\bdr\.?(?=\s)", "docteur"),
+        (r"\bpr\.?(?=\s)", "professeur"),
+        (r"\bmme\.?(?=\s)", "madame"),
+        (r"\bmlle\.?(?=\s)", "mademoiselle"),
+        (r"\bm\.(?=\s)", "monsieur"),
+    ],
+    "en": [
+        (r"\bdr\.?(?=\s)", "doctor"),
+        (r"\bmrs\.?(?=\s)", "misses"),
+        (r"\bmr\.?(?=\s)", "mister"),
+        (r"\bms\.?(?=\s)", "miss"),
+        (r"\bprof\.?(?=\s)", "professor"),
+    ],
+}
+SPOKEN_MARKS = {
+    "fr": {".": [" point", " point à la ligne", ""], ",": [" virgule", ""], ":": [""]},
+    "en": {".": [" period", " full stop", " new paragraph", ""], ",": [" comma", ""], ":": [""]},
+}
+# OCR: letter/digit confusions in names, letter pairs read as one letter and back
+WORD_SWAPS = [("rn", "m"), ("m", "rn"), ("cl", "d"), ("li", "h"), ("é", "e"), ("è", "e")]
+
+
+def dictate(text: str, label: str | None, language: str, rng: random.Random) -> str:
+    """One segment as a speech-to-text transcript writes it: lower case, numbers in words,
+    titles spelled out, punctuation dropped or dictated ("virgule", "point à la ligne")."""
+    if label is not None and label != "PERSON":
+        return spoken(text, label, language, rng) if rng.random() < 0.7 else text.lower()
+    text = text.lower()
+    if label == "PERSON":
+        return text.replace(",", "").replace("\n", " ")
+    for pattern, word in SPOKEN_TITLES[language]:
+        text = re.sub(pattern, word, text)
+    marks = SPOKEN_MARKS[language]
+
+    def mark(match: re.Match[str]) -> str:
+        return rng.choice(marks.get(match.group(), [""]))
+
+    text = re.sub(r"[.,:;()]", mark, text).replace("\n", " ")
+    return re.sub(r"[ ]{2,}", " ", text)
+
+
+def ocr_noise(text: str, label: str | None, rng: random.Random) -> str:
+    """An OCR'd scan: letter/digit confusions, letter pairs misread, a word hyphen-wrapped
+    or broken across a line."""
+    if rng.random() < 0.6:
+        table = WORD_CONFUSIONS if label == "PERSON" else NUMBER_CONFUSIONS
+        chars = list(text)
+        for index in range(1, len(chars) - 1):
+            if chars[index] in table and rng.random() < 0.3:
+                chars[index] = table[chars[index]]
+        text = "".join(chars)
+    if label == "PERSON" and rng.random() < 0.3:
+        old, new = rng.choice(WORD_SWAPS)
+        if old in text[1:]:
+            at = text.index(old, 1)
+            text = text[:at] + new + text[at + len(old) :]
+    if label is None and len(text) > 30 and rng.random() < 0.4:
+        spaces = [i for i, c in enumerate(text) if c == " "]
+        if spaces:
+            at = rng.choice(spaces)
+            text = text[:at] + "\n" + text[at + 1 :]
+    if label == "PERSON" and len(text) > 6 and rng.random() < 0.15:
+        cut = rng.randint(3, len(text) - 3)
+        if text[cut - 1].isalpha() and text[cut].isalpha():
+            text = f"{text[:cut]}-\n{text[cut:]}"
+    return text
+
+
+def apply_style(
+    segments: list[Segment], style: str, rng: random.Random, language: str = "fr"
+) -> list[Segment]:
     out: list[Segment] = []
     for text, label in segments:
         if style == "caps_header":
             text = text.upper()
-        elif style in ("lower_case", "dictation"):
+        elif style == "lower_case":
             text = text.lower()
-            if style == "dictation" and label is None:
-                text = re.sub(r"[.,;:()]", "", text).replace("\n", " ")
-        elif style == "ocr_fax" and rng.random() < 0.5:
-            table = WORD_CONFUSIONS if label == "PERSON" else NUMBER_CONFUSIONS
-            chars = list(text)
-            for index in range(1, len(chars) - 1):
-                if chars[index] in table and rng.random() < 0.3:
-                    chars[index] = table[chars[index]]
-            text = "".join(chars)
+        elif style == "dictation":
+            text = dictate(text, label, language, rng)
+        elif style == "ocr_fax":
+            text = ocr_noise(text, label, rng)
         elif style == "wrapped" and label == "PERSON" and len(text) > 6 and rng.random() < 0.6:
             cut = rng.randint(3, len(text) - 3)
             if text[cut - 1].isalpha() and text[cut].isalpha():
@@ -238,6 +310,15 @@ def render(segments: list[Segment]) -> tuple[str, list[list]]:
     return "".join(text), spans
 
 
+ROLES_FR = [
+    "Radiologue",
+    "Interne",
+    "Chef de clinique",
+    "Médecin radiologue",
+    "Service de radiologie",
+    "Praticien hospitalier",
+]
+ROLES_EN = ["Consultant Radiologist", "Radiology Registrar", "Radiologist", "Sonographer"]
 FRENCH = [
     "Compte rendu d'IRM\nPatient : {person}\nNé(e) le : {date}\nIPP : {id}\n"
     "Indication : suspicion de maladie de {eponym}.\nRésultat : pas d'anomalie. "
@@ -258,6 +339,17 @@ FRENCH = [
     "Résultats transmis à {person}.\n",
     "{person}\nIRM lombaire du {date}\nHernie discale L4-L5. Nodules de {eponym}.\n",
     "Personne à prévenir : {person}, {phone}. Médecin traitant : Dr {person}.\n",
+    "Examen réalisé chez Mme {person} née le {date}, adressée par le Dr {person}.\n",
+    "Contrôle chez M. {person}, {age} ans. Numéro de dossier {id}. Son épouse {person} est "
+    "joignable au {phone}.\n",
+    "Vu ce jour {person} pour bilan. Pas de syndrome de {eponym}.\n",
+    "Compte rendu dicté par {person}, relu par le Pr {surname}.\n",
+    "Merci de rappeler {person} au {phone} pour le rendez-vous du {date}.\n",
+    "Bien confraternellement,\n{person}\n{role_fr}\n",
+    "Patiente {fullname}, {age} ans, sous {drug}.\n",
+    "IRM chez {person} : kyste de {eponym}. Copie au docteur {person} et au Dr {surname}.\n",
+    "Nous restons à votre disposition.\n{person}\n{role_fr}\n",
+    "{fullname}, né le {date}, IPP {id}.\n",
 ]
 ENGLISH = [
     "MRI KNEE\nPatient: {person}   DOB: {date}   MRN: {id}\nReferred by Dr {surname}.\n"
@@ -267,16 +359,37 @@ ENGLISH = [
     "CT chest {date}. Please call pt's wife {person} at {phone}. Discussed with {person}.\n",
     "Clinical details: known {eponym}'s disease on {drug}. Seen with Mrs {surname} today.\n",
     "| {id} | {surname} | {given} | {date} | CT head |\n",
+    "Mr {person} was seen on {date}. Hospital number {id}. Please contact his daughter "
+    "{person} on {phone}.\n",
+    "Patient {person}, {age} years old, referred by Dr {person} for {eponym} sign.\n",
+    "Dictated by {person}, consultant radiologist. Copy to Dr {surname}.\n",
+    "Kind regards,\n{person}\n{role_en}\n",
+    "Seen with {person} today, {drug} continued. Her husband {person} was present.\n",
+    "Reported by Dr {surname} and {person}.\n",
+    "{fullname}, DOB {date}, MRN {id}.\n",
+    "Ms {person}, {age}, on {drug}. Next of kin: {person}, {phone}.\n",
 ]
 
 
-def build(count: int, seed: int, names: Names) -> list[dict]:
+# styles where the rules are weakest (no capitals, no punctuation, confusions) weigh more
+STYLE_WEIGHTS = {"dictation": 3, "lower_case": 3, "ocr_fax": 2}
+
+
+def build(
+    count: int, seed: int, names: Names, languages: tuple[str, ...] = ("fr", "en")
+) -> list[dict]:
     generator = Generator(names, seed)
+    weights = [STYLE_WEIGHTS.get(style, 1) for style in STYLES]
     records = []
     for index in range(count):
-        language = "fr" if generator.random.random() < 0.75 else "en"
-        style = generator.random.choice(STYLES)
-        segments = apply_style(generator.document(language, style), style, generator.random)
+        if len(languages) == 1:
+            language = languages[0]
+        else:
+            language = "fr" if generator.random.random() < 0.75 else "en"
+        style = generator.random.choices(STYLES, weights)[0]
+        segments = apply_style(
+            generator.document(language, style), style, generator.random, language
+        )
         text, spans = render(segments)
         records.append(
             {
@@ -291,11 +404,11 @@ def build(count: int, seed: int, names: Names) -> list[dict]:
     return records
 
 
-def to_docbin(records: list[dict], path: Path) -> None:
+def to_docbin(records: list[dict], path: Path, lang: str = "fr") -> None:
     import spacy
     from spacy.tokens import DocBin
 
-    nlp = spacy.blank("fr")
+    nlp = spacy.blank(lang)
     bin_ = DocBin()
     for record in records:
         doc = nlp.make_doc(record["text"])
@@ -316,14 +429,22 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("build/ner"))
     parser.add_argument("--docs", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--lang",
+        choices=["fr", "en"],
+        default="fr",
+        help="fr: French model (French and English documents, French tokenizer); "
+        "en: English model (English documents only, English tokenizer)",
+    )
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     names = load_names()
-    train = build(args.docs, args.seed, names)
-    dev = build(max(200, args.docs // 10), args.seed + 1, names)
-    held_out = build(max(300, args.docs // 10), args.seed + 2, names)
-    to_docbin(train, args.out / "train.spacy")
-    to_docbin(dev, args.out / "dev.spacy")
+    languages = ("fr", "en") if args.lang == "fr" else ("en",)
+    train = build(args.docs, args.seed, names, languages)
+    dev = build(max(200, args.docs // 10), args.seed + 1, names, languages)
+    held_out = build(max(300, args.docs // 10), args.seed + 2, names, languages)
+    to_docbin(train, args.out / "train.spacy", args.lang)
+    to_docbin(dev, args.out / "dev.spacy", args.lang)
     with open(args.out / "held_out.jsonl", "w", encoding="utf-8") as handle:
         for record in held_out:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
