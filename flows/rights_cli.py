@@ -64,6 +64,12 @@ NOT_FOUND = (
 )
 
 
+ALREADY_ERASED = (
+    "nothing of this person is left in any release, staging copy or workspace "
+    "(their objection is recorded)"
+)
+
+
 def _resolve(args: argparse.Namespace):
     from flows.context import resolve_key
     from tasks.profile import load_profile
@@ -112,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
             profile.section("reports").clinical,
         )
         if not notice.changes and not notice.problems:
+            if OptOutRegistry(base).contains(args.patient_id, args.issuer):
+                print(ALREADY_ERASED)
+                return 0
             print(NOT_FOUND)  # a typo must not pass for an erasure, nor enter the registry
             return 1
         OptOutRegistry(base).add(args.patient_id, args.issuer)  # no later release includes them

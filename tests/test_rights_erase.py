@@ -76,9 +76,8 @@ def test_erase_removes_patient_everywhere_and_nothing_else(cohort: Cohort) -> No
     assert copies == {"rel-a": 7, "rel-b": 8, "rel-c": 8}  # header outputs (+ quarantined)
     assert notice.problems == ()
     assert _files_holding(trees, traces) == []
-    # in the secure zone, only the PHI sidecars still name the patient (purged with it)
-    holding = _files_holding([cohort.base, cohort.out], traces | {target.patient_id})
-    assert holding and all(p.parent.name == "phi" for p in holding)
+    # nothing in the secure zone names the patient any more: sidecars, maps, paths are gone
+    assert _files_holding([cohort.base, cohort.out], traces | {target.patient_id}) == []
     pseudonym = pseudonym_of(KEY, target.patient_id, cohort.headers)
     for tree in trees:
         assert not (tree / "dicom" / pseudonym).exists()
@@ -95,7 +94,8 @@ def test_erase_removes_patient_everywhere_and_nothing_else(cohort: Cohort) -> No
     assert {p.name for p in changed} == {"MANIFEST.sha256", "clinical.csv"}
     marks = traces | {target.patient_id}  # a quarantined copy is an original
     assert all(any(v.encode() in before[p] or v in str(p) for v in marks) for p in removed)
-    assert len(removed) == 5 * 8 + 7 + 8 + 8  # 2 releases, 3 staging copies, workspace copies
+    # 2 releases and 3 staging copies, the workspace copies, and 7 PHI sidecars per workspace
+    assert len(removed) == 5 * 8 + 7 + 8 + 8 + 3 * 7
     for path in changed:  # only the patient's record went out of the clinical file
         if path.name == "clinical.csv":
             assert after[path].decode() == _without_records(before[path].decode(), traces)

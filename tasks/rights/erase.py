@@ -30,7 +30,7 @@ from tasks.rights.locate import (
 from tasks.rights.manifest import rewritten_manifest
 from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights
-from tasks.rights.workspace_copies import intermediate_files, patient_items
+from tasks.rights.workspace_records import person_in, scrub
 from tasks.workspace import Workspace
 
 RUN_IN_PROGRESS = (
@@ -110,7 +110,7 @@ def erase_patient(
         )
 
     changes, problems = _erase_in_trees(base, pseudonym, issuer, columns)
-    changes.extend(_erase_workspace_copies(base, pseudonym, issuer))
+    changes.extend(_erase_in_workspaces(base, pseudonym, patient_id, issuer, clinical_settings))
     notice = ErasureNotice(
         datetime.now(UTC).isoformat(timespec="seconds"), tuple(changes), tuple(problems)
     )
@@ -147,17 +147,31 @@ def _erase_in_trees(
     return changes, problems
 
 
-def _erase_workspace_copies(
-    base: Path, pseudonym_of_tree: Callable[..., str], issuer: str
+def _erase_in_workspaces(
+    base: Path,
+    pseudonym_of_tree: Callable[..., str],
+    patient_id: str,
+    issuer: str,
+    clinical_settings: Any,
 ) -> list[TreeChange]:
+    """Every request's workspace: the person's copies, rows, paths and sidecars
+    (tasks.rights.workspace_records), after the trees (whose erasure reads the sidecars)."""
     changes = []
-    for workspace in sorted(p.parent.parent for p in base.glob("*/work/phi")):
+    for workspace in sorted(p.parent for p in base.glob("*/work") if p.is_dir()):
         pseudonym = pseudonym_of_tree(workspace.name)
-        copies = intermediate_files(workspace, patient_items(workspace, pseudonym, issuer))
-        for path in copies:
-            path.unlink(missing_ok=True)
-        if copies:
-            changes.append(TreeChange(workspace.name, "workspace", len(copies), 0, 0))
+        person = person_in(workspace, patient_id, issuer, pseudonym)
+        if person.empty():
+            continue
+        counts = scrub(workspace, person, clinical_settings)
+        changes.append(
+            TreeChange(
+                workspace.name,
+                "workspace",
+                counts["files_removed"],
+                counts["rows_removed"],
+                counts["records_rewritten"] + counts["sidecars_removed"],
+            )
+        )
     return changes
 
 

@@ -2,30 +2,15 @@
 
 Stage outputs stay in ``work/<stage>/<item_id>.<ext>`` (e.g. the header stage's output,
 whose pixels still hold burned-in text, once the pixel stage has written its own) and
-rejected originals in ``quarantine/<item_id><suffix>``. The PHI sidecars say which item ids
-are the patient's. Reason files, results, batches and the sidecars themselves are kept.
+rejected originals in ``quarantine/<item_id><suffix>``; tasks.rights.workspace_records says
+which item ids are the patient's. Reason files, results, batches and sidecars are kept here.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from tasks.rights.pseudonym import issuers_compatible
-
 KEPT_WORK_DIRS = {"phi", "batches"}
-
-
-def patient_items(workspace_root: Path, pseudonym: str, issuer: str) -> set[str]:
-    folder = workspace_root / "work" / "phi"
-    items = set()
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("pseudo_patient_id") == pseudonym and issuers_compatible(
-            data.get("issuer", ""), issuer
-        ):
-            items.add(path.stem)
-    return items
 
 
 def intermediate_files(workspace_root: Path, items: set[str]) -> list[Path]:
