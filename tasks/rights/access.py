@@ -1,4 +1,6 @@
-"""Subject access: which releases included the patient (ids, dates, purposes, counts)."""
+"""Subject access: which releases included the patient (ids, dates, purposes, counts) and
+under which pseudonym and pseudonymous accession numbers, release by release (each release
+is pseudonymised in its own domain, so the person's identifiers differ between recipients)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,8 @@ def access_report(
                 "request_id": tree.record.request_id,
                 "released_on": tree.record.released_on.isoformat(),
                 "purpose": tree.record.purpose,
+                "pseudonym": pseudonym,
+                "accessions": sorted(path.stem for path in content.reports),
                 "counts": {
                     "studies": len(content.studies),
                     "dicom_files": len(content.dicom),
