@@ -164,7 +164,13 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def resume(
-    run_id: str, approved: bool, dpo: str, comment: str, timeout: float, progress: bool = True
+    run_id: str,
+    approved: bool,
+    dpo: str,
+    comment: str,
+    timeout: float,
+    progress: bool = True,
+    code: str = "",
 ) -> str:
     from prefect.flow_runs import resume_flow_run
 
@@ -174,7 +180,8 @@ def resume(
             f"flow run {run_id} is not waiting for approval ({before and before.name})"
         )
     decision = "approve" if approved else "reject"
-    resume_flow_run(run_id, run_input={"decision": decision, "dpo_name": dpo, "comment": comment})
+    answer = {"decision": decision, "dpo_name": dpo, "code": code, "comment": comment}
+    resume_flow_run(run_id, run_input=answer)
     run = _wait_for(
         run_id,
         lambda s: s.type.value in FINAL_STATES or (s.is_paused() and s.id != before.id),
@@ -184,15 +191,45 @@ def resume(
     return "PAUSED" if run.state.is_paused() else run.state.type.value
 
 
+REFUSED = (
+    "refused: not one of the request's approvers, or the one-time code was missing, wrong, "
+    "expired or already used (the reason is in the workspace's audit log); the run stays paused"
+)
+
+
+def _one_time_code(args: argparse.Namespace) -> str:
+    """--code, or asked for on a terminal (not echoed); empty when neither."""
+    if args.code is not None:
+        return args.code
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("one-time code from your authenticator (empty if none): ")
+    return ""
+
+
+def cmd_approver(args: argparse.Namespace) -> int:
+    from tasks.approvers import approvers_file, enrol
+
+    uri = enrol(args.name)
+    print(f"enrolled {' '.join(args.name.split())} in {approvers_file()}")
+    print("Add this to the approver's authenticator app (scan it as a QR code or type it in),")
+    print("then give it to them over a trusted channel; it is not shown again:")
+    print(uri)
+    return 0
+
+
 def cmd_approve(args: argparse.Namespace) -> int:
     stack.configure_environment()
-    outcome = resume(args.run_id, True, args.dpo, args.comment, args.timeout)
+    outcome = resume(
+        args.run_id, True, args.dpo, args.comment, args.timeout, code=_one_time_code(args)
+    )
     pushed = push_cli.summary_for_run(_read_run(args.run_id)) if outcome != "PAUSED" else None
     if outcome == "COMPLETED":
         print("approved: release written" + (f"; {pushed}" if pushed else ""))
         return 0
     if outcome == "PAUSED":
-        print("refused: that name is not one of the request's approvers; the run stays paused")
+        print(REFUSED)
         return 2
     print(f"run ended {outcome}: {_read_run(args.run_id).state.message or ''}")
     if pushed:
@@ -202,9 +239,11 @@ def cmd_approve(args: argparse.Namespace) -> int:
 
 def cmd_reject(args: argparse.Namespace) -> int:
     stack.configure_environment()
-    outcome = resume(args.run_id, False, args.dpo, args.reason, args.timeout, progress=False)
+    outcome = resume(
+        args.run_id, False, args.dpo, args.reason, args.timeout, False, _one_time_code(args)
+    )
     if outcome == "PAUSED":
-        print("refused: that name is not one of the request's approvers; the run stays paused")
+        print(REFUSED)
         return 2
     print(f"rejected: nothing released (run {outcome})")
     return 0
@@ -293,7 +332,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("run_id")
         p.add_argument("--dpo", required=True, help="your name, as listed in the request")
         p.add_argument(text, dest=text[2:], required=name == "reject", default="")
+        p.add_argument(
+            "--code", default=None, help="your authenticator's current code (asked if omitted)"
+        )
         p.add_argument("--timeout", type=float, default=3600)
+    p = sub.add_parser("approver", help="approver identities for the DPO gate")
+    approver_sub = p.add_subparsers(dest="approver_command", required=True)
+    e = approver_sub.add_parser(
+        "enrol", help="give an approver a new authenticator secret (replaces an earlier one)"
+    )
+    e.add_argument("name", help="as listed in release requests' approvers")
     p = sub.add_parser("status", help="state of a flow run")
     p.add_argument("run_id")
     p = sub.add_parser("demo", help="generate demo data, start the stack, submit it")
@@ -334,6 +382,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "audit": cmd_audit_verify,
     "doctor": cmd_doctor,
+    "approver": cmd_approver,
     "docs": cmd_docs,
     "notify": cmd_notify,
     **dict.fromkeys(rights_cli.COMMANDS, rights_cli.run),

@@ -10,6 +10,8 @@ from typing import Any, Literal
 from prefect.input import RunInput
 from pydantic import Field
 
+from tasks.approvers import check_code
+
 APPROVE, REJECT = "approve", "reject"
 
 
@@ -23,15 +25,33 @@ class DPODecision(RunInput):
         description="approve: publish exactly this candidate · reject: nothing is written"
     )
     dpo_name: str = Field(description="Your name, exactly as listed in the request's approvers")
+    code: str = Field(
+        default="",
+        description="The 6-digit code your authenticator app shows now (enrolled with "
+        "`clearance approver enrol`); a code decides once",
+    )
     comment: str = Field(default="", description="Required when rejecting: the reason")
 
 
-def refusal_reason(decision: DPODecision, approvers: list[str]) -> str | None:
-    """Why an answer cannot decide the release (a reason code), or None when it can."""
-    if listed_approver(decision.dpo_name, approvers) is None:
+def refusal_reason(
+    decision: DPODecision,
+    approvers: list[str],
+    identity: str = "totp",
+    approvers_file: Path | None = None,
+    answered_at: float | None = None,
+) -> str | None:
+    """Why an answer cannot decide the release (a reason code), or None when it can.
+
+    Under ``totp`` the answer's code must be the listed approver's one-time code at the
+    moment the answer was given (``answered_at``, the server's record; now when unknown),
+    unused (checking it spends it); a refused answer leaves the run waiting."""
+    listed = listed_approver(decision.dpo_name, approvers)
+    if listed is None:
         return "not_a_listed_approver"
     if decision.decision == REJECT and not decision.comment.strip():
         return "rejection_without_reason"
+    if identity == "totp":
+        return check_code(listed, decision.code, approvers_file, now=answered_at)
     return None
 
 
@@ -61,10 +81,16 @@ def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
         if headers.age_bands
         else "as acquired (PatientAge)"
     )
+    identity = {
+        "totp": "listed name + the approver's one-time code (enrolled authenticator)",
+        "sso-header": "listed name, behind the site's single sign-on",
+        "name-only": "LISTED NAME ONLY (demo setting: anyone who reaches this UI can approve)",
+    }[profile.gate.identity]
     rows = [
         ("purpose", request.purpose),
         ("requester", request.requester),
         ("approvers", "; ".join(request.approvers)),
+        ("approver identity", identity),
         ("pseudonym domain", request.pseudonym_domain or f"{request.requester} (the requester)"),
         ("destination folder", Path(request.destination).name),
         ("profile", f"{profile.name} (SHA-256 {profile_digest(profile)[:16]})"),

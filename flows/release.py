@@ -24,6 +24,7 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -199,6 +200,20 @@ def _answer_given(key: str) -> DPODecision | None:
         return None
 
 
+def _answered_at(key: str) -> float | None:
+    """When the server stored the answer to question ``key`` (its own clock): a one-time code
+    is checked at the moment the DPO gave it, not when a busy worker re-entered the flow."""
+    from prefect.client.orchestration import get_client
+    from prefect.input.run_input import keyset_from_base_key
+
+    response_key = keyset_from_base_key(f"suspended-{key}")["response"]
+    with get_client(sync_client=True) as client:
+        stored = client.filter_flow_run_input(
+            UUID(_flow_run_id()), key_prefix=response_key, limit=1, exclude_keys=set()
+        )
+    return stored[0].created.timestamp() if stored and stored[0].created else None
+
+
 def _flow_run_id() -> str:
     context = FlowRunContext.get()
     if context is None or context.flow_run is None:
@@ -273,8 +288,19 @@ def _dpo_gate(ctx: Any, opening: GateOpening) -> DPODecision:
                 raise ReleaseRefused("DPO gate timed out: nothing released")
         if decision is None:  # resumed without an answer
             continue
-        reason = refusal_reason(decision, request.approvers)
+        if gate_opening.already_audited(ws, "answer_verified", key):
+            reason = None  # a re-entry replays an answer whose one-time code was checked
+        else:
+            reason = refusal_reason(
+                decision,
+                request.approvers,
+                ctx.profile.gate.identity,
+                answered_at=_answered_at(key),
+            )
         if reason is None:
+            if not gate_opening.already_audited(ws, "answer_verified", key):
+                ws.audit("answer_verified", gate=opening.gate_id, pause=key,
+                         identity=ctx.profile.gate.identity)  # fmt: skip
             listed = listed_approver(decision.dpo_name, request.approvers)
             return decision.model_copy(update={"dpo_name": listed})
         if not gate_opening.already_audited(ws, "approval_refused", key):

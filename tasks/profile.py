@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -33,9 +33,18 @@ class KeySource(BaseModel):
 
 
 class GateSettings(BaseModel):
+    """How long the gate waits, and how the flow knows who answered.
+
+    ``identity``: ``totp`` — the approver's name and the current code of the authenticator
+    app they enrolled (`clearance approver enrol`), checked by the flow; ``sso-header`` — the
+    Prefect UI and API are reachable only through the site's single sign-on proxy, which is
+    what proves who answers (the flow checks the listed name); ``name-only`` — a listed name
+    is enough: the demo's setting, where anyone who reaches the UI is the operator."""
+
     model_config = ConfigDict(extra="forbid")
 
     timeout_minutes: float = Field(default=7 * 24 * 60, gt=0)
+    identity: Literal["totp", "sso-header", "name-only"] = "totp"
 
 
 class FileLimitSettings(BaseModel):

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from tasks.approvers import STEP_SECONDS, enrol, hotp, key_of, step_at
 from tests.conftest import TEST_KEY
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,11 @@ def free_port() -> int:
 def clearance(
     env: dict[str, str], *args: str, check: bool = False, timeout: float = 900
 ) -> subprocess.CompletedProcess:
-    """Run the CLI (`python -m flows.cli ARGS`) to the end."""
+    """Run the CLI (`python -m flows.cli ARGS`) to the end. An approve or reject without
+    ``--code`` gets the approver's current one-time code, as their authenticator app would
+    show it (the approver is enrolled on first use)."""
+    if args and args[0] in ("approve", "reject") and "--code" not in args:
+        args = (*args, "--code", authenticator_code(env, args[args.index("--dpo") + 1]))
     result = subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
         env=env,
@@ -44,6 +49,27 @@ def clearance(
     if check and result.returncode != 0:
         raise AssertionError(f"clearance {args[0]} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def approvers_path(env: dict[str, str]) -> Path:
+    explicit = env.get("CLEARANCE_APPROVERS_FILE")
+    return Path(explicit) if explicit else Path(env["CLEARANCE_HOME"]) / "approvers.json"
+
+
+def authenticator_code(env: dict[str, str], name: str) -> str:
+    """What ``name``'s authenticator app shows now, for a step the gate has not seen used
+    (a code decides once: a second answer in the same 30 s takes the next step's code,
+    which the gate's window accepts, or waits for it)."""
+    path = approvers_path(env)
+    if not (path.exists() and key_of(name) in json.loads(path.read_text())):
+        enrol(name, path)
+    while True:
+        entry = json.loads(path.read_text())[key_of(name)]
+        now = step_at(time.time())
+        usable = [s for s in (now, now + 1) if s > entry["last_step"]]
+        if usable:
+            return hotp(entry["secret"], usable[0])
+        time.sleep(STEP_SECONDS - time.time() % STEP_SECONDS + 0.5)
 
 
 def stack_env(home: Path, workers: int = 2) -> dict[str, str]:

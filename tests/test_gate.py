@@ -52,7 +52,7 @@ def test_an_answer_decides_only_from_a_listed_approver_and_a_rejection_needs_a_r
 
     def reason(decision: str, name: str, comment: str = "") -> str | None:
         answer = DPODecision(decision=decision, dpo_name=name, comment=comment)
-        return refusal_reason(answer, approvers)
+        return refusal_reason(answer, approvers, identity="name-only")
 
     assert reason("approve", "mme durand (dpo)") is None
     assert reason("reject", "Mme Durand (DPO)", "too few patients") is None
@@ -77,6 +77,7 @@ def test_the_release_card_says_what_is_released_and_at_which_granularity(tmp_pat
     assert "COVID triage" in card and "Lab X" in card and "Mme Durand (DPO)" in card
     assert "84 instances, 12 patients" in card
     assert "bands 18, 30" in card and "regions" in card and "birth dates → age band" in card
+    assert "one-time code" in card  # how the gate knows who answers
     assert "/" not in card.replace("→", "")  # no path: the destination's folder name only
     default = load_profile(PROFILES / "default.yaml")
     assert "default" in release_card(request, default, {})
