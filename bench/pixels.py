@@ -108,6 +108,49 @@ def build_hard_cases(folder: Path, count: int, size: int, seed0: int) -> list[Ca
     return cases
 
 
+def build_study_cases(folder: Path, slices: int, size: int, seed0: int) -> list[Case]:
+    """Realistic series: a CT and an MR series of ``slices`` slices each, one slice in 25
+    carrying 1-3 device lines (a corner block in one exact ink), and a CT series of
+    ``slices // 4`` slices that all carry a 3-line banner. Case.modality names the series;
+    text-free slices have no planted lines."""
+    from tests.pixels_support import make_series_slice
+
+    cases = []
+    series = [("CT series", "CT", slices, 25), ("MR series", "MR", slices, 25)]
+    series.append(("CT banner", "CT", max(1, slices // 4), 1))
+    for name, modality, count, every in series:
+        for i in range(count):
+            seed = seed0 + i
+            rng = np.random.default_rng(seed)
+            lines = random_lines(rng)[: int(rng.integers(1, 4))] if i % every == every // 2 else []
+            ds, planted = make_series_slice(modality, size, lines, seed)
+            path = folder / f"{name.replace(' ', '_')}-{i:04d}.dcm"
+            cases.append(save_case(path, ds, planted, 1, name))
+        seed0 += count
+    return cases
+
+
+def print_paths(cases: list[Case], results, workspace: Path) -> None:
+    """CPU s per frame by path: frames the proof of absence cleared (no detection) and frames
+    detected, split by whether they carry planted text; a text-bearing frame cleared is a
+    miss of the proof (its lines also count as missed in the recall above)."""
+    cpu = {name: seconds for name, _, _, seconds in results}
+    paths: dict[tuple[str, str], list[float]] = {}
+    for case in cases:
+        entry = json.loads(
+            (workspace / "bench" / "evidence" / "pixels" / f"{case.name}.json").read_text()
+        )
+        counts = entry.get("counts", {})
+        cleared = int(counts.get("frames_prefiltered", 0)) == case.frames
+        key = ("proven text-free" if cleared else "detected", "text" if case.planted else "no text")
+        paths.setdefault(key, []).append(cpu[case.name] / case.frames)
+    for (path, text), values in sorted(paths.items()):
+        print(
+            f"  {path:<17} {text:<8} {len(values):>5} frames"
+            f"  {float(np.mean(values)):.4f} CPU s/frame (median {float(np.median(values)):.4f})"
+        )
+
+
 def through_jpeg(ds, quality: int) -> None:
     """8-bit colour frames passed through JPEG at ``quality`` and stored back uncompressed:
     the pixel values of a lossy ultrasound export (glyph values scatter by a few levels)."""
@@ -302,6 +345,9 @@ def main() -> None:
     parser.add_argument(
         "--hard", type=int, default=10, help="images per hard class (tests.pixels_support)"
     )
+    parser.add_argument(
+        "--study-slices", type=int, default=200, help="slices per realistic CT / MR series"
+    )
     parser.add_argument("--us-frames", type=int, default=8)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
@@ -335,10 +381,11 @@ def main() -> None:
     if args.no_second_look:
         os.environ["BENCH_NO_SECOND_LOOK"] = "1"  # read by _init, in every worker process
     if args.quick:
-        args.n512, args.n1024, args.nus, args.hard = 20, 4, 2, 3
+        args.n512, args.n1024, args.nus, args.hard, args.study_slices = 20, 4, 2, 3, 50
     sets = [
         ("512²", args.n512, 512, 1, ["CT", "MR", "CR", "SC", "US"], 1000),
         ("hard 512²", args.hard, 512, 1, None, 13000),
+        ("study 512²", args.study_slices, 512, 1, "study", 15000),
         ("1024²", args.n1024, 1024, 1, ["CT", "MR", "CR", "SC", "US"], 5000),
         (f"US 512² x{args.us_frames}", args.nus, 512, args.us_frames, ["US"], 9000),
     ]
@@ -358,6 +405,8 @@ def main() -> None:
             folder.mkdir()
             if modalities is None:
                 cases = build_hard_cases(folder, count, size, seed + args.seed_offset)
+            elif modalities == "study":
+                cases = build_study_cases(folder, count, size, seed + args.seed_offset)
             else:
                 cases = build_cases(
                     folder,
@@ -371,7 +420,7 @@ def main() -> None:
             workspace = folder / "ws"
             results, elapsed = run_stage(cases, args.processes, args.threads, workspace, overrides)
             groups = {label: cases}
-            if modalities is None:  # one row per class
+            if modalities is None or modalities == "study":  # one row per class / series
                 groups = {c.modality: [k for k in cases if k.modality == c.modality] for c in cases}
             for name, group in groups.items():
                 mine = [r for r in results if r[0] in {c.name for c in group}]
@@ -385,6 +434,8 @@ def main() -> None:
                     f"{rate * frames:>9.2f}{sum(r[3] for r in mine) / n:>10.3f}",
                     flush=True,
                 )
+            if modalities == "study" or args.verbose:
+                print_paths(cases, results, workspace)
             reasons = sorted({r[2] for r in results if not r[1]})
             if reasons and args.verbose:
                 print("  quarantine reasons:", reasons)

@@ -26,6 +26,20 @@ def context(tmp_path: Path, **pixels: object) -> StageContext:
     return StageContext(workspace, profile, b"k" * 32, None)
 
 
+def redact_dataset(
+    tmp_path: Path, ds: pydicom.Dataset, item_id: str, **pixels: object
+) -> tuple[object, Path, Path, StageContext]:
+    """Save ``ds``, run the pixels stage on it (profile ``pixels`` fields), and return
+    (outcome, source path, output path, context)."""
+    from tasks.pixels.stage import redact_file
+    from tasks.synthetic import save
+
+    src, dst = tmp_path / f"{item_id}.in.dcm", tmp_path / f"{item_id}.out.dcm"
+    save(ds, src)
+    ctx = context(tmp_path / item_id, **pixels)
+    return redact_file(src, dst, item_id, ctx), src, dst, ctx
+
+
 def frames_of(path: Path) -> np.ndarray:
     """Stored frames as (frames, rows, cols[, samples])."""
     ds = pydicom.dcmread(path)
@@ -208,4 +222,26 @@ def make_hard_image(kind: str, size: int, lines: list[str], seed: int) -> tuple[
     else:
         raise ValueError(f"kind must be one of {', '.join(HARD_CLASSES)}")
     ds.PixelData = pixels.tobytes()
+    return ds, planted
+
+
+def make_series_slice(modality: str, size: int, lines: list[str], seed: int) -> tuple[object, list]:
+    """One slice of a synthetic CT or MR series, ``lines`` (maybe none) burned in as a
+    device does: one exact ink (the top stored value), no anti-aliasing, a block in a
+    corner of the frame."""
+    from tasks.synthetic import make_image
+
+    ds, _ = make_image(modality, size, [], seed=seed)
+    if not lines:
+        return ds, []
+    rng = np.random.default_rng(seed)
+    image = np.frombuffer(ds.PixelData, dtype=np.uint16).reshape(size, size).astype(np.float32)
+    font_px = int(rng.choice([10, 11, 12, 14, 16]))
+    face = int(rng.integers(0, len(HARD_FONTS)))
+    width = max(_glyphs(text, font_px, face).shape[1] for text in lines)
+    height = len(lines) * (font_px + 2 + max(2, font_px // 3))
+    x = 4 if rng.random() < 0.5 else size - width - 4
+    y = 4 if rng.random() < 0.6 else size - height - 4
+    planted = _block(image, lines, x, y, font_px, face, 4095.0, "device")
+    ds.PixelData = np.clip(image, 0, 4095).astype(np.uint16).tobytes()
     return ds, planted

@@ -12,14 +12,13 @@ import pytest
 
 from tasks.pixels.decode import decode
 from tasks.pixels.render import Renderer
-from tasks.pixels.stage import redact_file
 from tasks.synthetic import save
 from tests.pixels_support import (
-    context,
     filled_boxes,
     frames_of,
     make_hard_image,
     outside_mask,
+    redact_dataset,
     uniform,
 )
 
@@ -39,11 +38,7 @@ LINES = ["LEGRAND^ODILE", "PID 7730019", "04.11.1958", "Clinique du Parc", "Dr F
 def test_every_line_of_a_hard_class_is_redacted(tmp_path: Path, kind: str, seed: int) -> None:
     ds, planted = make_hard_image(kind, 512, LINES, seed=seed)
     assert len(planted) == len(LINES)
-    src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
-    save(ds, src)
-    ctx = context(tmp_path)
-
-    outcome = redact_file(src, dst, "hard", ctx)
+    outcome, src, dst, ctx = redact_dataset(tmp_path, ds, "hard")
 
     assert outcome.ok, outcome.reason
     before, after = frames_of(src), frames_of(dst)

@@ -128,19 +128,27 @@ def evidence_markdown(workspace: Workspace) -> str:
         row["frames"] += int(counts.get("frames", 0))
         row["with_text"] += int(counts.get("redacted_boxes", 0) > 0)
         row["boxes"] += int(counts.get("redacted_boxes", 0))
+        row["prefiltered"] += int(counts.get("frames_prefiltered", 0))
+        row["detected"] += int(counts.get("frames_detected", 0))
         row["quarantined"] += int(not entry["ok"])
         if not entry["ok"]:
             reasons[str(entry.get("reason"))] += 1
     lines += [
-        "| modality | images | frames | images with text redacted | boxes redacted | quarantined |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| modality | images | frames | frames proven text-free | frames detected "
+        "| images with text redacted | boxes redacted | quarantined |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for modality in sorted(by_modality):
         r = by_modality[modality]
         lines.append(
-            f"| {modality} | {r['images']} | {r['frames']} | {r['with_text']} | {r['boxes']} "
-            f"| {r['quarantined']} |"
+            f"| {modality} | {r['images']} | {r['frames']} | {r['prefiltered']} "
+            f"| {r['detected']} | {r['with_text']} | {r['boxes']} | {r['quarantined']} |"
         )
+    lines += [
+        "",
+        "Frames proven text-free had no detection run on them (proof of absence, "
+        "`pixels.prefilter`); detected frames went through PP-OCR detection.",
+    ]
     if reasons:
         lines += ["", "Quarantine reasons: " + ", ".join(f"`{k}` ×{v}" for k, v in reasons.items())]
     samples = [e for e in entries if e.get("thumbnails")][:MAX_THUMBNAILS_IN_MARKDOWN]

@@ -62,6 +62,10 @@ class PixelProfile(BaseModel):
     # also detect on a full-range (min-max) rendering of >8-bit greyscale frames, where text
     # hidden by the viewer's window shows
     full_range_rendering: bool = True
+    # proof of absence before detection (tasks/pixels/prefilter.py): a greyscale frame of a
+    # lossless source whose stored values hold no stroke-like cluster above its own noise
+    # is not detected on (counted frames_prefiltered); off: every frame is detected
+    prefilter: Literal["off", "on"] = "on"
     # verification: re-detect on the redacted frames; text found again is redacted and
     # verified again, up to max_rounds passes in all; still text -> quarantine
     max_rounds: int = Field(default=5, ge=2, le=8)

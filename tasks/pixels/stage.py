@@ -35,6 +35,7 @@ from tasks.pixels.ink import follow_ink
 from tasks.pixels.matching import IdentifierIndex
 from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
 from tasks.pixels.overlays import remove_graphics
+from tasks.pixels.prefilter import text_free
 from tasks.pixels.profile import PixelProfile
 from tasks.pixels.render import Renderer
 from tasks.pixels.scan import FrameScan, Policy, ScanRules, scan_frame
@@ -152,10 +153,17 @@ def _redact_image(
         second_look_max_line=settings.second_look_max_line_px,
         coarse_side=settings.coarse_side,
     )
+    counts["frames_prefiltered"] = counts["frames_detected"] = 0
     try:
-        first = scan_frame(redacted[0], renderer, engine, policy, rules)
-        _count_ignored(counts, first)
         fixed = template_boxes(templates, ds)
+        proven = _text_free_frames(image, settings.prefilter == "on" and not fixed)
+        counts["frames_prefiltered"] = len(proven)
+        if 0 in proven:  # no detection: the proof of absence holds for frame 0
+            first = FrameScan([], 0, 0)
+        else:
+            first = scan_frame(redacted[0], renderer, engine, policy, rules)
+            counts["frames_detected"] += 1
+        _count_ignored(counts, first)
         lines = _follow_ink(original[0], first.redact, settings, image.lossy_source, fixed)
         shared = [_pad(b, settings, width, height) for b in lines]
         counts["text_boxes"] += first.detected
@@ -173,6 +181,10 @@ def _redact_image(
             passes += 1
             found_on: list[int] = []
             for index in to_verify:
+                if index in proven and not filled[index]:  # never filled, proven text-free
+                    scanned.add(index)
+                    continue
+                counts["frames_detected"] += index not in scanned
                 scan = scan_frame(
                     redacted[index],
                     renderer,
@@ -225,6 +237,17 @@ def _count_ignored(counts: dict[str, int], scan: FrameScan) -> None:
         strict=True,
     ):
         counts[name] += value
+
+
+def _text_free_frames(image: DecodedImage, enabled: bool) -> set[int]:
+    """Frames the proof of absence (prefilter.py) clears: no detection runs on them."""
+    if not enabled or image.is_float:
+        return set()
+    return {
+        index
+        for index in range(image.count)
+        if text_free(image.frames[index], image.photometric, image.lossy_source)
+    }
 
 
 def identical_frames(frames: np.ndarray) -> dict[int, list[int]]:
