@@ -125,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         OptOutRegistry(base).add(args.patient_id, args.issuer)  # no later release includes them
         print(notice.text())
+        _recheck(base, profile, notice.releases_changed)
         return 0 if not notice.problems else 1
     if args.command == "access":
         from tasks.rights.access import access_report
@@ -166,6 +167,28 @@ def run(args: argparse.Namespace) -> int:
         print("publication recorded")
         return 0
     raise ValueError(args.command)
+
+
+def _recheck(base: Path, profile, request_ids: list[str]) -> None:
+    """The release-level checks again on each release the erasure changed (printed, audited:
+    expectation names and counts only)."""
+    from tasks.rights.recheck import recheck_release
+    from tasks.rights.releases import releases
+    from tasks.rights.store import audit_rights
+
+    if not request_ids:
+        return
+    roots = {record.request_id: record.destination for record in releases(base)}
+    print("Release-level checks after the erasure:")
+    results = [recheck_release(r, roots[r], profile) for r in request_ids if r in roots]
+    for result in results:
+        print(result.text())
+    audit_rights(
+        base,
+        "rights.recheck",
+        failed={r.request_id: list(r.failed) for r in results},
+        errors={r.request_id: r.error for r in results if r.error},
+    )
 
 
 COMMANDS = ("optout", "erase", "access", "purge", "published")
