@@ -2,7 +2,9 @@
 a Prefect server, a process work pool, `prefect deploy` with deployments/prefect.yaml run
 exactly as its header says, and `prefect worker start` from another working directory —
 once with the worker's process pool, once on a Dask scheduler with two Dask workers. Both
-releases are byte-identical (same key, same inputs)."""
+releases are byte-identical (same key, same inputs), and the scheduler's task stream holds
+every task run of the Dask run's candidate, on the two Dask workers: the flow process only
+orchestrated."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -20,6 +23,7 @@ import yaml
 
 from flows.stack import healthy
 from tasks.demo import build_demo
+from tests.dask_support import CANDIDATE_TASKS, record_task_stream, stream_entries
 from tests.stack_support import PROJECT, clearance, free_port, stack_env, tree_digests
 
 pytestmark = pytest.mark.integration
@@ -78,7 +82,7 @@ def _request(root: Path, name: str) -> Path:
     return path
 
 
-def _release(env: dict[str, str], root: Path, name: str) -> dict[str, str]:
+def _release(env: dict[str, str], root: Path, name: str) -> tuple[str, dict[str, str]]:
     submitted = clearance(env, "submit", str(_request(root, name)), timeout=600)
     assert submitted.returncode == 0, submitted.stdout + submitted.stderr
     run_id = submitted.stdout.strip().splitlines()[-1]
@@ -87,7 +91,17 @@ def _release(env: dict[str, str], root: Path, name: str) -> dict[str, str]:
     )
     approved = clearance(env, "approve", run_id, "--dpo", APPROVER, timeout=600)
     assert approved.returncode == 0, approved.stdout + approved.stderr
-    return tree_digests(root / "out" / name)
+    return run_id, tree_digests(root / "out" / name)
+
+
+def _task_runs_by_stage(api: str, run_id: str) -> Counter[str]:
+    """Task runs of the release run and its candidate subflow, counted by stage."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.progress import BATCH_SUFFIX, task_runs
+
+    with temporary_settings({PREFECT_API_URL: api}):
+        return Counter(BATCH_SUFFIX.sub("", run.name) for run in task_runs(run_id))
 
 
 def test_worker_from_the_documented_deployment_with_and_without_dask(tmp_path: Path) -> None:
@@ -113,7 +127,7 @@ def test_worker_from_the_documented_deployment_with_and_without_dask(tmp_path: P
               "deployments/prefect.yaml", "--all"], client_env, PROJECT)  # fmt: skip
 
         with _process(worker, client_env, elsewhere, logs / "worker-local.log"):
-            local = _release(client_env, tmp_path, "site-local")
+            _, local = _release(client_env, tmp_path, "site-local")
 
         scheduler_port = free_port()
         address = f"tcp://127.0.0.1:{scheduler_port}"
@@ -143,10 +157,26 @@ def test_worker_from_the_documented_deployment_with_and_without_dask(tmp_path: P
                     logs / f"dask-worker-{index}.log",
                 )  # fmt: skip
             )
-        with _process(worker, dask_env, elsewhere, logs / "worker-dask.log"):
-            distributed = _release(client_env, tmp_path, "site-dask")
+        from distributed import Client
+
+        with (
+            Client(address, timeout=120) as dask,
+            _process(worker, dask_env, elsewhere, logs / "worker-dask.log"),
+        ):
+            dask.wait_for_workers(2, timeout=180)
+            dask_workers = set(dask.scheduler_info()["workers"])
+            record_task_stream(dask)
+            run_id, distributed = _release(client_env, tmp_path, "site-dask")
+            on_dask = stream_entries(dask)
+        prefect_runs = _task_runs_by_stage(api, run_id)
         worker_logs = "".join(p.read_text(errors="replace") for p in logs.glob("dask-worker-*"))
 
     assert any(name.endswith(".dcm") for name in local)
     assert distributed == local
     assert "No module named" not in worker_logs
+    # every task run of the candidate ran on a Dask worker; only publishing (after the gate,
+    # in the release flow) did not
+    assert prefect_runs.pop("publish") == 1
+    assert Counter(stage for stage, _ in on_dask) == prefect_runs
+    assert set(prefect_runs) == set(CANDIDATE_TASKS.values())
+    assert {worker for _, worker in on_dask} == dask_workers
