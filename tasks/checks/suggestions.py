@@ -21,6 +21,7 @@ HINTS = {
     "StationName": "remove it",
 }
 DEFAULT_HINT = "map them to a broader label or 'Other'"
+OTHER_LABELS = frozenset({"other", "autre"})  # the catch-all groups profiles map values to
 
 
 def suggest(
@@ -48,6 +49,17 @@ def _small_values(column: str, counts: pd.Series, minimum: int, checks: ChecksPr
         return []
     if column == "age_band":
         return _age_bands(counts, minimum, checks)
+    out = []
+    other = [v for v in small.index if str(v).strip().lower() in OTHER_LABELS]
+    if other:  # mapping to 'Other' cannot help the 'Other' group itself
+        held = int(sum(small[v] for v in other))
+        out.append(
+            f"{column}: the 'Other' group itself holds fewer than {minimum} patients "
+            f"({held}); merge it with the smallest named group, or suppress those patients"
+        )
+        small = small.drop(other)
+        if small.empty:
+            return out
     patients = int(small.sum())
     combined = sum(1 for value in small.index if MULTI_VALUE_JOIN in str(value))
     text = (
@@ -56,20 +68,26 @@ def _small_values(column: str, counts: pd.Series, minimum: int, checks: ChecksPr
     )
     if combined:
         text += f" ({combined} of them are patients' combinations of several values)"
-    return [text]
+    return [*out, text]
 
 
 def _age_bands(counts: pd.Series, minimum: int, checks: ChecksProfile) -> list[str]:
     labels = band_labels(checks.age_band_edges)
     sizes = {label: int(counts.get(label, 0)) for label in labels}
     out = []
+    merged: set[frozenset[str]] = set()  # each pair once: never "A with B" and "B with A"
     for position, label in enumerate(labels):
         if 0 < sizes[label] < minimum:
             neighbours = [labels[i] for i in (position - 1, position + 1) if 0 <= i < len(labels)]
+            if not neighbours:
+                continue
             partner = min(neighbours, key=lambda n: sizes[n])
+            if frozenset((label, partner)) in merged:
+                continue
+            merged.add(frozenset((label, partner)))
             out.append(
                 f"merge age band {label} ({sizes[label]} patients) with {partner} "
-                f"(remove the edge between them in the age band edges)"
+                f"({sizes[partner]} patients; remove the edge between them in the age band edges)"
             )
     others = [v for v in counts.index if v not in sizes and counts[v] < minimum]
     if others:
@@ -92,10 +110,16 @@ def _combination(patients: pd.DataFrame, quasi: list[str], k: int) -> list[str]:
             rest = [c for c in quasi if c != column]
             options.append((_patients_in_small_groups(patients, rest, k), column))
         remaining, column = min(options)
-        out.append(
-            f"generalise or drop {column}: patients in groups smaller than {k} go from "
-            f"{in_small} to {remaining}"
-        )
+        if remaining < in_small:  # only a change that helps is suggested
+            out.append(
+                f"generalise or drop {column}: patients in groups smaller than {k} go from "
+                f"{in_small} to {remaining}"
+            )
+        else:
+            out.append(
+                f"no single quasi-identifier dropped brings these patients into groups of {k}: "
+                "generalise several, or suppress them"
+            )
     return out
 
 
