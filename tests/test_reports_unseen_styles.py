@@ -179,3 +179,34 @@ def test_development_set():
     assert result.recall() >= 0.98, result.misses
     assert result.survival() == 1.0, result.destroyed_terms
     assert result.span_precision() >= 0.95, result.false_positives
+
+
+# --- lower-case places and particles ------------------------------------------------------
+
+
+def test_lower_case_city_after_a_street_postcode_is_removed_not_units():
+    text = "domiciliée 8 impasse des ajoncs 29590 loperhet-bourg. numération 10000, cellules"
+    spans = spans_of(text)
+    assert covered(text, "29590", spans)
+    assert covered(text, "loperhet-bourg", spans)
+    assert not touched(text, "cellules", spans)
+    text = "glycémie 35000 ui, 29000 ml"
+    assert [s for s in spans_of(text) if s.label == "CITY"] == []
+
+
+def test_lower_case_establishments_are_removed_not_generic_units():
+    text = "transfert au chu de kervignac puis à l'hôpital de jour"
+    spans = spans_of(text)
+    assert covered(text, "chu de kervignac", spans)
+    assert not touched(text, "hôpital de jour", spans)
+
+
+def test_lower_case_names_with_particles_and_after_any_label():
+    for text, name in (
+        ("relu par le pr le quéllenec ce jour", "le quéllenec"),
+        ("called dr van der hoogstraat at home", "van der hoogstraat"),
+        ("résultats discutés avec gwenvaël ploumanac'h ce matin", "gwenvaël ploumanac'h"),
+        ("a man named ebenezer quillmoor was seen", "ebenezer quillmoor"),
+    ):
+        language = "en" if text.startswith(("called", "a man")) else "fr"
+        assert covered(text, name, spans_of(text, language)), text

@@ -161,6 +161,10 @@ def _ends_name(text: str, end: int) -> bool:
     return rest == "" or rest[0] in "\n\r\t;)(" or rest.startswith((" - ", " (", ", ", " –", "  "))
 
 
+LOWER_PARTICLE = re.compile(
+    r"(?:(?:de[ \t]+la|de|du|des|le|la|van[ \t]+der|van[ \t]+den|van|von|der|di|da|del|mac|ben"
+    r"|el|al)[ \t]+|d'|l')"
+)
 LOWER_WORD = re.compile(rf"[{LOWER}][{LOWER}'’]*(?:-[{LOWER}]+)*(?![\w])")
 
 
@@ -178,7 +182,11 @@ def read_lower_name(
     """
     from tasks.reports.lexicon import is_dictionary_word, is_given_name, never_a_name
 
-    index = _skip_blanks(text, position)
+    index = start = _skip_blanks(text, position)
+    if after_title:  # "pr le goff", "dr van der merwe", "docteur d'arvor"
+        particle = LOWER_PARTICLE.match(text, index)
+        if particle is not None and LOWER_WORD.match(text, particle.end()):
+            index = particle.end()
     first = LOWER_WORD.match(text, index)
     if first is None or len(first.group()) < 2 or never_a_name(first.group()):
         return None
@@ -193,7 +201,7 @@ def read_lower_name(
         if not is_dictionary_word(following.group(), language):
             second = following
     if after_title:
-        return first.start(), (second or first).end()
+        return start, (second or first).end()
     if second is None and is_given_name(first.group()):
         if not is_dictionary_word(first.group(), language):
             return first.span()  # "daughter agnes at ...": a known given name alone

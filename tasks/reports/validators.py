@@ -117,8 +117,22 @@ def names_a_place(text: str, start: int, end: int) -> bool:
     return any(w.lower() not in GENERIC_PLACE_WORDS for w in words)
 
 
+def names_a_lower_case_place(text: str, start: int, end: int) -> bool:
+    """A lower-case establishment name ("chu de brest", "clinique saint-hervé") holds a word
+    outside the generic words, the French dictionary and the report vocabulary ("hôpital de
+    jour", "clinique de la douleur" name nothing)."""
+    from tasks.reports.lexicon import is_french_word, never_a_name
+
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text[start:end])
+    return any(
+        w.lower() not in GENERIC_PLACE_WORDS and not is_french_word(w) and not never_a_name(w)
+        for w in words
+    )
+
+
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
     "names_a_place": names_a_place,
+    "names_a_lower_case_place": names_a_lower_case_place,
     "nir_key": nir_key,
     "nir_shape": nir_shape,
     "phone_number": phone_number,

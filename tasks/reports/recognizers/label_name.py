@@ -51,8 +51,9 @@ class LabelNameRecognizer:
                     span = None
                 if span is not None and title is None and _acronym(text[span[0] : span[1]]):
                     span = None  # "Patient COVID positif"
-                if span is None and (person or min_words > 1):
-                    # "patiente émilie petit", "adressé par le dr lebeau", "wife ann lowe"
+                if span is None:
+                    # "patiente émilie petit", "adressé par le dr lebeau", "wife ann lowe",
+                    # "vu avec gwenaëlle ploudalmézeau": lower-case names need two words
                     span = read_lower_name(
                         text, position, title is not None, language=analysis.language
                     )

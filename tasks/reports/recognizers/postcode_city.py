@@ -36,6 +36,10 @@ class PostcodeCityRecognizer:
                         continue
                     if _opens_a_sentence(words[0]):  # "N° : 44512 Son IPP est ..."
                         continue
+                    if words[0][0].islower() and not _lower_case_city(
+                        words[0], after_street=text[match.start()] != ","
+                    ):
+                        continue
                     found.append(Candidate(start, end, self.city_label, self.priority))
                 if groups.get("postcode") is not None:
                     start, end = match.span("postcode")
@@ -50,6 +54,16 @@ def _opens_a_sentence(word: str) -> bool:
     """A function word other than an article ("Son", "Il") does not start a city name."""
     lowered = word.lower()
     return lowered in function_words() and lowered not in ARTICLES
+
+
+def _lower_case_city(word: str, after_street: bool) -> bool:
+    """A lower-case word after a postcode is a city when it is not a unit or report word
+    ("35000 ui") and, after a bare comma, not a dictionary word ("10000, cellules")."""
+    from tasks.reports.lexicon import is_french_word, never_a_name
+
+    if len(word) < 3 or never_a_name(word):
+        return False
+    return after_street or not is_french_word(word)
 
 
 def build(spec: RecognizerSpec, config_path: Path) -> PostcodeCityRecognizer:
