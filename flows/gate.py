@@ -143,6 +143,7 @@ def gate_description(
     gate_id: str = "",
     sealed_digest: str = "",
     card: str = "",
+    identity: str = "totp",
 ) -> str:
     """Markdown for the Resume form: counts and check results only, no values."""
     released = counts.get("released", 0)
@@ -152,6 +153,11 @@ def gate_description(
         "",
         "Choose **decision** (approve or reject) and type your name exactly as listed: "
         + "; ".join(approvers)
+        + (
+            ", and in **code** the 6 digits your authenticator app shows now"
+            if identity == "totp"
+            else ""
+        )
         + ". A rejection needs a reason in **comment**.",
         "",
         f"Purpose: {purpose}",

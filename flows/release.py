@@ -241,6 +241,7 @@ def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
         gate_id=gate_id,
         sealed_digest=sealed,
         card=release_card(request, ctx.profile, checks.get("counts", {})),
+        identity=ctx.profile.gate.identity,
     )
     _evidence_artifacts(request.request_id, candidate)
     create_markdown_artifact(description, key=f"{request.request_id}-summary", description="Gate")

@@ -67,6 +67,9 @@ def test_the_description_starts_with_the_instruction_and_names_the_sealed_candid
     )  # fmt: skip
     first_paragraph = text.split("\n\n")[1]
     assert "decision" in first_paragraph and "Mme Durand (DPO)" in first_paragraph
+    assert "**code**" in first_paragraph  # the default identity asks for the one-time code
+    named_only = gate_description("req-1", "t", {}, {}, "", ["X"], identity="name-only")
+    assert "**code**" not in named_only.split("\n\n")[1]
     assert "0123abcd" in text and "f" * 64 in text
 
 
