@@ -97,3 +97,14 @@ def test_device_text_on_a_series_slice_is_detected_and_redacted(tmp_path: Path) 
     for line in planted:
         x0, y0, x1, y1 = line.box
         assert uniform(after[0, y0:y1, x0:x1])
+
+
+def test_the_profile_switch_reads_unquoted_yaml_on_and_off() -> None:
+    import yaml
+
+    from tasks.pixels.profile import PixelProfile
+
+    for text, expected in (("prefilter: off", "off"), ("prefilter: on", "on"), ("{}", "on")):
+        assert PixelProfile(**yaml.safe_load(text)).prefilter == expected
+    with pytest.raises(ValueError):
+        PixelProfile(prefilter="sometimes")

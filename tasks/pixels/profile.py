@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_TEMPLATES = PACKAGE_DIR / "templates.yaml"
@@ -91,6 +91,12 @@ class PixelProfile(BaseModel):
     thumbnail_px: int = Field(default=256, ge=64, le=1024)
     # overlays (60xx) are removed; graphic annotations removed too (Clean Graphics)
     remove_overlays: bool = True
+
+    @field_validator("prefilter", mode="before")
+    @classmethod
+    def _on_off(cls, value: object) -> object:
+        """YAML 1.1 reads an unquoted ``on`` / ``off`` as a boolean: take it as meant."""
+        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
     def templates_path(self) -> Path:
         path = self.templates
