@@ -83,6 +83,12 @@ def _workspace(tmp_path: Path, request_id: str, opted_out: bool) -> Workspace:
          "release_name": f"reports/{OTHER['pacc']}.txt", "reason": None},
     ]  # fmt: skip
     atomic.write_json(ws.stage_dir("reports") / "results" / "report-0000.json", results)
+    staged = [who for who, _ in who_rows]  # the checks' header parts: one value per file
+    part = {
+        "files": [str(ws.staging / "dicom" / who["pseudo"] / "1.dcm") for who in staged],
+        "columns": {"PatientID": [who["pseudo"] for who in staged], "PatientSex": ["F"] * 2},
+    }
+    atomic.write_json(ws.stage_dir("check-rows") / "dicom-0000.json", part)
     ws.write_manifest({"d2": f"dicom/{OTHER['pseudo']}/1.dcm", "r2": "reports/x.txt"})
     return ws
 
@@ -125,6 +131,8 @@ def test_scrub_leaves_nothing_of_the_person_and_keeps_the_others(tmp_path: Path)
     assert rows["d1"]["input_path"] == "erased" and rows["d2"]["input_path"].endswith("IM1")
     index = [json.loads(line) for line in released.index_path.read_text().splitlines()]
     assert [i["source"] == "erased" for i in index] == [True, False, True, False, False]
+    part = json.loads((released.stage_dir("check-rows") / "dicom-0000.json").read_text())
+    assert part["columns"] == {"PatientID": [OTHER["pseudo"]], "PatientSex": ["F"]}
     # a second erasure finds nothing left and changes nothing
     before = _digests(secure)
     for ws in (released, excluded):

@@ -9,7 +9,8 @@ input, where it still is), and the reports whose file name is one of their acces
   (``quarantine/<item>.*``) and DPO evidence (``evidence/<kind>/<item>.*``, e.g. before/after
   thumbnails);
 - their rows in every CSV under ``work/`` (pseudonymised clinical rows) and ``quarantine/``
-  (clinical rows set aside), other rows byte-identical;
+  (clinical rows set aside), other rows byte-identical, and in the checks' header parts
+  (``work/check-rows/*.json``);
 - their input paths (which name the person: folders are often "LAST First") in
   ``work/index.jsonl`` and ``manifest.csv``, and their staging names in the stage results,
   replaced by ``erased``;
@@ -93,7 +94,7 @@ def scrub(workspace_root: Path, person: Person, clinical_settings: object = None
     files = intermediate_files(workspace_root, person.items) + _evidence(ws, person.items)
     for path in files:
         path.unlink(missing_ok=True)
-    rows = _scrub_tables(ws, person, clinical_settings)
+    rows = _scrub_tables(ws, person, clinical_settings) + _scrub_column_parts(ws, person)
     paths = _forget_paths(ws, person.items)
     for item_id in sorted(person.sidecars):
         ws.phi_path(item_id).unlink(missing_ok=True)
@@ -163,6 +164,39 @@ def _scrub_tables(ws: Workspace, person: Person, settings: object) -> int:
         except (OSError, UnicodeDecodeError):
             continue
         removed += _without_person(path, text, patients, accessions, settings)
+    return removed
+
+
+def _scrub_column_parts(ws: Workspace, person: Person) -> int:
+    """Drop the person's rows from the checks' header parts (``work/*/<part>.json``: the
+    staged files and one list of values per column)."""
+    removed = 0
+    folder = f"/dicom/{person.pseudonym}/"
+    for path in sorted(ws.work.glob("*/*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if not (isinstance(data, dict) and isinstance(data.get("files"), list)):
+            continue
+        columns = data.get("columns")
+        if not isinstance(columns, dict):
+            continue
+        ids = columns.get("PatientID") or [None] * len(data["files"])
+        keep = [
+            i
+            for i, file in enumerate(data["files"])
+            if folder not in str(file) and (i >= len(ids) or ids[i] != person.pseudonym)
+        ]
+        if len(keep) == len(data["files"]):
+            continue
+        removed += len(data["files"]) - len(keep)
+        data["files"] = [data["files"][i] for i in keep]
+        data["columns"] = {
+            name: [values[i] for i in keep] if isinstance(values, list) else values
+            for name, values in columns.items()
+        }
+        atomic.write_json(path, data)
     return removed
 
 
