@@ -58,6 +58,10 @@ class TrainedNerRecognizer:
                     continue
                 for start, end in _lines(text, offset + ent.start_char, offset + ent.end_char):
                     start, end = _without_function_words(text, start, end)
+                    trimmed = _without_ordinary_words(text, start, end, language)
+                    if trimmed != (start, end) and _one_lower_word(text[slice(*trimmed)]):
+                        continue  # "voies" of "voies biliaires non dilatées"
+                    start, end = trimmed
                     if start < end and _plausible(text[start:end].split(), language):
                         found.append(Candidate(start, end, self.label, self.priority, weak=True))
         return found
@@ -112,13 +116,56 @@ def _without_function_words(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (start, start)
 
 
+def _ordinary(token: str, language: str) -> bool:
+    """A lower-case word of the dictionary that is not a given name: in a name written in
+    lower case the model may have run on into the sentence ("ysoline pellouard numéro")."""
+    from tasks.reports.lexicon import is_given_name
+
+    word = token.strip(",.;:")
+    return (
+        len(word) >= 2
+        and word.islower()
+        and word not in PARTICLES
+        and is_dictionary_word(word, language)
+        and not is_given_name(word)
+    )
+
+
+def _without_ordinary_words(text: str, start: int, end: int, language: str) -> tuple[int, int]:
+    """Lower-case dictionary words at the edges of three words or more are not part of a
+    name ("cholécystite aiguue lithiasique"); two words are left whole ("jordy prunier")."""
+    words = list(EDGE_WORD.finditer(text, start, end))
+    if len(words) < 3:
+        return start, end
+
+    def edge(word: str) -> bool:
+        return _ordinary(word, language) or word.lower() in function_words()
+
+    while words and edge(words[0].group()):
+        words.pop(0)
+    while words and edge(words[-1].group()):
+        words.pop()
+    return (words[0].start(), words[-1].end()) if words else (start, start)
+
+
+def _one_lower_word(value: str) -> bool:
+    return " " not in value.strip() and value.islower()
+
+
+PARTICLES = frozenset("de du des d' la le l' van von der den da di del mac o' el al ben".split())
+
+
 def _plausible(tokens: list[str], language: str = "fr") -> bool:
-    """At most five words, one of them a possible name: letters only (with ' and -), outside
-    the language's dictionary, the function words and the report vocabulary, none of its hyphen
+    """At most five words, written in one case, one of them a possible
+    name: letters only (with ' and -), more than three letters when upper case, outside the
+    language's dictionary, the function words and the report vocabulary, none of its hyphen
     parts vocabulary ("gaëtan roussillon", "Kervarec"; not "lésion focale", "Arthro-IRM",
     "N1 M0"). Surnames that are ordinary words are left to the title and label rules."""
     if len(tokens) > 5:
         return False
+    words = [t for t in tokens if t.strip(",.;:").lower() not in PARTICLES]
+    if any(w[:1].isupper() for w in words) and any(w[:1].islower() for w in words):
+        return False  # "Lobes thyroïdiens": a name is written in one case
     return any(_name_like(token.strip(",.;:"), language) for token in tokens)
 
 
@@ -126,6 +173,8 @@ def _name_like(token: str, language: str = "fr") -> bool:
     parts = [p for p in re.split(r"['’-]", token) if p]
     if not parts or not all(p.isalpha() for p in parts):
         return False
+    if token.isupper() and len(token) <= 3:
+        return False  # an acronym ("RCP", "LCA")
     if any(never_a_name(p) for p in parts if len(p) >= 2):
         return False
     return len(token) >= 3 and not is_dictionary_word(token, language)
