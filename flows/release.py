@@ -119,9 +119,10 @@ def build_candidate(request_path: str) -> dict:
     rows = read_check_rows.map(unmapped(request_path), batches["dicom"], wait_for=[rules])
     evidence = pixel_evidence.submit(request_path)
     # last: it removes raw studies retrieved from a PACS, the inputs conformance reads
-    checks = quality_checks.submit(request_path, wait_for=[*rows, *conformance]).result()
+    suites = quality_checks.submit(request_path, wait_for=[*rows, *conformance])
     stage_counts["release-rules"] = rules.result()
     stage_counts["conformance"] = record_conformance(request_path, conformance.result())
+    checks = suites.result()
     return {
         "counts": counts,
         "stage_counts": stage_counts,
