@@ -277,7 +277,8 @@ def quality_checks(request_path: str) -> dict:
 def pixel_evidence(request_path: str) -> str:
     from tasks.pixels.evidence import evidence_markdown
 
-    return evidence_markdown(stage_context(request_path).workspace)
+    ctx = stage_context(request_path)
+    return evidence_markdown(ctx.workspace, ctx.profile.section("pixels").evidence_thumbnails)
 
 
 @task(name="publish", **STAGE_TASK)

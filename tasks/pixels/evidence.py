@@ -1,10 +1,16 @@
 """Evidence for the DPO: counts by modality and before/after thumbnails, holding no PHI.
 
 ``record`` (called by the stage per file) writes ``evidence/pixels/<item_id>.json`` with the
-modality, counts and outcome code, and for the first few redacted images a pair of small
-PNGs: the "before" is the original frame with every redacted area painted over in orange
-(it shows WHERE text was, never WHAT it said), the "after" is the released frame.
-``evidence_markdown`` turns them into markdown for a Prefect artifact.
+modality, counts, outcome code and a risk score, and keeps a pool of before/after thumbnail
+pairs of the riskiest redacted images: the "before" is the original frame with every
+redacted area painted over in orange (it shows WHERE text was, never WHAT it said), the
+"after" is the released frame. Risk, highest first: images whose verification needed more
+than one round, images with template regions, multi-frame images (cine), then the number of
+boxes redacted and of text boxes kept as not identifying. The pool holds twice the sample
+the DPO sees; a riskier image pushes the least risky out (the score is in the file name, so
+no index is read). ``evidence_markdown`` turns them into markdown for a Prefect artifact:
+counts by modality (frames redacted included) and the sample, each multi-frame image and each
+modality represented before the rest, with why each was chosen.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
     from tasks.workspace import Workspace
 
 MARK = (255, 140, 0)
-MAX_THUMBNAILS_IN_MARKDOWN = 12
+THUMBS = "thumbnails"
 
 
 def folder(workspace: Workspace) -> Path:
@@ -57,14 +63,56 @@ def record(
         # filled rectangles, [frame, x0, y0, x1, y1] (coordinates only)
         "boxes": _box_rows(frames),
     }
+    entry["risk"] = risk_score(entry["counts"])
     redacted_any = frames is not None and any(frames.boxes)
-    if redacted_any and _thumbnail_count(out) < settings.evidence_thumbnails:
+    if redacted_any and _keep_in_pool(out, entry["risk"], 2 * settings.evidence_thumbnails):
         assert frames is not None
         before, after = thumbnails(frames, settings.thumbnail_px)
-        atomic.write_bytes(out / f"{item_id}.before.png", before)
-        atomic.write_bytes(out / f"{item_id}.after.png", after)
+        stem = _thumbnail_stem(entry["risk"], item_id)
+        atomic.write_bytes(out / THUMBS / f"{stem}.before.png", before)
+        atomic.write_bytes(out / THUMBS / f"{stem}.after.png", after)
         entry["thumbnails"] = True
     atomic.write_json(out / f"{item_id}.json", entry)
+
+
+def risk_score(counts: dict[str, Any]) -> int:
+    """Higher for images a DPO should look at first (see the module's docstring)."""
+    score = 0
+    score += 100_000 * (int(counts.get("verify_passes", 0)) > 1)
+    score += 10_000 * (int(counts.get("template_boxes", 0)) > 0)
+    score += 1_000 * (int(counts.get("frames", 0)) > 1)
+    score += min(int(counts.get("redacted_boxes", 0)) + int(counts.get("kept_boxes", 0)), 999)
+    return score
+
+
+def _thumbnail_stem(risk: int, item_id: str) -> str:
+    """``<item>.risk<score>``: the item first, as every evidence file (erasure finds a
+    person's files by it), the score in the name so the pool needs no index."""
+    return f"{item_id}.risk{risk:06d}"
+
+
+def _pool(out: Path) -> list[tuple[int, str]]:
+    """(risk, stem) of the thumbnail pairs kept, least risky first."""
+    if not (out / THUMBS).exists():
+        return []
+    stems = {p.name.removesuffix(".after.png") for p in (out / THUMBS).glob("*.after.png")}
+    return sorted((int(stem.rsplit(".risk", 1)[1]), stem) for stem in stems if ".risk" in stem)
+
+
+def _keep_in_pool(out: Path, risk: int, size: int) -> bool:
+    """Whether an image of this risk earns a place in the pool (making room if it must).
+    Stages run in parallel: two processes may both add; the pool then holds one more."""
+    if size <= 0:
+        return False
+    pool = _pool(out)
+    if len(pool) < size:
+        return True
+    least, stem = pool[0]
+    if risk <= least:
+        return False
+    for suffix in (".before.png", ".after.png"):
+        (out / THUMBS / f"{stem}{suffix}").unlink(missing_ok=True)
+    return True
 
 
 def _box_rows(frames: RedactedFrames | None) -> list[list[int]]:
@@ -74,8 +122,9 @@ def _box_rows(frames: RedactedFrames | None) -> list[list[int]]:
 
 
 def thumbnails(frames: RedactedFrames, size: int) -> tuple[bytes, bytes]:
-    """PNG bytes of the first frame before (areas painted over) and after redaction."""
-    index = next((i for i, boxes in enumerate(frames.boxes) if boxes), 0)
+    """PNG bytes of the frame with the most redacted boxes, before (areas painted over) and
+    after redaction."""
+    index = max(range(len(frames.boxes)), key=lambda i: len(frames.boxes[i]), default=0)
     before = _rgb(frames.renderer.renderings(frames.original[index])[0])
     for box in frames.boxes[index]:
         before[box.y0 : box.y1, box.x0 : box.x1] = MARK
@@ -97,17 +146,14 @@ def _png(image: np.ndarray, size: int) -> bytes:
     return buffer.getvalue()
 
 
-def _thumbnail_count(out: Path) -> int:
-    return sum(1 for _ in out.glob("*.after.png")) if out.exists() else 0
-
-
 def _modality(ds: Dataset) -> str:
     value = str(ds.get("Modality", "") or "").strip().upper()
     return value if value.isalnum() and len(value) <= 4 else "OT"
 
 
-def evidence_markdown(workspace: Workspace) -> str:
-    """Markdown summary: counts by modality, then before/after thumbnails (data URIs)."""
+def evidence_markdown(workspace: Workspace, shown: int = 12) -> str:
+    """Markdown summary: counts by modality, then up to ``shown`` before/after thumbnail
+    pairs (data URIs) chosen from the pool by risk."""
     out = folder(workspace)
     entries = []
     for path in sorted(out.glob("*.json")) if out.exists() else []:
@@ -128,6 +174,7 @@ def evidence_markdown(workspace: Workspace) -> str:
         row["frames"] += int(counts.get("frames", 0))
         row["with_text"] += int(counts.get("redacted_boxes", 0) > 0)
         row["boxes"] += int(counts.get("redacted_boxes", 0))
+        row["frames_redacted"] += len({box[0] for box in entry.get("boxes", [])})
         row["prefiltered"] += int(counts.get("frames_prefiltered", 0))
         row["detected"] += int(counts.get("frames_detected", 0))
         row["quarantined"] += int(not entry["ok"])
@@ -135,14 +182,15 @@ def evidence_markdown(workspace: Workspace) -> str:
             reasons[str(entry.get("reason"))] += 1
     lines += [
         "| modality | images | frames | frames proven text-free | frames detected "
-        "| images with text redacted | boxes redacted | quarantined |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| images with text redacted | frames redacted | boxes redacted | quarantined |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for modality in sorted(by_modality):
         r = by_modality[modality]
         lines.append(
             f"| {modality} | {r['images']} | {r['frames']} | {r['prefiltered']} "
-            f"| {r['detected']} | {r['with_text']} | {r['boxes']} | {r['quarantined']} |"
+            f"| {r['detected']} | {r['with_text']} | {r['frames_redacted']} | {r['boxes']} "
+            f"| {r['quarantined']} |"
         )
     lines += [
         "",
@@ -151,27 +199,64 @@ def evidence_markdown(workspace: Workspace) -> str:
     ]
     if reasons:
         lines += ["", "Quarantine reasons: " + ", ".join(f"`{k}` ×{v}" for k, v in reasons.items())]
-    samples = [e for e in entries if e.get("thumbnails")][:MAX_THUMBNAILS_IN_MARKDOWN]
+    samples = choose_sample(entries, _pool(out), shown)
     if samples:
         lines += [
             "",
-            "## Sample of redacted images",
+            "## Sample of redacted images, riskiest first",
             "",
             "Before: the original with every redacted area painted orange (where, not what). "
-            "After: the released pixels.",
+            "After: the released pixels. Multi-frame images show their most redacted frame.",
             "",
-            "| item | modality | before | after |",
-            "|---|---|---|---|",
+            "| item | modality | why shown | before | after |",
+            "|---|---|---|---|---|",
         ]
-        for entry in samples:
-            item = entry["item_id"]
-            before = _data_uri(out / f"{item}.before.png")
-            after = _data_uri(out / f"{item}.after.png")
+        for entry, stem in samples:
+            before = _data_uri(out / THUMBS / f"{stem}.before.png")
+            after = _data_uri(out / THUMBS / f"{stem}.after.png")
             if before and after:
                 lines.append(
-                    f"| `{item}` | {entry['modality']} | ![before]({before}) | ![after]({after}) |"
+                    f"| `{entry['item_id']}` | {entry['modality']} | {_why(entry)} "
+                    f"| ![before]({before}) | ![after]({after}) |"
                 )
     return "\n".join(lines) + "\n"
+
+
+def choose_sample(
+    entries: list[dict[str, Any]], pool: list[tuple[int, str]], size: int
+) -> list[tuple[dict[str, Any], str]]:
+    """Riskiest first, but each multi-frame image and each modality in the pool shown before
+    a second image of a kind already shown."""
+    by_item = {entry["item_id"]: entry for entry in entries}
+    ranked = [
+        (by_item[stem.rsplit(".risk", 1)[0]], stem)
+        for _, stem in sorted(pool, reverse=True)
+        if stem.rsplit(".risk", 1)[0] in by_item
+    ]
+    chosen: list[tuple[dict[str, Any], str]] = []
+    seen_modalities: set[str] = set()
+    for entry, stem in ranked:  # first: every cine, and one image of every modality
+        cine = int(entry.get("counts", {}).get("frames", 0)) > 1
+        if cine or entry["modality"] not in seen_modalities:
+            chosen.append((entry, stem))
+            seen_modalities.add(entry["modality"])
+    chosen += [pair for pair in ranked if pair not in chosen]
+    return chosen[:size]
+
+
+def _why(entry: dict[str, Any]) -> str:
+    counts = entry.get("counts", {})
+    reasons = []
+    if int(counts.get("verify_passes", 0)) > 1:
+        reasons.append(f"{counts['verify_passes']} verification rounds")
+    if int(counts.get("template_boxes", 0)) > 0:
+        reasons.append("template regions")
+    if int(counts.get("frames", 0)) > 1:
+        reasons.append(f"{counts['frames']} frames")
+    reasons.append(f"{counts.get('redacted_boxes', 0)} boxes redacted")
+    if int(counts.get("kept_boxes", 0)):
+        reasons.append(f"{counts['kept_boxes']} text boxes kept")
+    return "; ".join(reasons)
 
 
 def _data_uri(path: Path) -> str | None:
