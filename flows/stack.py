@@ -229,21 +229,46 @@ def _wait(check, seconds: float, what: str, log_name: str) -> None:
     raise RuntimeError(f"{what} did not become ready in {seconds:.0f} s (see {log})")
 
 
+# The serving process is stopped with SIGINT: Prefect's runner answers SIGTERM by calling its
+# async stop from a signal handler without awaiting it ("coroutine 'Runner.astop' was never
+# awaited"), while an interrupt takes flow.serve's own shutdown path. The server (uvicorn)
+# stops on SIGTERM. Whatever is left of either process group afterwards gets SIGTERM.
+STOP_SIGNALS = {"serve_pid": signal.SIGINT, "server_pid": signal.SIGTERM}
+
+
 def down() -> list[str]:
     state = read_state()
     stopped = []
-    for name in ("serve_pid", "server_pid"):
+    for name, stop_signal in STOP_SIGNALS.items():
         pid = state.get(name)
         if _alive(pid):
-            try:
-                os.killpg(pid, signal.SIGTERM)
-            except OSError:
-                os.kill(pid, signal.SIGTERM)
+            if stop_signal == signal.SIGINT:
+                os.kill(pid, stop_signal)  # the leader only: it stops its own children
+            else:
+                _signal_group(pid, stop_signal)
             stopped.append(name.removesuffix("_pid"))
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(
-        _alive(state.get(n)) for n in ("serve_pid", "server_pid")
-    ):
-        time.sleep(0.5)
+    _wait_gone(state, 20)
+    for name in STOP_SIGNALS:
+        if state.get(name):
+            _signal_group(state[name], signal.SIGTERM)  # leftovers of the group, if any
+    _wait_gone(state, 5)
     state_path().unlink(missing_ok=True)
     return stopped
+
+
+def _signal_group(pid: int, stop_signal: signal.Signals) -> None:
+    try:
+        os.killpg(pid, stop_signal)
+    except ProcessLookupError:
+        return
+    except OSError:
+        try:
+            os.kill(pid, stop_signal)
+        except OSError:
+            return
+
+
+def _wait_gone(state: dict, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(state.get(n)) for n in STOP_SIGNALS):
+        time.sleep(0.5)
