@@ -210,3 +210,20 @@ def test_lower_case_names_with_particles_and_after_any_label():
     ):
         language = "en" if text.startswith(("called", "a man")) else "fr"
         assert covered(text, name, spans_of(text, language)), text
+
+
+# --- the English person model -------------------------------------------------------------
+
+
+def test_english_model_finds_lower_case_names_no_rule_announces():
+    for text, name in (
+        ("ct head requested for tamzin wolcombe after a fall", "tamzin wolcombe"),
+        ("findings discussed at length, ottilie brackwater agreed", "ottilie brackwater"),
+        ("mri brain. thaddeus grimsdyke, seen in clinic, no change", "thaddeus grimsdyke"),
+    ):
+        assert covered(text, name, spans_of(text, "en")), text
+
+
+def test_english_model_leaves_medical_phrases_alone():
+    text = "Chest X-ray after Sternotomy. Hypermetabolic node, midline shift, arthrogram shoulder."
+    assert [s for s in spans_of(text, "en") if s.label == "PERSON"] == []

@@ -166,7 +166,25 @@ def _plausible(tokens: list[str], language: str = "fr") -> bool:
     words = [t for t in tokens if t.strip(",.;:").lower() not in PARTICLES]
     if any(w[:1].isupper() for w in words) and any(w[:1].islower() for w in words):
         return False  # "Lobes thyroïdiens": a name is written in one case
+    if language == "en" and any(_english_word(w.strip(",.;:")) for w in words):
+        # the English lists miss much medical vocabulary: an answer holding an ordinary
+        # word ("Chest X-ray", "midline shift") is a phrase; titled surnames that are
+        # words ("Dr Baker") are the rules' job
+        return False
     return any(_name_like(token.strip(",.;:"), language) for token in tokens)
+
+
+# endings of medical words, never of names ("Sternotomy", "Hypermetabolic", "arthrogram")
+MEDICAL_ENDING = re.compile(
+    r"(?:otomy|ectomy|ostomy|itis|osis|gram|graphy|scopy|plasty|a?emia|pathy|algia|ology"
+    r"|ological|metabolic|genic|ectasis|trophy|plegia|ometric|ametric|oscopic|ographic)$",
+    re.IGNORECASE,
+)
+
+
+def _english_word(word: str) -> bool:
+    parts = [p for p in re.split(r"['’-]", word) if len(p) >= 2]
+    return bool(parts) and all(is_dictionary_word(p, "en") for p in parts)
 
 
 def _name_like(token: str, language: str = "fr") -> bool:
@@ -175,6 +193,8 @@ def _name_like(token: str, language: str = "fr") -> bool:
         return False
     if token.isupper() and len(token) <= 3:
         return False  # an acronym ("RCP", "LCA")
+    if language == "en" and MEDICAL_ENDING.search(token):
+        return False
     if any(never_a_name(p) for p in parts if len(p) >= 2):
         return False
     return len(token) >= 3 and not is_dictionary_word(token, language)
