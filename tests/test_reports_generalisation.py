@@ -3,23 +3,7 @@ values of our own (names, places and numbers absent from the gazetteers). Real s
 
 from __future__ import annotations
 
-from tasks.reports.api import analyze
-from tasks.reports.spans import Span
-
-
-def spans_of(text: str, language: str = "fr") -> list[Span]:
-    return analyze(text, language=language)
-
-
-def covered(text: str, value: str, spans: list[Span]) -> bool:
-    start = text.index(value)
-    return all(any(s.start <= i < s.end for s in spans) for i in range(start, start + len(value)))
-
-
-def touched(text: str, value: str, spans: list[Span]) -> bool:
-    start = text.index(value)
-    end = start + len(value)
-    return any(s.start < end and start < s.end for s in spans)
+from tests.reports_support import covered, spans_of, touched
 
 
 def test_upper_case_city_after_a_postcode_is_one_whole_span():

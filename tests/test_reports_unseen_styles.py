@@ -15,26 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from tasks.reports.api import analyze, find_spans
+from tasks.reports.api import find_spans
 from tasks.reports.evaluation import score
-from tasks.reports.spans import Span
+from tests.reports_support import covered, spans_of, touched
 
 DATA = Path(__file__).parent / "data" / "reports"
-
-
-def spans_of(text: str, language: str = "fr") -> list[Span]:
-    return analyze(text, language=language)
-
-
-def covered(text: str, value: str, spans: list[Span]) -> bool:
-    start = text.index(value)
-    return all(any(s.start <= i < s.end for s in spans) for i in range(start, start + len(value)))
-
-
-def touched(text: str, value: str, spans: list[Span]) -> bool:
-    start = text.index(value)
-    end = start + len(value)
-    return any(s.start < end and start < s.end for s in spans)
 
 
 # --- dictated numbers -------------------------------------------------------------------
