@@ -11,6 +11,7 @@ from prefect.input import RunInput
 from pydantic import Field
 
 from tasks.approvers import check_code
+from tasks.release_description import granularity
 
 APPROVE, REJECT = "approve", "reject"
 
@@ -67,20 +68,6 @@ def listed_approver(name: str, approvers: list[str]) -> str | None:
 def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
     """What the DPO decides on, on one screen: who asks for what, what is released and at
     which granularity. Names and settings only: no path but the destination's last folder."""
-    headers, reports = profile.section("headers"), profile.section("reports")
-    dates = headers.dates
-    if dates.mode == "shift":
-        date_text = (
-            f"shifted per patient by {-dates.shift_max_days}–{-dates.shift_min_days} days"
-            + (", times of day kept" if dates.keep_time_of_day else ", times shifted too")
-        )
-    else:
-        date_text = {"remove": "removed", "keep": "kept as acquired"}[dates.mode]
-    ages = (
-        "bands " + ", ".join(str(edge) for edge in headers.age_bands.edges)
-        if headers.age_bands
-        else "as acquired (PatientAge)"
-    )
     identity = {
         "totp": "listed name + the approver's one-time code (enrolled authenticator)",
         "sso-header": "listed name, behind the site's single sign-on",
@@ -98,25 +85,7 @@ def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
             "released",
             ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing counted",
         ),
-        ("dates", date_text),
-        ("ages", ages),
-        ("body parts", "grouped" if headers.body_part_groups else "as acquired"),
-        (
-            "institutions",
-            "kept"
-            if headers.retain_institution_identity
-            else ("regions (rare ones → Other)" if headers.regions else "removed"),
-        ),
-        (
-            "devices",
-            "kept" if headers.keep_device_description else "manufacturer and model removed",
-        ),
-        ("UIDs", f"regenerated under {headers.uid_root}" if not headers.retain_uids else "kept"),
-        (
-            "reports",
-            f"{reports.strategy}s for identifiers, dates {reports.dates}, ages {reports.ages}, "
-            f"birth dates → {reports.birth_dates.replace('_', ' ')}",
-        ),
+        *granularity(profile),
     ]
     lines = ["| release card | |", "|---|---|"]
     lines += [f"| {name} | {_cell(value)} |" for name, value in rows]

@@ -219,9 +219,12 @@ def record_conformance(request_path: str, parts: list[dict[str, int]]) -> dict[s
 @values_stay_inside
 def apply_release_rules(request_path: str) -> dict[str, int]:
     from tasks.headers.generalise import apply_release_rules as apply_rules
+    from tasks.release_description import write_data_dictionary
 
     ctx = stage_context(request_path)
     counts = apply_rules(ctx.workspace.staging / "dicom", ctx.profile.section("headers"))
+    # how to read what the rules generalised (age bands, groups): part of the sealed release
+    write_data_dictionary(ctx.workspace.staging, ctx.profile)
     ctx.workspace.audit("release_rules_applied", **counts)
     return counts
 

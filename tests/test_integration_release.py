@@ -151,6 +151,8 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     assert (destination / "MANIFEST.sha256").exists()
     assert any(p.suffix == ".dcm" for p in released)
     assert any(p.parent.name == "reports" for p in released)
+    dictionary = (destination / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
+    assert "profile `demo`" in dictionary  # how to read the release, sealed with it
 
     ws = root / "ws" / "itest-approve"
     with open(ws / "manifest.csv", encoding="utf-8") as handle:
