@@ -46,6 +46,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     target(purge)
     purge.add_argument("--apply", action="store_true", help="delete (default: dry run)")
     purge.add_argument("--today", type=date.fromisoformat, default=None)
+    purge.add_argument(
+        "--unreleased-days",
+        type=int,
+        default=None,
+        help="a workspace that never released goes this many days after its last activity "
+        "(default 90)",
+    )
     published = sub.add_parser("published", help="record a publication that used a release")
     published.add_argument("request_id")
     published.add_argument("--on", type=date.fromisoformat, default=None)
@@ -144,9 +151,10 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(entries, indent=1, default=str))
         return 0
     if args.command == "purge":
-        from tasks.rights.retention import purge
+        from tasks.rights.retention import UNRELEASED_WORKSPACE_DAYS, purge
 
-        actions = purge(base, args.today or date.today(), apply=args.apply)
+        days = UNRELEASED_WORKSPACE_DAYS if args.unreleased_days is None else args.unreleased_days
+        actions = purge(base, args.today or date.today(), args.apply, days)
         for action in actions:
             state = "deleted" if action.applied else (action.skipped or "would delete")
             print(f"{action.target}\t{action.request_id}\texpired {action.expired_on}\t{state}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from tasks import audit
 from tasks.request import Retention as RequestRetention
 from tasks.rights.releases import record_release, releases
-from tasks.rights.retention import Retention, parse_retention, purge
+from tasks.rights.retention import UNRELEASED_WORKSPACE_DAYS, Retention, parse_retention, purge
 from tasks.rights.store import AUDIT_FILE
 from tests.test_rights_support import build_cohort, snapshot
 
@@ -39,8 +40,10 @@ def test_purge_dry_run_then_apply(tmp_path: Path) -> None:
     # rel-c, rel-d: staging only, no release recorded -> never purged
     before = snapshot([tmp_path])
 
-    assert purge(cohort.base, date(2027, 1, 31)) == []  # the last day is still kept
-    planned = purge(cohort.base, date(2030, 1, 1))
+    # workspaces that never released have their own rule (test below): out of the way here
+    purge_released = partial(purge, unreleased_days=100_000)
+    assert purge_released(cohort.base, date(2027, 1, 31)) == []  # the last day is still kept
+    planned = purge_released(cohort.base, date(2030, 1, 1))
     assert {(a.request_id, a.target) for a in planned} == {
         ("rel-a", "release"),
         ("rel-a", "workspace"),
@@ -54,7 +57,7 @@ def test_purge_dry_run_then_apply(tmp_path: Path) -> None:
     }
     assert snapshot([tmp_path]) == before  # dry run: nothing changed, not even the audit log
 
-    done = purge(cohort.base, date(2027, 6, 1), apply=True)
+    done = purge_released(cohort.base, date(2027, 6, 1), apply=True)
     assert {(a.request_id, a.target, a.applied) for a in done} == {
         ("rel-a", "release", True),
         ("rel-a", "workspace", True),
@@ -69,7 +72,7 @@ def test_purge_dry_run_then_apply(tmp_path: Path) -> None:
     entry = audit.read(cohort.base / AUDIT_FILE)[-1]
     assert entry["event"] == "rights.purge"
     assert entry["deleted"] == [["rel-a", "release"], ["rel-a", "workspace"]]
-    assert purge(cohort.base, date(2027, 6, 1), apply=True) == []  # already gone
+    assert purge_released(cohort.base, date(2027, 6, 1), apply=True) == []  # already gone
 
 
 def test_unknown_or_unpublished_retention_is_never_purged(tmp_path: Path) -> None:
@@ -106,3 +109,31 @@ def test_a_request_retention_as_the_flow_stores_it_is_understood(stated: dict) -
     """The flow records ``request.retention`` serialised by its model, null fields included."""
     stored = RequestRetention.model_validate(stated).model_dump(mode="json")
     assert parse_retention(stored) == parse_retention(stated) is not None
+
+
+def test_a_workspace_that_never_released_expires_after_its_last_activity(tmp_path: Path) -> None:
+    base = tmp_path / "secure"
+    failed = base / "failed-run"
+    audit.append(failed / "audit" / "audit.jsonl", "run_started")
+    (failed / "quarantine").mkdir()
+    (failed / "quarantine" / "original.dcm").write_bytes(b"clear values")
+    (base / "not-a-workspace").mkdir()  # no audit log: never touched
+    released = tmp_path / "out" / "rel"
+    released.mkdir(parents=True)
+    (released / "MANIFEST.sha256").write_text("")
+    audit.append(base / "rel" / "audit" / "audit.jsonl", "released")
+    record_release(base, "rel", "p", released, 0, date.today(), {"until": "2999-01-01"})
+
+    soon = date.fromordinal(date.today().toordinal() + UNRELEASED_WORKSPACE_DAYS)
+    assert purge(base, soon) == []  # the last day is still kept
+    later = date.fromordinal(soon.toordinal() + 1)
+    planned = purge(base, later)
+    assert [(a.request_id, a.target, a.expired_on) for a in planned] == [
+        ("failed-run", "workspace", soon)
+    ]
+    assert purge(base, date.today(), unreleased_days=0) == []  # today is still kept
+    done = purge(base, later, apply=True)
+    assert [(a.request_id, a.applied) for a in done] == [("failed-run", True)]
+    assert not failed.exists()
+    assert (base / "not-a-workspace").is_dir() and (base / "rel").is_dir()
+    assert audit.read(base / AUDIT_FILE)[-1]["deleted"] == [["failed-run", "workspace"]]

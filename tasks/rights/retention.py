@@ -3,6 +3,10 @@
 A release's retention is ``{"until": "YYYY-MM-DD"}`` (kept through that day) or
 ``{"years_after_last_publication": N}`` (counted from the last recorded publication; none
 recorded -> kept). Anything else, or no retention, is never purged.
+
+A workspace that never released (its run failed, was rejected or timed out at the gate)
+still holds a full candidate and the clear originals of its quarantine: it expires
+``UNRELEASED_WORKSPACE_DAYS`` days after its last audit entry (`purge --unreleased-days`).
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from tasks import audit
 from tasks.errors import ClearanceError
 from tasks.rights.manifest import MANIFEST
 from tasks.rights.releases import ReleaseRecord, releases
@@ -21,6 +26,7 @@ from tasks.rights.store import audit_rights
 from tasks.workspace import Workspace
 
 REQUEST_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+UNRELEASED_WORKSPACE_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -70,9 +76,15 @@ def expires_on(record: ReleaseRecord) -> date | None:
     return _add_years(record.last_published_on, retention.years_after_last_publication)
 
 
-def purge(base: Path, today: date, apply: bool = False) -> list[PurgeAction]:
+def purge(
+    base: Path,
+    today: date,
+    apply: bool = False,
+    unreleased_days: int = UNRELEASED_WORKSPACE_DAYS,
+) -> list[PurgeAction]:
     """Releases and workspaces past their retention. A workspace goes only when every
-    release of its request is past retention. Applied deletions are audited."""
+    release of its request is past retention; one that never released, ``unreleased_days``
+    after its last activity. Applied deletions are audited."""
     base = Path(base)
     by_request: dict[str, list[tuple[ReleaseRecord, date | None]]] = {}
     for record in releases(base):
@@ -91,6 +103,10 @@ def purge(base: Path, today: date, apply: bool = False) -> list[PurgeAction]:
         ):
             expiry = max(e for e in expiries if e is not None)
             actions.append(_workspace(base, request_id, expiry, apply))
+    for request_id, last_active in unreleased_workspaces(base, set(by_request)).items():
+        expiry = date.fromordinal(last_active.toordinal() + unreleased_days)
+        if today > expiry:
+            actions.append(_workspace(base, request_id, expiry, apply))
     if apply and actions:
         audit_rights(
             base,
@@ -99,6 +115,26 @@ def purge(base: Path, today: date, apply: bool = False) -> list[PurgeAction]:
             skipped=[[a.request_id, a.target, a.skipped] for a in actions if a.skipped],
         )
     return actions
+
+
+def unreleased_workspaces(base: Path, released: set[str]) -> dict[str, date]:
+    """Workspaces under ``base`` of requests with no recorded release -> the day of their
+    last audit entry (a folder without an audit log is not a workspace: never touched)."""
+    found: dict[str, date] = {}
+    for folder in sorted(base.iterdir()) if base.is_dir() else []:
+        log = folder / "audit" / "audit.jsonl"
+        if folder.name in released or not REQUEST_ID.match(folder.name) or folder.is_symlink():
+            continue
+        if not log.is_file():
+            continue
+        entries = audit.read(log)
+        stamp = entries[-1].get("time") if entries else None
+        found[folder.name] = (
+            datetime.fromisoformat(stamp).date()
+            if stamp
+            else datetime.fromtimestamp(log.stat().st_mtime, UTC).date()
+        )
+    return found
 
 
 def _release(record: ReleaseRecord, expiry: date, apply: bool) -> PurgeAction:
