@@ -212,3 +212,24 @@ def test_english_model_finds_lower_case_names_no_rule_announces():
 def test_english_model_leaves_medical_phrases_alone():
     text = "Chest X-ray after Sternotomy. Hypermetabolic node, midline shift, arthrogram shoulder."
     assert [s for s in spans_of(text, "en") if s.label == "PERSON"] == []
+
+
+# --- lower-case fields, maiden names, places of residence -------------------------------------
+
+
+def test_lower_case_person_fields_maiden_names_and_signatures():
+    for text, names in (
+        ("nom : le quintrec prénom : maïlis", ("le quintrec", "maïlis")),
+        ("mme le bourhis née kerjean", ("le bourhis", "kerjean")),
+        ("signé : aouregan le meur, radiologue", ("aouregan le meur",)),
+    ):
+        spans = spans_of(text)
+        for name in names:
+            assert covered(text, name, spans), (text, name)
+
+
+def test_lower_case_place_of_residence_but_not_born_at_term():
+    text = "domicilié à quimperlé depuis 2010"
+    assert covered(text, "quimperlé", spans_of(text))
+    text = "enfant né à terme, née le 3 mars"
+    assert not touched(text, "terme", spans_of(text))

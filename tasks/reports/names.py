@@ -214,13 +214,21 @@ def read_lower_name(
 
 def read_lower_pair(text: str, position: int, language: str = "fr") -> tuple[int, int] | None:
     """Two lower-case words that may be a given name and a surname, none of them a function
-    word or report vocabulary, both outside the dictionary ("gaëtan roussillon")."""
+    word or report vocabulary, both outside the dictionary ("gaëtan roussillon"), or a word
+    outside the dictionary, a particle and a surname ("annaïck le roux")."""
     from tasks.reports.lexicon import is_dictionary_word, never_a_name
 
     first = LOWER_WORD.match(text, _skip_blanks(text, position))
     if first is None:
         return None
     gap = _skip_blanks(text, first.end())
+    particle = LOWER_PARTICLE.match(text, gap) if gap > first.end() else None
+    if particle is not None:  # "annaïck le roux": a particle makes the second word a surname
+        second = LOWER_WORD.match(text, particle.end())
+        words = (first.group(), second.group() if second is not None else "")
+        if second is not None and len(words[1]) >= 2 and not never_a_name(words[1]):
+            if not never_a_name(words[0]) and not is_dictionary_word(words[0], language):
+                return first.start(), second.end()
     second = LOWER_WORD.match(text, gap) if gap > first.end() else None
     if second is None:
         return None

@@ -6,6 +6,7 @@ characters around it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -130,7 +131,31 @@ def names_a_lower_case_place(text: str, start: int, end: int) -> bool:
     )
 
 
+@functools.cache
+def _city_names() -> frozenset[str]:
+    import csv
+
+    from tasks.reports.config import DATA_DIR
+
+    with open(DATA_DIR / "gazetteers" / "cities.csv", encoding="utf-8") as handle:
+        rows = csv.DictReader(line for line in handle if not line.startswith("#"))
+        return frozenset(row["name"].lower() for row in rows)
+
+
+def a_place_word(text: str, start: int, end: int) -> bool:
+    """After "domiciliée à", "né à": a known city, or a word outside the French dictionary
+    and the report vocabulary ("né à terme" is no place)."""
+    from tasks.reports.lexicon import is_french_word, never_a_name
+
+    value = text[start:end].lower()
+    if value in _city_names():
+        return True
+    first = re.split(r"[\s-]+", value)[0]
+    return not never_a_name(first) and not is_french_word(first)
+
+
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
+    "a_place_word": a_place_word,
     "names_a_place": names_a_place,
     "names_a_lower_case_place": names_a_lower_case_place,
     "nir_key": nir_key,

@@ -54,9 +54,9 @@ class LabelNameRecognizer:
                 if span is None:
                     # "patiente émilie petit", "adressé par le dr lebeau", "wife ann lowe",
                     # "vu avec gwenaëlle ploudalmézeau": lower-case names need two words
-                    span = read_lower_name(
-                        text, position, title is not None, language=analysis.language
-                    )
+                    # a title or a person field ("nom : le gall") is as strong as a title
+                    strong_label = title is not None or (field and person)
+                    span = read_lower_name(text, position, strong_label, language=analysis.language)
                 if span is not None:
                     strong = field or person
                     found.append(
