@@ -13,7 +13,8 @@ from prefect.client.schemas.filters import (
     FlowRunFilterParentFlowRunId,
 )
 
-BATCH_SUFFIX = re.compile(r"-((dicom|report|clinical)-\d+|[0-9a-f]{3})$")
+BATCH_SUFFIX = re.compile(r"-((dicom|report|clinical)-\d+(-of-\d+)?|[0-9a-f]{3})$")
+DECLARED_TOTAL = re.compile(r"-of-(\d+)$")  # per-batch task runs carry their kind's total
 
 
 def task_runs(run_id: str) -> list[Any]:
@@ -39,13 +40,16 @@ def task_runs(run_id: str) -> list[Any]:
 
 
 def stage_summary(run_id: str) -> dict[str, dict[str, float]]:
-    """stage -> {done, total, seconds (first start to last end)}, in start order."""
+    """stage -> {done, total, seconds (first start to last end)}, in start order. The total
+    of a per-batch stage is its kind's number of batches from its first task run on (runs are
+    created as they start: counting them alone made totals grow while a stage ran)."""
     stages: dict[str, dict[str, float]] = {}
     for run in sorted(task_runs(run_id), key=lambda r: r.expected_start_time or r.created):
         numbers = stages.setdefault(
             BATCH_SUFFIX.sub("", run.name), {"done": 0, "total": 0, "start": 0.0, "end": 0.0}
         )
         numbers["total"] += 1
+        numbers["declared"] = max(numbers.get("declared", 0), _declared_total(run.name))
         numbers["done"] += bool(run.state and run.state.is_final())
         if run.start_time and run.end_time:
             start, end = run.start_time.timestamp(), run.end_time.timestamp()
@@ -53,4 +57,10 @@ def stage_summary(run_id: str) -> dict[str, dict[str, float]]:
             numbers["end"] = max(numbers["end"], end)
     for numbers in stages.values():
         numbers["seconds"] = max(0.0, numbers.pop("end") - numbers.pop("start"))
+        numbers["total"] = max(numbers["total"], numbers.pop("declared", 0))
     return stages
+
+
+def _declared_total(name: str) -> int:
+    found = DECLARED_TOTAL.search(name)
+    return int(found.group(1)) if found else 0

@@ -94,12 +94,17 @@ def build_candidate(request_path: str) -> dict:
     if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
         fetched = retrieve_from_pacs.submit(request_path).result()
     batches = prepare.submit(request_path).result()
-    recognised = recognise.map(unmapped(request_path), batches["dicom"])
-    headers = anonymise_headers.map(unmapped(request_path), batches["dicom"], recognised)
-    pixels = redact_pixels.map(unmapped(request_path), batches["dicom"], headers)
-    reports = anonymise_reports.map(unmapped(request_path), batches["report"], wait_for=headers)
+    of = {kind: unmapped(len(names)) for kind, names in batches.items()}  # shown as totals
+    recognised = recognise.map(unmapped(request_path), batches["dicom"], of=of["dicom"])
+    headers = anonymise_headers.map(
+        unmapped(request_path), batches["dicom"], recognised, of=of["dicom"]
+    )
+    pixels = redact_pixels.map(unmapped(request_path), batches["dicom"], headers, of=of["dicom"])
+    reports = anonymise_reports.map(
+        unmapped(request_path), batches["report"], of=of["report"], wait_for=headers
+    )
     clinical = pseudonymise_clinical.map(
-        unmapped(request_path), batches["clinical"], wait_for=headers
+        unmapped(request_path), batches["clinical"], of=of["clinical"], wait_for=headers
     )
     stage_counts = {
         **({"retrieve": fetched} if fetched else {}),
@@ -115,8 +120,12 @@ def build_candidate(request_path: str) -> dict:
     rules = apply_release_rules.submit(request_path)
     # after the release rules (they rewrite staged files): every batch's share of the
     # conformance sample and of the checks' header reads, and the evidence, all at once
-    conformance = check_conformance.map(unmapped(request_path), batches["dicom"], wait_for=[rules])
-    rows = read_check_rows.map(unmapped(request_path), batches["dicom"], wait_for=[rules])
+    conformance = check_conformance.map(
+        unmapped(request_path), batches["dicom"], of=of["dicom"], wait_for=[rules]
+    )
+    rows = read_check_rows.map(
+        unmapped(request_path), batches["dicom"], of=of["dicom"], wait_for=[rules]
+    )
     evidence = pixel_evidence.submit(request_path)
     # last: it removes raw studies retrieved from a PACS, the inputs conformance reads
     suites = quality_checks.submit(request_path, wait_for=[*rows, *conformance])

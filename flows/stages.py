@@ -68,6 +68,8 @@ def retry_transient_only(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(error, TransientStageFailure) or getattr(error, "transient", False) is True
 
 
+# Per-batch tasks take ``of``, the number of batches of their kind, only to carry it in the
+# task run's name (``headers-dicom-0003-of-12``): progress shows real totals from the start.
 STAGE_TASK = {
     "cache_policy": NO_CACHE,
     "retries": 2,
@@ -134,9 +136,9 @@ def retrieve_from_pacs(request_path: str) -> dict[str, int]:
     return fetch(ctx.workspace, ctx.request.inputs.dicom)
 
 
-@task(name="ingest", task_run_name="ingest-{batch}", **STAGE_TASK)
+@task(name="ingest", task_run_name="ingest-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def recognise(request_path: str, batch: str) -> dict[str, int]:
+def recognise(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     from tasks.rights.registry import OptOutRegistry
 
     ctx = stage_context(request_path)
@@ -146,33 +148,33 @@ def recognise(request_path: str, batch: str) -> dict[str, int]:
     return ingest.classify_dicom_batch(ctx.workspace, batch, registry.contains)
 
 
-@task(name="headers", task_run_name="headers-{batch}", **STAGE_TASK)
+@task(name="headers", task_run_name="headers-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def anonymise_headers(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
+def anonymise_headers(request_path: str, batch: str, upstream: dict, of: int = 0) -> dict[str, int]:
     from tasks.headers.stage import anonymise_file
 
     return _run_isolated(request_path, "headers", batch, "ingest", anonymise_file)
 
 
-@task(name="pixels", task_run_name="pixels-{batch}", **STAGE_TASK)
+@task(name="pixels", task_run_name="pixels-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def redact_pixels(request_path: str, batch: str, upstream: dict) -> dict[str, int]:
+def redact_pixels(request_path: str, batch: str, upstream: dict, of: int = 0) -> dict[str, int]:
     from tasks.pixels.stage import redact_file
 
     return _run_isolated(request_path, "pixels", batch, "headers", redact_file)
 
 
-@task(name="reports", task_run_name="reports-{batch}", **STAGE_TASK)
+@task(name="reports", task_run_name="reports-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def anonymise_reports(request_path: str, batch: str) -> dict[str, int]:
+def anonymise_reports(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     from tasks.reports.stage import anonymise_report
 
     return _run_isolated(request_path, "reports", batch, "ingest", anonymise_report, ".txt")
 
 
-@task(name="clinical", task_run_name="clinical-{batch}", **STAGE_TASK)
+@task(name="clinical", task_run_name="clinical-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def pseudonymise_clinical(request_path: str, batch: str) -> dict[str, int]:
+def pseudonymise_clinical(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     from tasks.reports.clinical import pseudonymise_clinical as clean_csv
 
     return _run_isolated(request_path, "clinical", batch, "ingest", clean_csv, ".csv")
@@ -193,9 +195,9 @@ def assemble(request_path: str) -> dict[str, int]:
     return counts
 
 
-@task(name="conformance", task_run_name="conformance-{batch}", **STAGE_TASK)
+@task(name="conformance", task_run_name="conformance-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def check_conformance(request_path: str, batch: str) -> dict[str, int]:
+def check_conformance(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     """dciodvfy on this batch's share of the sample of released files and their inputs:
     counts of new errors (record_conformance audits the sum of every batch's)."""
     from tasks.conformance import check_release
@@ -229,9 +231,9 @@ def apply_release_rules(request_path: str) -> dict[str, int]:
     return counts
 
 
-@task(name="check-rows", task_run_name="check-rows-{batch}", **STAGE_TASK)
+@task(name="check-rows", task_run_name="check-rows-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
-def read_check_rows(request_path: str, batch: str) -> dict[str, int]:
+def read_check_rows(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     """The quality checks' per-file part: this batch's share of the staged files' headers
     read into table columns (kept in the workspace; only the count is returned)."""
     from tasks.checks.rows import read_part
