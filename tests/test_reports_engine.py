@@ -47,7 +47,8 @@ def test_recall_overall_and_strong_identifiers(result):
 
 
 @pytest.mark.parametrize(
-    "label", [label for label in LABELS if label not in ("URL", "KNOWN")]  # corpus categories
+    "label",
+    [label for label in LABELS if label not in ("URL", "KNOWN")],  # corpus categories
 )
 def test_recall_per_category(result, label):
     assert result.gold.get(label, 0) >= 10
