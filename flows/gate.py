@@ -65,7 +65,12 @@ def listed_approver(name: str, approvers: list[str]) -> str | None:
     return None
 
 
-def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
+def release_card(
+    request: Any,
+    profile: Any,
+    counts: dict[str, int],
+    modalities: dict[str, int] | None = None,
+) -> str:
     """What the DPO decides on, on one screen: who asks for what, what is released and at
     which granularity. Names and settings only: no path but the destination's last folder."""
     identity = {
@@ -84,6 +89,11 @@ def release_card(request: Any, profile: Any, counts: dict[str, int]) -> str:
         (
             "released",
             ", ".join(f"{n} {what}" for what, n in counts.items()) or "nothing counted",
+        ),
+        (
+            "modalities",
+            ", ".join(f"{code} {n} series" for code, n in (modalities or {}).items())
+            or "not counted",
         ),
         *granularity(profile),
     ]

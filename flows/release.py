@@ -250,7 +250,9 @@ def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
         request.approvers,
         gate_id=gate_id,
         sealed_digest=sealed,
-        card=release_card(request, ctx.profile, checks.get("counts", {})),
+        card=release_card(
+            request, ctx.profile, checks.get("counts", {}), checks.get("modalities", {})
+        ),
         identity=ctx.profile.gate.identity,
     )
     _evidence_artifacts(request.request_id, candidate)

@@ -265,6 +265,7 @@ def quality_checks(request_path: str) -> dict:
         "override_allowed": summary.override_allowed,
         "markdown": summary.markdown,
         "counts": dict(summary.counts),  # instances, series, studies, patients, reports...
+        "modalities": dict(summary.modalities),  # modality code -> series
         "results": [  # failed expectations first; names and counts only
             {
                 "expectation": r["name"],

@@ -58,6 +58,8 @@ def test_clean_release_passes(tmp_path):
     assert summary.passed, summary.markdown
     assert summary.blocking_failed == [] and failed(summary) == set()
     assert summary.counts["patients"] == 12 and summary.counts["reports"] == 1
+    assert summary.modalities and sum(summary.modalities.values()) == summary.counts["series"]
+    assert all(code.isalnum() for code in summary.modalities)  # codes only, for the card
     assert summary.data_docs_index and Path(summary.data_docs_index).is_file()
     names = {r["name"] for r in summary.results}
     assert "small_groups.quasi_identifier_combinations_have_k_patients" in names

@@ -76,7 +76,8 @@ def test_the_description_starts_with_the_instruction_and_names_the_sealed_candid
 def test_the_release_card_says_what_is_released_and_at_which_granularity(tmp_path) -> None:
     request = load_request(write_request(tmp_path, purpose="COVID triage", requester="Lab X"))
     fidac = load_profile(PROFILES / "fidac.yaml")
-    card = release_card(request, fidac, {"instances": 84, "patients": 12})
+    card = release_card(request, fidac, {"instances": 84, "patients": 12}, {"CT": 4, "MR": 2})
+    assert "| modalities | CT 4 series, MR 2 series |" in card
     assert "COVID triage" in card and "Lab X" in card and "Mme Durand (DPO)" in card
     assert "84 instances, 12 patients" in card
     assert "bands 18, 30" in card and "regions" in card and "birth dates → age band" in card

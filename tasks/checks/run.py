@@ -56,6 +56,7 @@ def check_tables(
         table_counts(tables),
         checks.dpo_may_override,
         str(index) if index is not None and index.is_file() else None,
+        modalities=series_per_modality(tables),
     )
 
 
@@ -101,6 +102,15 @@ def table_counts(tables: CheckTables) -> dict[str, int]:
     if tables.clinical is not None:
         counts["clinical rows"] = len(tables.clinical)
     return counts
+
+
+def series_per_modality(tables: CheckTables) -> dict[str, int]:
+    """Modality code -> number of released series (codes only: CT, MR...)."""
+    instances = tables.instances
+    if instances is None or instances.empty or "Modality" not in instances:
+        return {}
+    grouped = instances.groupby(instances["Modality"].fillna("none").astype(str))
+    return {str(k): int(v) for k, v in sorted(grouped["SeriesInstanceUID"].nunique().items())}
 
 
 def stage_settings(profile: ReleaseProfile, section: str) -> object | None:

@@ -18,6 +18,7 @@ class CheckSummary:
     markdown: str
     data_docs_index: str | None
     counts: dict[str, int] = field(default_factory=dict)  # instances, series, studies, ...
+    modalities: dict[str, int] = field(default_factory=dict)  # modality -> released series
 
 
 def summarise(
@@ -26,6 +27,7 @@ def summarise(
     counts: dict[str, int],
     dpo_may_override: bool,
     data_docs_index: str | None,
+    modalities: dict[str, int] | None = None,
 ) -> CheckSummary:
     results = [
         {
@@ -58,6 +60,7 @@ def summarise(
         markdown=markdown,
         data_docs_index=data_docs_index,
         counts=counts,
+        modalities=dict(modalities or {}),
     )
 
 
