@@ -284,7 +284,10 @@ def pixel_evidence(request_path: str) -> str:
     from tasks.pixels.evidence import evidence_markdown
 
     ctx = stage_context(request_path)
-    return evidence_markdown(ctx.workspace, ctx.profile.section("pixels").evidence_thumbnails)
+    settings = ctx.profile.section("pixels")
+    return evidence_markdown(
+        ctx.workspace, settings.evidence_thumbnails, settings.thumbnails_shown_in
+    )
 
 
 @task(name="publish", **STAGE_TASK)

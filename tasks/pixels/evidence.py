@@ -151,9 +151,10 @@ def _modality(ds: Dataset) -> str:
     return value if value.isalnum() and len(value) <= 4 else "OT"
 
 
-def evidence_markdown(workspace: Workspace, shown: int = 12) -> str:
+def evidence_markdown(workspace: Workspace, shown: int = 12, pictures_in: str = "ui") -> str:
     """Markdown summary: counts by modality, then up to ``shown`` before/after thumbnail
-    pairs (data URIs) chosen from the pool by risk."""
+    pairs chosen from the pool by risk: as data URIs (``pictures_in="ui"``), or named only,
+    the pictures staying in the workspace (``"workspace"``)."""
     out = folder(workspace)
     entries = []
     for path in sorted(out.glob("*.json")) if out.exists() else []:
@@ -206,12 +207,23 @@ def evidence_markdown(workspace: Workspace, shown: int = 12) -> str:
             "## Sample of redacted images, riskiest first",
             "",
             "Before: the original with every redacted area painted orange (where, not what). "
-            "After: the released pixels. Multi-frame images show their most redacted frame.",
+            "After: the released pixels. Multi-frame images show their most redacted frame."
+            + (
+                " The pictures stay in the secure zone (`evidence/pixels/` of the workspace)."
+                if pictures_in == "workspace"
+                else ""
+            ),
             "",
             "| item | modality | why shown | before | after |",
             "|---|---|---|---|---|",
         ]
         for entry, stem in samples:
+            if pictures_in == "workspace":  # a shared UI: say where, show nothing
+                lines.append(
+                    f"| `{entry['item_id']}` | {entry['modality']} | {_why(entry)} "
+                    f"| `{THUMBS}/{stem}.before.png` | `{THUMBS}/{stem}.after.png` |"
+                )
+                continue
             before = _data_uri(out / THUMBS / f"{stem}.before.png")
             after = _data_uri(out / THUMBS / f"{stem}.after.png")
             if before and after:

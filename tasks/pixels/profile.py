@@ -89,6 +89,10 @@ class PixelProfile(BaseModel):
     # up to this many before/after thumbnail pairs are kept as evidence for the DPO
     evidence_thumbnails: int = Field(default=12, ge=0, le=500)
     thumbnail_px: int = Field(default=256, ge=64, le=1024)
+    # where the DPO sees them: "ui" (in the gate's pixels artifact, so in the Prefect
+    # database) or "workspace" (a shared site server: the artifact names them, the pictures
+    # stay in the secure zone under evidence/pixels/thumbnails)
+    thumbnails_shown_in: Literal["ui", "workspace"] = "ui"
     # overlays (60xx) are removed; graphic annotations removed too (Clean Graphics)
     remove_overlays: bool = True
 
