@@ -229,29 +229,30 @@ def _wait(check, seconds: float, what: str, log_name: str) -> None:
     raise RuntimeError(f"{what} did not become ready in {seconds:.0f} s (see {log})")
 
 
-# The serving process is stopped with SIGINT: Prefect's runner answers SIGTERM by calling its
-# async stop from a signal handler without awaiting it ("coroutine 'Runner.astop' was never
-# awaited"), while an interrupt takes flow.serve's own shutdown path. The server (uvicorn)
-# stops on SIGTERM. Whatever is left of either process group afterwards gets SIGTERM.
-STOP_SIGNALS = {"serve_pid": signal.SIGINT, "server_pid": signal.SIGTERM}
+# The serving process is stopped first, with SIGINT: Prefect's runner answers SIGTERM by
+# calling its async stop from a signal handler without awaiting it ("coroutine
+# 'Runner.astop' was never awaited"), while an interrupt takes flow.serve's own shutdown path,
+# which still talks to the API: the server (uvicorn, SIGTERM) is stopped only once the serving
+# process is gone. Whatever is left of either process group afterwards gets SIGTERM.
+SERVE_SECONDS, SERVER_SECONDS = 45, 20
 
 
 def down() -> list[str]:
     state = read_state()
     stopped = []
-    for name, stop_signal in STOP_SIGNALS.items():
-        pid = state.get(name)
-        if _alive(pid):
-            if stop_signal == signal.SIGINT:
-                os.kill(pid, stop_signal)  # the leader only: it stops its own children
-            else:
-                _signal_group(pid, stop_signal)
-            stopped.append(name.removesuffix("_pid"))
-    _wait_gone(state, 20)
-    for name in STOP_SIGNALS:
-        if state.get(name):
-            _signal_group(state[name], signal.SIGTERM)  # leftovers of the group, if any
-    _wait_gone(state, 5)
+    serve, server = state.get("serve_pid"), state.get("server_pid")
+    if _alive(serve):
+        os.kill(serve, signal.SIGINT)  # the leader only: it stops its own children
+        stopped.append("serve")
+        _wait_gone([serve], SERVE_SECONDS)
+    if _alive(server):
+        _signal_group(server, signal.SIGTERM)
+        stopped.append("server")
+        _wait_gone([server], SERVER_SECONDS)
+    for pid in (serve, server):
+        if pid:
+            _signal_group(pid, signal.SIGTERM)  # leftovers of the group, if any
+    _wait_gone([serve, server], 5)
     state_path().unlink(missing_ok=True)
     return stopped
 
@@ -268,7 +269,7 @@ def _signal_group(pid: int, stop_signal: signal.Signals) -> None:
             return
 
 
-def _wait_gone(state: dict, seconds: float) -> None:
+def _wait_gone(pids: list[int | None], seconds: float) -> None:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and any(_alive(state.get(n)) for n in STOP_SIGNALS):
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
         time.sleep(0.5)

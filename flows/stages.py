@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ from flows.context import stage_context, workers
 from tasks import ingest
 from tasks.assemble import assemble_staging
 from tasks.errors import ClearanceError
+from tasks.lifeline import exit_with_parent
 from tasks.publish import CandidateChanged, publish
 from tasks.stage import FileStage, run_file_stage, watchdog_for
 
@@ -85,6 +87,8 @@ def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if multiprocessing.parent_process() is not None:  # a task-pool worker (local or Dask)
+            exit_with_parent()  # before the task's imports: a killed flow run takes it along
         try:
             return function(*args, **kwargs)
         except ClearanceError as error:  # a safe message; what it was raised from may not be

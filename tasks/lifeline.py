@@ -9,6 +9,7 @@ the child exits, which in a thread pool happens while the parent lives on.)
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 import time
@@ -17,11 +18,16 @@ _started = threading.Event()
 
 
 def exit_with_parent(poll_seconds: float = 1.0) -> None:
-    """Start (once per process) the thread that ends this process when its parent dies."""
+    """Start (once per process) the thread that ends this process when its parent dies.
+
+    The parent is the one multiprocessing recorded when it started this process, not
+    ``getppid()`` now: started late (after a long import, say), the watch would otherwise
+    adopt whoever inherited an orphan and never fire."""
     if _started.is_set():
         return
     _started.set()
-    parent = os.getppid()
+    started_by = multiprocessing.parent_process()
+    parent = started_by.pid if started_by is not None and started_by.pid else os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
