@@ -13,6 +13,10 @@ os.environ.setdefault("CLEARANCE_PSEUDONYM_KEY", TEST_KEY)
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
+# the inputs `tasks.demo.build_demo(folder / "in")` writes, as a request names them
+DEMO_INPUTS = {"dicom": "in/dicom", "reports": "in/reports", "clinical": "in/clinical.csv"}
+
+
 def write_request(folder: Path, **overrides) -> Path:
     """Write a valid release request YAML under ``folder``; overrides replace fields."""
     (folder / "in").mkdir(exist_ok=True)

@@ -15,6 +15,7 @@ import yaml
 from tasks import audit
 from tasks.approvers import check_code, hotp, key_of, step_at
 from tasks.demo import build_demo
+from tests.conftest import DEMO_INPUTS, write_request
 from tests.stack_support import (
     approvers_path,
     authenticator_code,
@@ -30,19 +31,14 @@ def _request(root: Path) -> Path:
     profile = root / "totp.yaml"
     profile.write_text(yaml.safe_dump({"extends": "demo", "name": "totp-gate",
                                        "gate": {"identity": "totp"}}))  # fmt: skip
-    data = {
-        "request_id": "totp-gate",
-        "purpose": "identity test",
-        "requester": "Lab X",
-        "approvers": [APPROVER],
-        "inputs": {"dicom": "in/dicom", "reports": "in/reports", "clinical": "in/clinical.csv"},
-        "profile": str(profile),
-        "workspace": "ws",
-        "destination": "out/totp-gate",
-    }
-    path = root / "totp-gate.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return write_request(
+        root,
+        request_id="totp-gate",
+        purpose="identity test",
+        inputs=DEMO_INPUTS,
+        profile=str(profile),
+        destination="out/totp-gate",
+    )
 
 
 def test_only_the_approvers_current_unused_code_decides(tmp_path: Path) -> None:

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tasks import audit
 from tasks.demo import build_demo
+from tests.conftest import DEMO_INPUTS, write_request
 from tests.stack_support import api_auth, api_url, clearance, local_stack
 
 pytestmark = pytest.mark.integration
@@ -63,19 +63,14 @@ def browser() -> Iterator[WebDriver]:
 
 
 def _request(root: Path) -> Path:
-    data = {
-        "request_id": REQUEST_ID,
-        "purpose": "browser review",
-        "requester": "Lab X",
-        "approvers": [APPROVER],
-        "inputs": {"dicom": "in/dicom", "reports": "in/reports", "clinical": "in/clinical.csv"},
-        "profile": "demo",
-        "workspace": "ws",
-        "destination": f"out/{REQUEST_ID}",
-    }
-    path = root / f"{REQUEST_ID}.yaml"
-    path.write_text(yaml.safe_dump(data))
-    return path
+    return write_request(
+        root,
+        request_id=REQUEST_ID,
+        purpose="browser review",
+        inputs=DEMO_INPUTS,
+        profile="demo",
+        destination=f"out/{REQUEST_ID}",
+    )
 
 
 def _state(env: dict[str, str], run_id: str) -> str:
