@@ -84,6 +84,31 @@ def assert_text_free_slice_untouched(tmp_path: Path, modality: str, seed: int) -
     assert np.array_equal(frames_of(src), frames_of(dst))
 
 
+def assert_lines_gone_rest_kept(
+    src: Path, dst: Path, planted: list, ctx: StageContext, item_id: str
+) -> None:
+    """Every planted line is filled in the first frame; every pixel outside the fills kept."""
+    before, after = frames_of(src), frames_of(dst)
+    for line in planted:
+        x0, y0, x1, y1 = line.box
+        assert uniform(after[0, y0:y1, x0:x1]), f"{line.text!r} ({line.font_px}px) survived"
+    keep = outside_mask(after.shape[1:3], filled_boxes(ctx, item_id), 0)
+    assert np.array_equal(before[0][keep], after[0][keep])
+
+
+def redacted_sample(tmp_path: Path) -> StageContext:
+    """A secondary capture with two burned-in lines through the pixels stage; its context
+    (the workspace holds the evidence)."""
+    from tasks.pixels.stage import redact_file
+    from tasks.synthetic import make_image, save
+
+    ds, _ = make_image("SC", 256, ["SECRET NAME", "ID 4455667788"], seed=8)
+    save(ds, tmp_path / "in.dcm")
+    ctx = context(tmp_path)
+    assert redact_file(tmp_path / "in.dcm", tmp_path / "out.dcm", "ev", ctx).ok
+    return ctx
+
+
 # --- Hard classes: images drawn the way other devices draw them (bench/pixels.py --hard) ---
 
 FONT_DIR = Path(__file__).resolve().parent.parent / "tasks" / "synthetic" / "fonts"

@@ -64,14 +64,9 @@ def test_the_sample_shows_every_cine_and_modality_before_a_second_of_a_kind() ->
 
 def test_on_a_shared_ui_the_evidence_names_the_pictures_and_shows_none(tmp_path: Path) -> None:
     from tasks.pixels.evidence import evidence_markdown
-    from tasks.pixels.stage import redact_file
-    from tasks.synthetic import make_image, save
-    from tests.pixels_support import context
+    from tests.pixels_support import redacted_sample
 
-    ds, _ = make_image("SC", 256, ["SECRET NAME", "ID 4455667788"], seed=8)
-    save(ds, tmp_path / "in.dcm")
-    ctx = context(tmp_path)
-    assert redact_file(tmp_path / "in.dcm", tmp_path / "out.dcm", "ev", ctx).ok
+    ctx = redacted_sample(tmp_path)
     in_ui = evidence_markdown(ctx.workspace)
     kept = evidence_markdown(ctx.workspace, pictures_in="workspace")
     assert "data:image/png;base64," in in_ui

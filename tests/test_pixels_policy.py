@@ -19,7 +19,7 @@ from tasks.pixels.stage import redact_file
 from tasks.pixels.templates import load_templates, template_boxes
 from tasks.profile import load_profile
 from tasks.synthetic import make_image, save
-from tests.pixels_support import DATA, context, frames_of, uniform
+from tests.pixels_support import DATA, context, frames_of, redacted_sample, uniform
 
 INDEX = IdentifierIndex.build(
     {
@@ -143,10 +143,7 @@ def test_shipped_template_matches_the_philips_banner() -> None:
 
 
 def test_evidence_shows_where_not_what(tmp_path: Path) -> None:
-    ds, planted = make_image("SC", 256, ["SECRET NAME", "ID 4455667788"], seed=8)
-    save(ds, tmp_path / "in.dcm")
-    ctx = context(tmp_path)
-    assert redact_file(tmp_path / "in.dcm", tmp_path / "out.dcm", "ev", ctx).ok
+    ctx = redacted_sample(tmp_path)
     markdown = evidence_markdown(ctx.workspace)
     assert "| OT |" in markdown and "data:image/png;base64," in markdown
     assert "SECRET" not in markdown
