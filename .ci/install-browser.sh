@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's Chromium and its driver for the DPO's browser test (tests/test_ui_browser.py).
+# Install Debian's Chromium and its driver for the DPO's browser test (tests/flows/test_ui_browser.py).
 # Idempotent; nothing is downloaded at test time (Selenium uses these two binaries).
 set -euo pipefail
 

@@ -21,8 +21,8 @@ from pydicom.uid import ExplicitVRLittleEndian
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tasks.checks.check_settings import ChecksProfile  # noqa: E402
 from tasks.checks.policy import build_policy  # noqa: E402
-from tasks.checks.profile import ChecksProfile  # noqa: E402
 from tasks.checks.run import check_tables  # noqa: E402
 from tasks.checks.tables import build_tables, default_workers  # noqa: E402
 

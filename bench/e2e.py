@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from flows import stack  # noqa: E402
-from tasks.demo import MODALITIES, build_demo  # noqa: E402
+from tasks.synthetic.demo_inputs import MODALITIES, build_demo  # noqa: E402
 
 
 def _tree_rss(pid: int) -> int:
@@ -217,7 +217,7 @@ def _measure(args, demo, request: Path, state: dict, cluster: DaskCluster | None
     sampler.start()
     began, start = time.time(), time.monotonic()
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "submit", str(request)],
+        [sys.executable, "-m", "flows.cli.main", "submit", str(request)],
         capture_output=True,
         text=True,
     )
@@ -242,7 +242,7 @@ def _measure(args, demo, request: Path, state: dict, cluster: DaskCluster | None
     for stage, numbers in stage_summary(run_id).items():
         print(f"  stage {stage:<15} {numbers['seconds']:7.1f} s  ({int(numbers['total'])} tasks)")
     subprocess.run(
-        [sys.executable, "-m", "flows.cli", "reject", run_id, "--dpo", "DPO"]
+        [sys.executable, "-m", "flows.cli.main", "reject", run_id, "--dpo", "DPO"]
         + ["--reason", "benchmark"],
         capture_output=True,
     )

@@ -6,7 +6,7 @@ Builds ``--files`` CT slices (pydicom's CT_small header — with its 179 private
 and a rows x rows 16-bit image; 4 patients x N/4 slices) in a temporary folder, then times
 in one run, each over every file:
   (a) plain pydicom: dcmread + save_as (the physical limit here),
-  (b) this stage: tasks.headers.stage.anonymise_file (output + PHI sidecar),
+  (b) this stage: tasks.headers.header_stage.anonymise_file (output + PHI sidecar),
   (b') the same stage as the flow runs it, each file in the watchdog's child process,
   (c) dicognito: Anonymizer().anonymize + save_as (needs the ``bench`` extra).
 Passes are interleaved (--repeat, median); files live in RAM (--tmp). Prints files/s (wall
@@ -57,10 +57,10 @@ def plain(src: Path, dst: Path) -> None:
 
 
 def stage_runner(profile: str, work: Path) -> Callable[[Path, Path], None]:
-    from tasks.headers.stage import anonymise_file
-    from tasks.profile import load_profile
-    from tasks.stage import StageContext
-    from tasks.workspace import Workspace
+    from tasks.config.profile import load_profile
+    from tasks.headers.header_stage import anonymise_file
+    from tasks.runtime.stage_contract import StageContext
+    from tasks.runtime.workspace import Workspace
 
     ws = Workspace(work, "bench")
     ws.create()
@@ -74,12 +74,13 @@ def stage_runner(profile: str, work: Path) -> Callable[[Path, Path], None]:
 
 
 def isolated_runner(profile: str, work: Path) -> Callable[[Path, Path], None]:
-    """(b) as the flow runs it: each file in the watchdog's child process (tasks/watchdog.py)."""
-    from tasks.headers.stage import anonymise_file
-    from tasks.profile import load_profile
-    from tasks.stage import StageContext
-    from tasks.watchdog import FileLimits, Watchdog
-    from tasks.workspace import Workspace
+    """(b) as the flow runs it: each file in the watchdog's child process
+    (tasks/runtime/watchdog.py)."""
+    from tasks.config.profile import load_profile
+    from tasks.headers.header_stage import anonymise_file
+    from tasks.runtime.stage_contract import StageContext
+    from tasks.runtime.watchdog import FileLimits, Watchdog
+    from tasks.runtime.workspace import Workspace
 
     ws = Workspace(work, "bench-isolated")
     ws.create()

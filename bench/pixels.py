@@ -189,15 +189,15 @@ def _init(threads: int, workspace: str, overrides: dict | None = None) -> None:
     if os.environ.get("BENCH_NO_SECOND_LOOK"):  # the scan as it was before the second look
         import functools
 
-        import tasks.pixels.stage as stage
+        import tasks.pixels.pixel_stage as stage
 
         stage.ScanRules = functools.partial(stage.ScanRules, second_look_min_side=0)
+    from tasks.config.profile import ReleaseProfile
     from tasks.pixels.ocr import get_engine
-    from tasks.pixels.profile import PixelProfile
-    from tasks.pixels.stage import detector_settings
-    from tasks.profile import ReleaseProfile
-    from tasks.stage import StageContext
-    from tasks.workspace import Workspace
+    from tasks.pixels.pixel_settings import PixelProfile
+    from tasks.pixels.pixel_stage import detector_settings
+    from tasks.runtime.stage_contract import StageContext
+    from tasks.runtime.workspace import Workspace
 
     settings = PixelProfile(threads=threads, evidence_thumbnails=0, **(overrides or {}))
     ws = Workspace(workspace, "bench")
@@ -214,7 +214,7 @@ def _warm(_: int) -> int:
 
 
 def _run(path_text: str) -> tuple[str, bool, str | None, float]:
-    from tasks.pixels.stage import redact_file
+    from tasks.pixels.pixel_stage import redact_file
 
     path = Path(path_text)
     cpu = time.process_time()

@@ -278,12 +278,12 @@ def is_valid_dicom(path: Path) -> bool:
 
 def run(corpus: Path, profile_name: str, pixels: bool, limit: int | None, show: bool) -> int:
     from tasks.checks.run import run_checks
-    from tasks.headers.stage import anonymise_file
-    from tasks.ingest import recognise_dicom
+    from tasks.config.profile import load_profile
+    from tasks.headers.header_stage import anonymise_file
+    from tasks.ingest.recognition import recognise_dicom
     from tasks.pixels.decode import DecodeError, decode, has_pixels
-    from tasks.profile import load_profile
-    from tasks.stage import StageContext
-    from tasks.workspace import Workspace
+    from tasks.runtime.stage_contract import StageContext
+    from tasks.runtime.workspace import Workspace
 
     files = sorted(p for p in corpus.rglob("*") if p.is_file() and not p.is_symlink())
     files = [p for p in files if p.name not in ("LICENSE", "README.md")][:limit]
@@ -338,7 +338,7 @@ def run(corpus: Path, profile_name: str, pixels: bool, limit: int | None, show: 
 
 def _pixel_reason(dst, item_id, ctx, full, decode, decode_error, has_pixels) -> str | None:  # noqa: ANN001
     if full:
-        from tasks.pixels.stage import redact_file
+        from tasks.pixels.pixel_stage import redact_file
 
         redacted = dst.with_suffix(".px.dcm")
         try:

@@ -11,14 +11,14 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.errors import ClearanceError
-from tasks.keys import key_from_env, validate_key
-from tasks.lifeline import exit_with_parent
-from tasks.profile import ReleaseProfile, load_profile
-from tasks.pseudonym_domain import stage_key
-from tasks.request import ReleaseRequest, load_request
-from tasks.stage import StageContext
-from tasks.workspace import Workspace, keep_private
+from tasks.config.errors import ClearanceError
+from tasks.config.keys import key_from_env, validate_key
+from tasks.config.profile import ReleaseProfile, load_profile
+from tasks.config.pseudonym_domain import stage_key
+from tasks.config.request import ReleaseRequest, load_request
+from tasks.runtime.lifeline import exit_with_parent
+from tasks.runtime.stage_contract import StageContext
+from tasks.runtime.workspace import Workspace, keep_private
 
 
 def workers() -> int:

@@ -11,7 +11,7 @@ Dask cluster's workers): the flow process only orchestrates and adds up counts.
 release: candidate → blocking checks? → DPO gate (suspend) → publish.
 
 The gate suspends the run: no process waits for the DPO. The answer re-enters the flow from
-the top; the opening kept in the workspace (tasks/gate_opening.py) sends it straight back to
+the top; the opening kept in the workspace (tasks/signoff/gate_opening.py) sends it straight back to
 the same gate over the same sealed candidate, so nothing is rebuilt and nobody signs twice.
 
 Tasks exchange the request path, batch names and counts only.
@@ -33,7 +33,7 @@ from prefect.flow_runs import suspend_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner
 
 from flows.context import stage_context, workers
-from flows.gate import (
+from flows.dpo_gate import (
     DPODecision,
     gate_description,
     listed_approver,
@@ -59,13 +59,13 @@ from flows.stages import (
     redact_pixels,
     retrieve_from_pacs,
 )
-from tasks import gate_opening
-from tasks.gate_opening import GateOpening
-from tasks.keys import key_fingerprint
-from tasks.publish import candidate_digest
-from tasks.request import release_blockers
-from tasks.stage import merge_counts
-from tasks.workspace import open_to_others
+from tasks.config.keys import key_fingerprint
+from tasks.config.request import release_blockers
+from tasks.publish.publication import candidate_digest
+from tasks.runtime.stage_contract import merge_counts
+from tasks.runtime.workspace import open_to_others
+from tasks.signoff import gate_opening
+from tasks.signoff.gate_opening import GateOpening
 
 FLOW_NAME = "clearance-release"
 DEPLOYMENT_NAME = "release"

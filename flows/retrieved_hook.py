@@ -1,5 +1,5 @@
 """Flow hook: a failed or crashed release run removes the raw studies it retrieved from a
-PACS (a run that builds its candidate removes them itself, tasks/retrieved.py)."""
+PACS (a run that builds its candidate removes them itself, tasks/pacs/retrieved.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 
 def drop_retrieved(flow: Any, flow_run: Any, state: Any) -> None:
-    from tasks.errors import ClearanceError
-    from tasks.request import load_request
-    from tasks.retrieved import remove_for_request
+    from tasks.config.errors import ClearanceError
+    from tasks.config.request import load_request
+    from tasks.pacs.retrieved import remove_for_request
 
     path = (getattr(flow_run, "parameters", None) or {}).get("request_path")
     if not path:

@@ -16,12 +16,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.context import stage_context, workers
-from tasks import ingest
-from tasks.assemble import assemble_staging
-from tasks.errors import ClearanceError
-from tasks.lifeline import exit_with_parent
-from tasks.publish import CandidateChanged, publish
-from tasks.stage import FileStage, run_file_stage, watchdog_for
+from tasks.config.errors import ClearanceError
+from tasks.ingest import indexing, recognition
+from tasks.publish.assemble import assemble_staging
+from tasks.publish.publication import CandidateChanged, publish
+from tasks.runtime.lifeline import exit_with_parent
+from tasks.runtime.stage_contract import FileStage, run_file_stage, watchdog_for
 
 
 class StageFailed(Exception):
@@ -118,13 +118,13 @@ def _run_isolated(
 @values_stay_inside
 def prepare(request_path: str) -> dict[str, list[str]]:
     """Validate request, profile and key; create the workspace; index every input."""
-    from tasks import pseudonym_domain
+    from tasks.config import pseudonym_domain
 
     ctx = stage_context(request_path)
     ws = ctx.workspace
     ws.create()
     pseudonym_domain.record(ws.root, pseudonym_domain.domain_of(ctx.request))
-    counts = ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
+    counts = indexing.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
     ws.audit("inputs_indexed", **counts)
     return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
 
@@ -134,7 +134,7 @@ def prepare(request_path: str) -> dict[str, list[str]]:
 def retrieve_from_pacs(request_path: str) -> dict[str, int]:
     """Query the source PACS again and fetch the requested studies into the workspace
     (counts of what changed since an earlier retrieval are audited and returned)."""
-    from tasks.retrieved import fetch
+    from tasks.pacs.retrieved import fetch
 
     ctx = stage_context(request_path)
     return fetch(ctx.workspace, ctx.request.inputs.dicom)
@@ -147,15 +147,15 @@ def recognise(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
 
     ctx = stage_context(request_path)
     if ctx.profile.limits.isolate:  # each file read under the per-file limits
-        return ingest.classify_dicom_batch(ctx.workspace, batch, watchdog=watchdog_for(ctx))
+        return recognition.classify_dicom_batch(ctx.workspace, batch, watchdog=watchdog_for(ctx))
     registry = OptOutRegistry(ctx.request.workspace)
-    return ingest.classify_dicom_batch(ctx.workspace, batch, registry.contains)
+    return recognition.classify_dicom_batch(ctx.workspace, batch, registry.contains)
 
 
 @task(name="headers", task_run_name="headers-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
 def anonymise_headers(request_path: str, batch: str, upstream: dict, of: int = 0) -> dict[str, int]:
-    from tasks.headers.stage import anonymise_file
+    from tasks.headers.header_stage import anonymise_file
 
     return _run_isolated(request_path, "headers", batch, "ingest", anonymise_file)
 
@@ -163,7 +163,7 @@ def anonymise_headers(request_path: str, batch: str, upstream: dict, of: int = 0
 @task(name="pixels", task_run_name="pixels-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
 def redact_pixels(request_path: str, batch: str, upstream: dict, of: int = 0) -> dict[str, int]:
-    from tasks.pixels.stage import redact_file
+    from tasks.pixels.pixel_stage import redact_file
 
     return _run_isolated(request_path, "pixels", batch, "headers", redact_file)
 
@@ -171,7 +171,7 @@ def redact_pixels(request_path: str, batch: str, upstream: dict, of: int = 0) ->
 @task(name="reports", task_run_name="reports-{batch}-of-{of}", **STAGE_TASK)
 @values_stay_inside
 def anonymise_reports(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
-    from tasks.reports.stage import anonymise_report
+    from tasks.reports.report_stage import anonymise_report
 
     return _run_isolated(request_path, "reports", batch, "ingest", anonymise_report, ".txt")
 
@@ -188,7 +188,7 @@ def pseudonymise_clinical(request_path: str, batch: str, of: int = 0) -> dict[st
 @values_stay_inside
 def assemble(request_path: str) -> dict[str, int]:
     from tasks.headers.pseudonyms import write_pseudonym_map
-    from tasks.release_mark import mark_release
+    from tasks.publish.release_mark import mark_release
 
     ctx = stage_context(request_path)
     ws = ctx.workspace
@@ -204,7 +204,7 @@ def assemble(request_path: str) -> dict[str, int]:
 def check_conformance(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     """dciodvfy on this batch's share of the sample of released files and their inputs:
     counts of new errors (record_conformance audits the sum of every batch's)."""
-    from tasks.conformance import check_release
+    from tasks.conformance.dciodvfy import check_release
 
     ctx = stage_context(request_path)
     batches = ctx.workspace.batches("dicom")
@@ -214,7 +214,7 @@ def check_conformance(request_path: str, batch: str, of: int = 0) -> dict[str, i
 
 def record_conformance(request_path: str, parts: list[dict[str, int]]) -> dict[str, int]:
     """The whole sample's counts, audited once (in the orchestrating process: counts only)."""
-    from tasks.conformance import merge_parts
+    from tasks.conformance.dciodvfy import merge_parts
 
     counts = merge_parts(parts)
     stage_context(request_path).workspace.audit("conformance_checked", **counts)
@@ -225,7 +225,7 @@ def record_conformance(request_path: str, parts: list[dict[str, int]]) -> dict[s
 @values_stay_inside
 def apply_release_rules(request_path: str) -> dict[str, int]:
     from tasks.headers.generalise import apply_release_rules as apply_rules
-    from tasks.release_description import write_data_dictionary
+    from tasks.publish.release_description import write_data_dictionary
 
     ctx = stage_context(request_path)
     counts = apply_rules(ctx.workspace.staging / "dicom", ctx.profile.section("headers"))
@@ -254,7 +254,7 @@ def quality_checks(request_path: str) -> dict:
     pass/fail, names and counts (no values)."""
     from tasks.checks.rows import joined
     from tasks.checks.run import run_checks
-    from tasks.retrieved import remove_for_request
+    from tasks.pacs.retrieved import remove_for_request
 
     ctx = stage_context(request_path)
     columns = joined(ctx.workspace, ctx.workspace.batches("dicom"))
@@ -298,7 +298,7 @@ def pixel_evidence(request_path: str) -> str:
 @values_stay_inside
 def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
     """Publish the candidate the DPO approved (``sealed_digest``), and only that."""
-    from tasks.pseudonym_domain import domain_of
+    from tasks.config.pseudonym_domain import domain_of
     from tasks.rights.releases import record_release
 
     ctx = stage_context(request_path)
@@ -333,7 +333,7 @@ def _push(ctx) -> dict[str, int]:
     from prefect.artifacts import create_markdown_artifact
     from prefect.context import TaskRunContext
 
-    from tasks.push_release import describe, incomplete_error, push_approved_release
+    from tasks.publish.push_release import describe, incomplete_error, push_approved_release
 
     state = push_approved_release(ctx.workspace, ctx.request, by="flow")
     if TaskRunContext.get() is not None:  # the UI's Artifacts tab: counts only

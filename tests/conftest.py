@@ -13,7 +13,7 @@ os.environ.setdefault("CLEARANCE_PSEUDONYM_KEY", TEST_KEY)
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 
-# the inputs `tasks.demo.build_demo(folder / "in")` writes, as a request names them
+# the inputs `tasks.synthetic.demo_inputs.build_demo(folder / "in")` writes, as a request names them
 DEMO_INPUTS = {"dicom": "in/dicom", "reports": "in/reports", "clinical": "in/clinical.csv"}
 
 

@@ -202,7 +202,7 @@ def build_pacs_demo(root: Path) -> dict[str, Path]:
     import pydicom
     from pydicom.uid import RLELossless
 
-    from tasks.demo import build_demo
+    from tasks.synthetic.demo_inputs import build_demo
 
     demo = build_demo(root, patients=3, image_size=128, with_junk=False)
     files: dict[str, Path] = {}

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pydicom
 
-from tasks.profile import ReleaseProfile
-from tasks.stage import StageContext
-from tasks.workspace import Workspace
+from tasks.config.profile import ReleaseProfile
+from tasks.runtime.stage_contract import StageContext
+from tasks.runtime.workspace import Workspace
 
 DATA = Path(__file__).parent / "data" / "pixels"
 
@@ -20,7 +20,7 @@ def context(tmp_path: Path, **pixels: object) -> StageContext:
     workspace.create()
     profile = ReleaseProfile(name="test")
     if pixels:
-        from tasks.pixels.profile import PixelProfile
+        from tasks.pixels.pixel_settings import PixelProfile
 
         profile = ReleaseProfile(name="test", sections={"pixels": PixelProfile(**pixels)})
     return StageContext(workspace, profile, b"k" * 32, None)
@@ -31,7 +31,7 @@ def redact_dataset(
 ) -> tuple[object, Path, Path, StageContext]:
     """Save ``ds``, run the pixels stage on it (profile ``pixels`` fields), and return
     (outcome, source path, output path, context)."""
-    from tasks.pixels.stage import redact_file
+    from tasks.pixels.pixel_stage import redact_file
     from tasks.synthetic import save
 
     src, dst = tmp_path / f"{item_id}.in.dcm", tmp_path / f"{item_id}.out.dcm"
@@ -68,7 +68,7 @@ def outside_mask(shape: tuple[int, int], boxes: list[list[int]], frame: int) -> 
 
 def assert_text_free_slice_untouched(tmp_path: Path, modality: str, seed: int) -> None:
     """A generated text-free slice goes through the pixels stage with every pixel kept."""
-    from tasks.pixels.stage import redact_file
+    from tasks.pixels.pixel_stage import redact_file
     from tasks.synthetic import make_image, save
 
     ds, planted = make_image(modality, 512, [], seed=seed)
@@ -99,7 +99,7 @@ def assert_lines_gone_rest_kept(
 def redacted_sample(tmp_path: Path) -> StageContext:
     """A secondary capture with two burned-in lines through the pixels stage; its context
     (the workspace holds the evidence)."""
-    from tasks.pixels.stage import redact_file
+    from tasks.pixels.pixel_stage import redact_file
     from tasks.synthetic import make_image, save
 
     ds, _ = make_image("SC", 256, ["SECRET NAME", "ID 4455667788"], seed=8)

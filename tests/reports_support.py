@@ -1,5 +1,5 @@
 """Helpers shared by the report tests that probe one failure class each
-(tests/test_reports_generalisation.py, tests/test_reports_unseen_styles.py)."""
+(tests/reports/test_reports_generalisation.py, tests/reports/test_reports_unseen_styles.py)."""
 
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psutil
 
-from tasks.approvers import STEP_SECONDS, enrol, hotp, key_of, step_at
+from tasks.signoff.approvers import STEP_SECONDS, enrol, hotp, key_of, step_at
 from tests.conftest import TEST_KEY
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -33,13 +33,13 @@ def free_port() -> int:
 def clearance(
     env: dict[str, str], *args: str, check: bool = False, timeout: float = 900
 ) -> subprocess.CompletedProcess:
-    """Run the CLI (`python -m flows.cli ARGS`) to the end. An approve or reject without
+    """Run the CLI (`python -m flows.cli.main ARGS`) to the end. An approve or reject without
     ``--code`` gets the approver's current one-time code, as their authenticator app would
     show it (the approver is enrolled on first use)."""
     if args and args[0] in ("approve", "reject") and "--code" not in args:
         args = (*args, "--code", authenticator_code(env, args[args.index("--dpo") + 1]))
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args],
+        [sys.executable, "-m", "flows.cli.main", *args],
         env=env,
         capture_output=True,
         text=True,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from tasks.checks.check_settings import ChecksProfile
 from tasks.checks.header_facts import tag_name
-from tasks.checks.profile import ChecksProfile
 from tasks.checks.titles import count_title_mentions
 from tasks.checks.uid_meaning import identifies_instance
 
@@ -117,7 +117,8 @@ def _allowed_cached(allowed: frozenset[str], tag: int) -> bool:
 def build_policy(
     checks: ChecksProfile, headers: object | None, today: date | None = None
 ) -> ReleasePolicy:
-    """``headers``: the profile's header settings (tasks.headers.profile.HeaderProfile) or None."""
+    """``headers``: the profile's header settings
+    (tasks.headers.header_settings.HeaderProfile) or None."""
     dates = checks.dates
     latest = dates.latest or today or date.today()
     return ReleasePolicy(

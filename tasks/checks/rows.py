@@ -13,11 +13,11 @@ import json
 import os
 from pathlib import Path
 
-from tasks import atomic
 from tasks.checks.run import check_settings
 from tasks.checks.tables import instance_columns, staged_dicom_files, wanted_attributes
-from tasks.profile import ReleaseProfile
-from tasks.workspace import Workspace
+from tasks.config.profile import ReleaseProfile
+from tasks.runtime import atomic
+from tasks.runtime.workspace import Workspace
 
 FOLDER = "check-rows"
 

@@ -6,15 +6,15 @@ from dataclasses import replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from tasks.checks.check_settings import ChecksProfile
 from tasks.checks.gx_runner import run_specs
 from tasks.checks.policy import ReleasePolicy, build_policy
-from tasks.checks.profile import ChecksProfile
 from tasks.checks.suggestions import suggest
 from tasks.checks.suites import TABLES, ExpectationSpec, expand_suite, load_suites
 from tasks.checks.summary import CheckSummary, summarise
 from tasks.checks.tables import CheckTables, build_tables
-from tasks.profile import ReleaseProfile
-from tasks.workspace import Workspace
+from tasks.config.profile import ReleaseProfile
+from tasks.runtime.workspace import Workspace
 
 DATA_DOCS = "data_docs"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from tasks.checks.profile import ChecksProfile
+from tasks.checks.check_settings import ChecksProfile
 from tasks.checks.suites import slug
 from tasks.checks.tables import MULTI_VALUE_JOIN, PATIENT, band_labels
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tasks.errors import ClearanceError
+from tasks.config.errors import ClearanceError
 
 SUITES_DIR = Path(__file__).resolve().parents[2] / "expectations"
 TABLES = frozenset(

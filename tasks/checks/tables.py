@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tasks.checks.check_settings import DERIVED_COLUMNS, ChecksProfile
 from tasks.checks.header_facts import read_facts
 from tasks.checks.policy import ReleasePolicy
-from tasks.checks.profile import DERIVED_COLUMNS, ChecksProfile
 from tasks.checks.titles import count_title_mentions
 from tasks.headers.study_link import WITHOUT_PATIENT
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pydicom
 
-from tasks import atomic
-from tasks.headers.profile import HeaderProfile
+from tasks.headers.header_settings import HeaderProfile
 from tasks.headers.table import BODY_PART, INSTITUTION_NAME, PATIENT_AGE
+from tasks.runtime import atomic
 
 RULE_TAGS = ["PatientID", "InstitutionName"]
 AGE_UNITS = {"Y": 1.0, "M": 1 / 12, "W": 7 / 365.25, "D": 1 / 365.25}

@@ -11,8 +11,8 @@ from pathlib import Path
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
-from tasks.errors import InvalidProfile
-from tasks.headers.profile import HeaderProfile
+from tasks.config.errors import InvalidProfile
+from tasks.headers.header_settings import HeaderProfile
 from tasks.headers.table import Plan
 
 CODES_PATH = Path(__file__).resolve().parent / "data" / "deidentification_codes.json"

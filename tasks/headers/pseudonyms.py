@@ -1,6 +1,6 @@
 """Keyed, deterministic replacements: UIDs, patient / accession / study-ID pseudonyms and the
 per-patient date and time shift. Same key + same input -> same output, in any file, run or release;
-without the key nothing can be reversed (HMAC-SHA256, tasks.keys.keyed_digest).
+without the key nothing can be reversed (HMAC-SHA256, tasks.config.keys.keyed_digest).
 
 The key the stages use is the site key narrowed to a pseudonym domain (``domain_key``: the
 recipient or project a request names), so releases to different recipients share no
@@ -13,9 +13,9 @@ import csv
 import json
 from functools import lru_cache
 
-from tasks import atomic
-from tasks.keys import keyed_digest
-from tasks.workspace import Workspace
+from tasks.config.keys import keyed_digest
+from tasks.runtime import atomic
+from tasks.runtime.workspace import Workspace
 
 MAX_UID_LENGTH = 64
 

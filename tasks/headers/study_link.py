@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
-from tasks.keys import keyed_digest
+from tasks.config.keys import keyed_digest
 
 GENERATED_STUDY = "generated_study_uid"
 GENERATED_SERIES = "generated_series_uid"

@@ -23,9 +23,9 @@ from pathlib import Path
 from pydicom.datadict import DicomDictionary, tag_for_keyword
 from pydicom.uid import UID
 
-from tasks.errors import InvalidProfile
+from tasks.config.errors import InvalidProfile
 from tasks.headers.crosscheck import text_attributes
-from tasks.headers.profile import HeaderProfile, parse_tag
+from tasks.headers.header_settings import HeaderProfile, parse_tag
 
 TABLE_PATH = Path(__file__).resolve().parent / "data" / "ps3.15_table_e1-1.json"
 SOP_CLASSES_PATH = Path(__file__).resolve().parent / "data" / "supported_sop_classes.json"

@@ -20,8 +20,8 @@ from tasks.headers.clean import clean_text
 from tasks.headers.crosscheck import Needles, holds_identifier, pattern
 from tasks.headers.dates import DUMMY as DUMMY_DATES
 from tasks.headers.dates import PAIRED, Offset, shift_da, shift_dt, shift_pair, shift_tm
+from tasks.headers.header_settings import HeaderProfile
 from tasks.headers.identifiers import TEXT_VRS, Identifiers
-from tasks.headers.profile import HeaderProfile
 from tasks.headers.pseudonyms import (
     accession_pseudonym,
     map_uid,

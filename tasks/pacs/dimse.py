@@ -17,7 +17,7 @@ from pydicom.dataset import Dataset
 from pynetdicom import AE, _config, evt
 from pynetdicom.association import Association
 
-from tasks.errors import ClearanceError
+from tasks.config.errors import ClearanceError
 from tasks.pacs.spec import PacsNode
 
 _config.LOG_RESPONSE_IDENTIFIERS = False

@@ -26,13 +26,13 @@ import numpy as np
 from PIL import Image
 from pydicom.dataset import Dataset
 
-from tasks import atomic
+from tasks.runtime import atomic
 
 if TYPE_CHECKING:
-    from tasks.pixels.profile import PixelProfile
-    from tasks.pixels.stage import RedactedFrames
-    from tasks.stage import Outcome
-    from tasks.workspace import Workspace
+    from tasks.pixels.pixel_settings import PixelProfile
+    from tasks.pixels.pixel_stage import RedactedFrames
+    from tasks.runtime.stage_contract import Outcome
+    from tasks.runtime.workspace import Workspace
 
 MARK = (255, 140, 0)
 THUMBS = "thumbnails"

@@ -69,7 +69,7 @@ MAX_SCORE_OF_TEXTURE = 0.5
 MIN_CHARACTERS_IN_HUGE_TEXT = 3
 # a huge region is text only when read this confidently: the recogniser reads a CT body as
 # "COELLL" (0.40) or "COS" (0.72) and a whole slice would be filled; real 90-140 px text
-# reads at 0.80-1.00 (tests/test_pixels_huge_regions.py)
+# reads at 0.80-1.00 (tests/pixels/test_pixels_huge_regions.py)
 MIN_SCORE_OF_HUGE_TEXT = 0.75
 
 

@@ -20,7 +20,7 @@ from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from tasks.errors import InvalidProfile, describe_validation_error
+from tasks.config.errors import InvalidProfile, describe_validation_error
 from tasks.pixels.boxes import Box
 
 Region = tuple[float, float, float, float]

@@ -12,17 +12,17 @@ import csv
 import io
 from pathlib import Path
 
-from tasks import atomic
-from tasks.phi import PhiRecord
+from tasks.config.phi import PhiRecord
 from tasks.reports.known_values import KnownValues
-from tasks.reports.profile import ClinicalSettings, ReportProfile
 from tasks.reports.replace import age_band, rewrite
+from tasks.reports.report_settings import ClinicalSettings, ReportProfile
+from tasks.reports.report_stage import clean_text, settings
 from tasks.reports.spans import Span
-from tasks.reports.stage import clean_text, settings
 from tasks.reports.studies import known_groups, studies
 from tasks.reports.text_io import read_text
 from tasks.rights.opted_out_studies import opted_out_accessions
-from tasks.stage import Outcome, StageContext
+from tasks.runtime import atomic
+from tasks.runtime.stage_contract import Outcome, StageContext
 
 RELEASE_NAME = "clinical/clinical.csv"
 

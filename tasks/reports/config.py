@@ -15,7 +15,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tasks.errors import ClearanceError, describe_validation_error
+from tasks.config.errors import ClearanceError, describe_validation_error
 from tasks.reports.spans import LABELS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"

@@ -7,11 +7,11 @@ import functools
 import re
 from dataclasses import dataclass
 
-from tasks.keys import keyed_digest
+from tasks.config.keys import keyed_digest
 from tasks.reports import dates
 from tasks.reports.config import DATA_DIR, InvalidRecognizerConfig, read_yaml
 from tasks.reports.known_values import fold
-from tasks.reports.profile import ReportProfile
+from tasks.reports.report_settings import ReportProfile
 from tasks.reports.spans import LABELS, Span
 
 AGE_NUMBER = re.compile(r"(\d{1,3})")

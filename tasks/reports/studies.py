@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import threading
 
-from tasks.phi import PhiRecord, study_index
-from tasks.workspace import Workspace
+from tasks.config.phi import PhiRecord, study_index
+from tasks.runtime.workspace import Workspace
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[int, dict[str, PhiRecord]]] = {}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks.keys import key_fingerprint
+from tasks.config.keys import key_fingerprint
 from tasks.rights.locate import ClinicalColumns, find_content, scope_in, trees
 from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights

@@ -17,8 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks import atomic
-from tasks.keys import key_fingerprint
+from tasks.config.keys import key_fingerprint
 from tasks.rights.locate import (
     ClinicalColumns,
     PatientContent,
@@ -31,7 +30,8 @@ from tasks.rights.manifest import rewritten_manifest
 from tasks.rights.pseudonym import pseudonym_in
 from tasks.rights.store import audit_rights
 from tasks.rights.workspace_records import person_in, scrub
-from tasks.workspace import Workspace
+from tasks.runtime import atomic
+from tasks.runtime.workspace import Workspace
 
 RUN_IN_PROGRESS = (
     "a run of this request is in progress; its checks predate the erasure: "
@@ -198,7 +198,7 @@ def _apply(tree: Tree, content: PatientContent, pseudonym: str) -> TreeChange:
 
 
 def run_in_progress(workspace_root: Path) -> bool:
-    """True while a run holds the request's run lock (tasks.workspace.hold_run_lock)."""
+    """True while a run holds the request's run lock (tasks.runtime.workspace.hold_run_lock)."""
     return Workspace(workspace_root.parent, workspace_root.name).run_in_progress()
 
 

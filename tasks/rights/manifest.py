@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks import atomic
+from tasks.runtime import atomic
 
 MANIFEST = "MANIFEST.sha256"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pydicom
 
-from tasks.workspace import Workspace
+from tasks.runtime.workspace import Workspace
 
 OPTED_OUT = "ingest.opted_out"
 _lock = threading.Lock()

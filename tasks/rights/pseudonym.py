@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tasks.config.pseudonym_domain import recorded
 from tasks.headers.pseudonyms import domain_key, patient_basis, patient_pseudonym
-from tasks.pseudonym_domain import recorded
 
 
 def pseudonym_of(key: bytes, patient_id: str, pseudonym_settings: Any) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.profile import ReleaseProfile
+from tasks.config.profile import ReleaseProfile
 
 DPO_OPTIONS = (
     "The release as published no longer meets the rules above. The DPO may:",

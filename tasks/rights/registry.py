@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from tasks import atomic
 from tasks.rights.store import REGISTRY_FILE, audit_rights
+from tasks.runtime import atomic
 
 HEADER = ["patient_id", "issuer", "objected_on"]
 

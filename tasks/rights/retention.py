@@ -18,12 +18,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks import audit
-from tasks.errors import ClearanceError
+from tasks.config.errors import ClearanceError
 from tasks.rights.manifest import MANIFEST
 from tasks.rights.releases import ReleaseRecord, releases
 from tasks.rights.store import audit_rights
-from tasks.workspace import Workspace
+from tasks.runtime import audit
+from tasks.runtime.workspace import Workspace
 
 REQUEST_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 UNRELEASED_WORKSPACE_DAYS = 90

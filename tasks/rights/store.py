@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tasks import audit
+from tasks.runtime import audit
 
 REGISTRY_FILE = "optout-registry.csv"
 RELEASES_FILE = "releases.jsonl"

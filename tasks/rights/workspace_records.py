@@ -30,11 +30,11 @@ from pathlib import Path
 
 import pydicom
 
-from tasks import atomic
 from tasks.rights import clinical_rows
 from tasks.rights.pseudonym import issuers_compatible
 from tasks.rights.workspace_copies import intermediate_files
-from tasks.workspace import Workspace
+from tasks.runtime import atomic
+from tasks.runtime.workspace import Workspace
 
 ERASED = "erased"
 OPTED_OUT = "ingest.opted_out"

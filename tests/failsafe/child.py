@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from tasks.stage import FileStage, Outcome, StageContext
+from tasks.runtime.stage_contract import FileStage, Outcome, StageContext
 from tests.failsafe.pipeline import Timings, run_dicom_stages
 
 

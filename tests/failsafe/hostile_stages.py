@@ -9,7 +9,7 @@ import shutil
 import time
 from pathlib import Path
 
-from tasks.stage import Outcome, StageContext
+from tasks.runtime.stage_contract import Outcome, StageContext
 
 PLANTED = "KOWALCZYK^Bartholomew"
 

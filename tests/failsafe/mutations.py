@@ -1,9 +1,10 @@
 """Deterministic hostile-input generator: valid DICOMs in, >= 1 000 broken variants out.
 
-Bases (all carry planted identifying values): the demo cohort (tasks/demo.py), synthetic
-images (tasks/synthetic/images.py) and pydicom's *bundled* test files with PHI planted into
-their headers. Each mutation kind below is seeded from one ``random.Random``, so the same
-seed always writes the same bytes under the same names.
+Bases (all carry planted identifying values): the demo cohort
+(tasks/synthetic/demo_inputs.py), synthetic images (tasks/synthetic/images.py) and
+pydicom's *bundled* test files with PHI planted into their headers. Each mutation kind
+below is seeded from one ``random.Random``, so the same seed always writes the same bytes
+under the same names.
 
 ``generate(root, outside, seed)`` writes every variant under ``root`` (the input tree) and a
 few link targets under ``outside`` (a folder that must never be read), and returns a
@@ -41,7 +42,7 @@ from pydicom.uid import (
     generate_uid,
 )
 
-from tasks.demo import build_demo
+from tasks.synthetic.demo_inputs import build_demo
 from tasks.synthetic.images import make_image, save
 
 # pydicom test files that ship inside the wheel (never the optional pydicom-data download)

@@ -9,14 +9,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks import ingest
-from tasks.assemble import assemble_staging
-from tasks.keys import key_from_env
-from tasks.profile import load_profile
-from tasks.request import load_request
+from tasks.config.keys import key_from_env
+from tasks.config.profile import load_profile
+from tasks.config.request import load_request
+from tasks.ingest import indexing, recognition
+from tasks.publish.assemble import assemble_staging
 from tasks.rights.registry import OptOutRegistry
-from tasks.stage import FileStage, Outcome, StageContext, run_file_stage, watchdog_for
-from tasks.workspace import Workspace
+from tasks.runtime.stage_contract import (
+    FileStage,
+    Outcome,
+    StageContext,
+    run_file_stage,
+    watchdog_for,
+)
+from tasks.runtime.workspace import Workspace
 
 
 def build_context(request_path: Path) -> StageContext:
@@ -58,15 +64,15 @@ def run_dicom_stages(
 ) -> dict[str, int]:
     """Run every DICOM stage on every batch; return the manifest counts. ``isolated``: each
     file in the watchdog's child, as the flow does by default."""
-    from tasks.headers.stage import anonymise_file
-    from tasks.pixels.stage import redact_file
+    from tasks.headers.header_stage import anonymise_file
+    from tasks.pixels.pixel_stage import redact_file
 
     ctx = build_context(request_path)
     ws = ctx.workspace
     ws.create()
     # like the flow's prepare task, every run (a re-run after a crash too) indexes again:
     # item ids follow the sorted input tree, so they are the same each time
-    ingest.index_inputs(ws, ctx.request, ctx.profile.batch_size)
+    indexing.index_inputs(ws, ctx.request, ctx.profile.batch_size)
     stages: list[tuple[str, str, FileStage]] = [
         ("headers", "ingest", anonymise_file),
         ("pixels", "headers", redact_file),
@@ -75,9 +81,11 @@ def run_dicom_stages(
         stages = [(name, prev, timings.wrap(name, fn)) for name, prev, fn in stages]
     for batch in ws.batches("dicom"):
         if isolated:
-            ingest.classify_dicom_batch(ws, batch, watchdog=watchdog_for(ctx))
+            recognition.classify_dicom_batch(ws, batch, watchdog=watchdog_for(ctx))
         else:
-            ingest.classify_dicom_batch(ws, batch, OptOutRegistry(ctx.request.workspace).contains)
+            recognition.classify_dicom_batch(
+                ws, batch, OptOutRegistry(ctx.request.workspace).contains
+            )
         for name, previous, process in stages:
             run_file_stage(ctx, name, batch, previous, process, isolated=isolated)
             if after_batch is not None:

@@ -1,0 +1,1 @@
+"""DICOM conformance of released files against their inputs (dciodvfy)."""

@@ -1,0 +1,1 @@
+"""Raw DICOM access: encodings, element walking and the pydicom internals the product relies on."""

@@ -1,0 +1,1 @@
+"""From an approved candidate to a release: assembly, description, sealing, publishing, pushing."""

@@ -1,0 +1,2 @@
+"""The stage contract and what runs it: watchdog, lifeline, atomic writes, the workspace,
+the audit log."""

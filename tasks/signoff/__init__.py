@@ -1,0 +1,1 @@
+"""Who may open the DPO gate and how each opening is keyed."""
