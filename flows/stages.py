@@ -19,7 +19,6 @@ from flows.context import stage_context, workers
 from tasks.config.errors import ClearanceError
 from tasks.ingest import indexing, recognition
 from tasks.publish.assemble import assemble_staging
-from tasks.publish.publication import CandidateChanged, publish
 from tasks.runtime.lifeline import exit_with_parent
 from tasks.runtime.stage_contract import FileStage, run_file_stage, watchdog_for
 
@@ -298,31 +297,11 @@ def pixel_evidence(request_path: str) -> str:
 @values_stay_inside
 def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
     """Publish the candidate the DPO approved (``sealed_digest``), and only that."""
-    from tasks.config.pseudonym_domain import domain_of
-    from tasks.rights.releases import record_release
+    from tasks.publish.approved import publish_approved
 
     ctx = stage_context(request_path)
-
-    request = ctx.request
-    try:
-        counts = publish(ctx.workspace.staging, request.destination, sealed_digest)
-    except CandidateChanged:
-        ctx.workspace.audit("publish_refused", reason="candidate_changed_after_review")
-        raise
-    retention = (
-        request.retention.model_dump(mode="json", exclude_none=True) if request.retention else None
-    )
-    record_release(
-        request.workspace,
-        request.request_id,
-        request.purpose,
-        request.destination,
-        counts["files"],
-        retention=retention,
-        pseudonym_domain=domain_of(request),
-    )
-    ctx.workspace.audit("released", **counts)
-    if request.push:
+    counts = publish_approved(ctx.workspace, ctx.request, sealed_digest)
+    if ctx.request.push:
         counts.update(_push(ctx))
     return counts
 
