@@ -34,7 +34,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flows import stack  # noqa: E402
+from flows.cli import stack  # noqa: E402
 from tasks.synthetic.demo_inputs import MODALITIES, build_demo  # noqa: E402
 
 
