@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import functools
 import multiprocessing
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -69,12 +70,38 @@ def retry_transient_only(task: Any, task_run: Any, state: Any) -> bool:
     return isinstance(error, TransientStageFailure) or getattr(error, "transient", False) is True
 
 
+RETRY_DELAYS_VARIABLE = "CLEARANCE_RETRY_DELAYS"
+DEFAULT_RETRY_DELAYS = (5.0, 30.0)
+
+
+def stage_retry_delays(value: str | None = None) -> list[float]:
+    """Seconds to wait before each retry of a stage task, one number per retry: from
+    ``$CLEARANCE_RETRY_DELAYS`` (comma-separated, e.g. ``5,30``; read when this module is
+    imported), else 5 s then 30 s. A value that is not a list of non-negative numbers fails
+    the import: retries must not silently become immediate or endless."""
+    if value is None:
+        value = os.environ.get(RETRY_DELAYS_VARIABLE, "")
+    if not value.strip():
+        return list(DEFAULT_RETRY_DELAYS)
+    try:
+        delays = [float(part) for part in value.split(",")]
+    except ValueError:
+        delays = []
+    if not delays or len(delays) > 10 or any(not 0 <= d <= 3600 for d in delays):
+        raise ValueError(
+            f"{RETRY_DELAYS_VARIABLE} must list 1 to 10 delays in seconds (0 to 3600), "
+            "separated by commas, e.g. 5,30"
+        )
+    return delays
+
+
 # Per-batch tasks take ``of``, the number of batches of their kind, only to carry it in the
 # task run's name (``headers-dicom-0003-of-12``): progress shows real totals from the start.
+_DELAYS = stage_retry_delays()
 STAGE_TASK = {
     "cache_policy": NO_CACHE,
-    "retries": 2,
-    "retry_delay_seconds": [5, 30],
+    "retries": len(_DELAYS),
+    "retry_delay_seconds": _DELAYS,
     "retry_condition_fn": retry_transient_only,
 }
 
@@ -312,7 +339,11 @@ def _push(ctx) -> dict[str, int]:
     from prefect.artifacts import create_markdown_artifact
     from prefect.context import TaskRunContext
 
-    from tasks.publish.push_release import describe, incomplete_error, push_approved_release
+    from tasks.publish.push_release import (
+        describe,
+        incomplete_error,
+        push_approved_release,
+    )
 
     state = push_approved_release(ctx.workspace, ctx.request, by="flow")
     if TaskRunContext.get() is not None:  # the UI's Artifacts tab: counts only

@@ -314,7 +314,8 @@ def cmd_docs(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     from tasks.runtime import audit
 
-    intact, count, message = audit.verify(Path(args.log))
+    anchor = Path(args.anchor) if args.anchor else None
+    intact, count, message = audit.verify(Path(args.log), anchor=anchor)
     print(message)
     return 0 if intact else 1
 
@@ -366,6 +367,11 @@ def parser() -> argparse.ArgumentParser:
     audit_sub = p.add_subparsers(dest="audit_command", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain of an audit log")
     v.add_argument("log")
+    v.add_argument(
+        "--anchor",
+        help="a copy of an earlier audit.jsonl.head kept where the log's writers cannot write: "
+        "the entries it counts must still be there, unchanged",
+    )
     push.add_parser(sub)
     rights.add_parsers(sub)
     return main

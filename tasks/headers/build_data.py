@@ -1,9 +1,11 @@
 """Regenerate the header stage's data files (run by hand when the standard is updated).
 
-    python -m tasks.headers.build_data path/to/confidentiality_profile_attributes.json
+    python -m tasks.headers.build_data [path/to/confidentiality_profile_attributes.json]
 
 Writes ``tasks/headers/data/ps3.15_table_e1-1.json`` from Innolitics' machine-readable
-PS3.15 Table E.1-1 (MIT licence, see data/LICENSE-innolitics.txt) and
+PS3.15 Table E.1-1 (MIT licence, see data/LICENSE-innolitics.txt; the copy the shipped
+table was built from is ``data/source/confidentiality_profile_attributes.json``, the
+default source: a newer standard's file is given as the argument) and
 ``tasks/headers/data/supported_sop_classes.json`` from pydicom's UID registry.
 """
 
@@ -20,6 +22,7 @@ from pydicom.datadict import dictionary_keyword
 DATA = Path(__file__).resolve().parent / "data"
 TABLE_FILE = DATA / "ps3.15_table_e1-1.json"
 SOP_FILE = DATA / "supported_sop_classes.json"
+SOURCE_FILE = DATA / "source" / "confidentiality_profile_attributes.json"
 
 # innolitics column -> option name used in this package (tasks.headers.table.OPTIONS)
 OPTION_COLUMNS = {
@@ -91,10 +94,10 @@ def build_sop_classes() -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1:
+    if len(argv) > 1:
         print(__doc__)
         return 2
-    source = Path(argv[0])
+    source = Path(argv[0]) if argv else SOURCE_FILE
     table = {
         "source": "DICOM PS3.15 2024b Table E.1-1 via innolitics/dicom-standard",
         "attribution": "Copyright NEMA (DICOM standard); machine-readable form (c) 2017 "

@@ -6,6 +6,14 @@ number of entries) is kept beside the log in ``<log>.head``, rewritten with ever
 an edit or a deletion of the last entries, which no later line points at, shows there.
 Entries hold event names, counts, pseudonymous IDs and reason codes only — never
 identifying values.
+
+Limit: the head sits beside the log, so whoever can write the log's folder can rewrite the
+last entries and the head together (or truncate both) and the pair still verifies; the
+hashes are not keyed. Against that attacker, keep a copy of the head where they cannot
+write (write-once storage, the DPO's records) and verify with it (``verify(log, anchor=
+copy)``, ``clearance audit verify PATH --anchor COPY``): the log must still begin with the
+entries that copy counts, unchanged. Entries appended after the copy was taken are covered
+by the head beside the log only.
 """
 
 from __future__ import annotations
@@ -58,7 +66,10 @@ def head_path(log_path: Path) -> Path:
 
 def _write_head(path: Path, entries: int, head: str) -> None:
     temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps({"entries": entries, "head": head}) + "\n", encoding="utf-8")
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"entries": entries, "head": head}) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(temp, path)
 
 
@@ -73,14 +84,17 @@ def resolve_log(path: Path) -> Path:
     return path
 
 
-def verify(log_path: Path) -> tuple[bool, int, str]:
+def verify(log_path: Path, anchor: Path | None = None) -> tuple[bool, int, str]:
     """Return (intact, entries checked, message). Detects edits, deletions and reordering,
-    of the last entries too (against the head kept beside the log)."""
+    of the last entries too (against the head kept beside the log). With ``anchor``, a copy
+    of an earlier head kept out of reach of whoever can write the log, the log must also
+    begin with the entries that copy counts, unchanged."""
     log_path = resolve_log(log_path)
     if not log_path.is_file():
         return False, 0, f"no audit log at {log_path}"
     previous = GENESIS
     count = 0
+    chain = [GENESIS]  # chain[n]: the hash of the n-th entry
     with open(log_path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\n")
@@ -94,24 +108,44 @@ def verify(log_path: Path) -> tuple[bool, int, str]:
                 where = f"line {number - 1} was changed" if number > 1 else "the first line"
                 return False, count, f"chain broken: {where}, or a line before {number} removed"
             previous = _line_hash(line)
+            chain.append(previous)
             count += 1
     head = head_path(log_path)
     if not head.is_file():
         return False, count, f"{count} entries chained, but the head anchor {head.name} is missing"
-    try:
-        anchor = json.loads(head.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
-        return False, count, f"the head anchor {head.name} is not valid JSON"
-    if anchor.get("entries") != count or anchor.get("head") != previous:
-        return (
-            False,
-            count,
-            (
-                f"the last entries were changed or removed: the log has {count} entries, "
-                f"the head anchor records {anchor.get('entries')}"
-            ),
-        )
+    problem = _anchor_problem(head, chain, exact=True)
+    if problem:
+        return False, count, problem
+    if anchor is not None:
+        problem = _anchor_problem(Path(anchor), chain, exact=False)
+        if problem:
+            return False, count, problem
+        return True, count, f"{count} entries, chain intact, the anchor's entries unchanged"
     return True, count, f"{count} entries, chain intact"
+
+
+def _anchor_problem(anchor: Path, chain: list[str], exact: bool) -> str | None:
+    """Why the log (``chain``: its entries' hashes after GENESIS) does not match the head
+    in ``anchor``: the last entry (``exact``), or an entry the log must still hold."""
+    count = len(chain) - 1
+    try:
+        recorded = json.loads(anchor.read_text(encoding="utf-8"))
+        entries, head = int(recorded["entries"]), str(recorded["head"])
+    except FileNotFoundError:
+        return f"the head anchor {anchor.name} is missing"
+    except (OSError, ValueError, TypeError, KeyError):
+        return f"the head anchor {anchor.name} is not a valid head"
+    if exact and (entries != count or head != chain[-1]):
+        return (
+            f"the last entries were changed or removed: the log has {count} entries, "
+            f"the head anchor records {entries}"
+        )
+    if not exact and (entries > count or entries < 0 or head != chain[entries]):
+        return (
+            f"entries the anchor {anchor.name} records were changed or removed: it records "
+            f"{entries} entries, the log has {count}"
+        )
+    return None
 
 
 def read(log_path: Path) -> list[dict[str, Any]]:

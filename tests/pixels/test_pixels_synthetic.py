@@ -49,14 +49,10 @@ def test_planted_text_is_gone_and_nothing_else_changed(
     before, after = frames_of(src), frames_of(dst)
     assert before.shape == after.shape
     boxes = filled_boxes(ctx, "item1")
-    found = 0
-    for line in planted:
+    for line in planted:  # every line, low contrast and windowed-out ones too
         x0, y0, x1, y1 = line.box
         gone = all(uniform(after[f, y0:y1, x0:x1]) for f in line.frames)
-        found += gone
-        if line.contrast in ("high", "medium"):  # clearly visible text must always go
-            assert gone, f"{modality}: a {line.font_px}px {line.contrast} line survived"
-    assert found >= len(planted) - 1
+        assert gone, f"{modality}: a {line.font_px}px {line.contrast} line survived"
     for frame in range(frames):
         keep = outside_mask(after.shape[1:3], boxes, frame)
         assert np.array_equal(before[frame][keep], after[frame][keep])
@@ -143,8 +139,9 @@ def test_the_profile_can_turn_the_second_look_off(tmp_path: Path) -> None:
     src, dst = tmp_path / "in.dcm", tmp_path / "out.dcm"
     save(ds, src)
     ctx = context(tmp_path, second_look_min_side=0, coarse_side=0, follow_ink=False)
-    redact_file(src, dst, "big", ctx)
-    after = frames_of(dst) if dst.exists() else frames_of(src)
+    outcome = redact_file(src, dst, "big", ctx)
+    assert outcome.ok, outcome.reason  # released: the source is not what is judged
+    after = frames_of(dst)
     [line] = [line for line in planted if line.text == hard]
     x0, y0, x1, y1 = line.box
     assert not uniform(after[0, y0:y1, x0:x1])
