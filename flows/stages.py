@@ -251,10 +251,16 @@ def record_conformance(request_path: str, parts: list[dict[str, int]]) -> dict[s
 @values_stay_inside
 def apply_release_rules(request_path: str) -> dict[str, int]:
     from tasks.headers.generalise import apply_release_rules as apply_rules
+    from tasks.headers.study_crosscheck import crosscheck_studies
+    from tasks.headers.table import compile_plan
     from tasks.publish.release_description import write_data_dictionary
 
     ctx = stage_context(request_path)
-    counts = apply_rules(ctx.workspace.staging / "dicom", ctx.profile.section("headers"))
+    section = ctx.profile.section("headers")
+    counts: dict[str, int] = {}
+    if section.cross_check:  # a value of one file of a study, kept in another of its files
+        counts.update(crosscheck_studies(ctx.workspace, compile_plan(section)))
+    counts.update(apply_rules(ctx.workspace.staging / "dicom", section))
     # how to read what the rules generalised (age bands, groups): part of the sealed release
     write_data_dictionary(ctx.workspace.staging, ctx.profile)
     ctx.workspace.audit("release_rules_applied", **counts)
