@@ -18,7 +18,7 @@ from pydicom.uid import (
     JPEGLSLossless,
     RLELossless,
 )
-from tasks.conformance.dciodvfy.dciodvfy.dciodvfy import dciodvfy, iod_errors
+from tasks.conformance.dciodvfy import dciodvfy, iod_errors
 
 from tasks.pixels.pixel_stage import redact_file
 from tasks.synthetic import make_image, save
