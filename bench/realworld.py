@@ -264,6 +264,10 @@ class Tally:
     duplicates: int = 0  # the same instance as a released file (same SOP Instance UID)
     leaks: collections.Counter = field(default_factory=collections.Counter)
     leak_lines: list[str] = field(default_factory=list)
+    # released item -> (its input, its staged file, its input's Study Instance UID)
+    staged: dict[str, tuple[Path, Path, str]] = field(default_factory=dict)
+    study_leaks: dict[str, int] = field(default_factory=dict)  # "before"/"after" the pass
+    study_pass: dict[str, int] = field(default_factory=dict)
 
 
 def is_valid_dicom(path: Path) -> bool:
@@ -330,10 +334,60 @@ def run(corpus: Path, profile_name: str, pixels: bool, limit: int | None, show: 
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(dst, target)
             tally.released += 1
+            tally.staged[item_id] = (src, target, _study_uid(src))
             _count_leaks(src, target, corpus, tally, show)
+        _study_level(ws, profile, tally)
         summary = run_checks(ws, profile)
     _print(tally, summary, pixels)
     return 0
+
+
+def _study_uid(src: Path) -> str:
+    try:
+        ds = pydicom.dcmread(
+            src, force=True, stop_before_pixels=True, specific_tags=["StudyInstanceUID"]
+        )
+        return str(ds.get("StudyInstanceUID", "") or "")
+    except Exception:
+        return ""
+
+
+def _study_level(ws, profile, tally: Tally) -> None:  # noqa: ANN001
+    """Values of other files of the same study found in a released file, before and after
+    the study-level cross-check (tasks/headers/study_crosscheck.py) the flow runs."""
+    from tasks.headers.study_crosscheck import crosscheck_studies
+    from tasks.headers.table import compile_plan
+    from tasks.runtime.workspace import Item
+
+    ws.write_index([Item(i, "dicom", str(src)) for i, (src, _, _) in tally.staged.items()])
+    ws.write_manifest({i: str(t.relative_to(ws.staging)) for i, (_, t, _) in tally.staged.items()})
+    values: dict[str, set[tuple[str, bool]]] = {}
+    for item_id, (src, _, _) in tally.staged.items():
+        try:
+            found = identifying_values(pydicom.dcmread(src, force=True, stop_before_pixels=True))
+        except Exception:
+            found = {}
+        values[item_id] = set().union(*found.values()) if found else set()
+    studies: dict[str, list[str]] = collections.defaultdict(list)
+    for item_id, (_, _, study) in tally.staged.items():
+        if study:
+            studies[study].append(item_id)
+
+    def count() -> int:
+        total = 0
+        for members in studies.values():
+            union = set().union(*(values[i] for i in members))
+            for item_id in members:
+                foreign = union - values[item_id]
+                if foreign:
+                    text = released_text(tally.staged[item_id][1])
+                    total += sum(1 for value, single in foreign if text.holds(value, single))
+        return total
+
+    tally.study_leaks["before"] = count()
+    section = profile.section("headers")
+    tally.study_pass = crosscheck_studies(ws, compile_plan(section))
+    tally.study_leaks["after"] = count()
 
 
 def _pixel_reason(dst, item_id, ctx, full, decode, decode_error, has_pixels) -> str | None:  # noqa: ANN001
@@ -400,6 +454,12 @@ def _print(tally: Tally, summary, pixels: bool) -> None:  # noqa: ANN001
         print(f"  {keyword}: {count}")
     for line in tally.leak_lines:
         print(line)
+    print(
+        "identifying values of another file of the same study found in released headers: "
+        f"{tally.study_leaks.get('before', 0)} without the study-level cross-check, "
+        f"{tally.study_leaks.get('after', 0)} with it"
+    )
+    print(f"study-level cross-check: {tally.study_pass}")
 
 
 def main() -> int:
