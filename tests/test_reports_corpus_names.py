@@ -81,3 +81,16 @@ def test_source_lists_are_not_the_gazetteer():
         given = [person.first_name() for _ in range(400)]
         fraction = sum(name.lower() in listed for name in given) / len(given)
         assert fraction < 0.4, (locale, fraction)
+
+
+def test_engine_on_independent_names(independent):
+    """Regression guard on names the gazetteer was not built from (measured 2026-12-07:
+    recall 98.29 %, strong 99.07 %, persons 98.68 %, precision 99.20 %)."""
+    from tasks.reports.api import find_spans
+    from tasks.reports.evaluation import score
+
+    result = score(independent, lambda r: find_spans(r["text"]))
+    assert result.strong_recall() >= 0.98, result.misses
+    assert result.recall(["PERSON"]) >= 0.97, result.misses
+    assert result.recall() >= 0.97, result.misses
+    assert result.precision() >= 0.98, result.false_positives
