@@ -10,8 +10,8 @@ Precision (per predicted label and over all labels), intersection over union in 
 a predicted span P is right when, G being the characters of the gold spans it overlaps,
 |P ∩ G| / |P ∪ G| >= 0.5. With one gold span this is the usual overlap ratio; taking the
 union of the gold spans it touches keeps "75018 Paris" right when postcode and city are two
-gold spans. A span over a whole document, or twice as wide as the value it holds, is wrong.
-Character precision: predicted characters inside gold spans / predicted characters.
+gold spans. A span over a whole document, or more than twice as wide as the value it holds,
+is wrong. Character precision: predicted characters inside gold spans / predicted characters.
 
 The older, lenient rules are counted for comparison only: "any overlap" (right when it
 touches a gold span: a span over the whole document was right) and "half inside" (right
