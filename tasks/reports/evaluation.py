@@ -2,22 +2,35 @@
 optional "style" and "protected" [[start, end, kind]]).
 
 Recall per gold category (and per style): a gold span counts as found when every character
-of it is inside some predicted span (whatever the predicted label: what matters is that it
-is removed). Precision per predicted label: a predicted span is right when it overlaps a
-gold span. Stricter, over all labels: span precision with the overlap-ratio rule (right
-only when at least half of its characters are inside gold spans) and character precision
-(predicted characters inside gold spans / predicted characters). Protected terms: one is
-destroyed when any of its characters is inside a predicted span.
+of it is inside the predicted spans (whatever their labels: what matters is that it is
+removed). Strict on boundaries: "Jean DUPONT" found as "Jean" and "DUPONT" is a miss, since
+the space between them is not removed.
+
+Precision (per predicted label and over all labels), intersection over union in characters:
+a predicted span P is right when, G being the characters of the gold spans it overlaps,
+|P ∩ G| / |P ∪ G| >= 0.5. With one gold span this is the usual overlap ratio; taking the
+union of the gold spans it touches keeps "75018 Paris" right when postcode and city are two
+gold spans. A span over a whole document, or more than twice as wide as the value it holds,
+is wrong. Character precision: predicted characters inside gold spans / predicted characters.
+
+The older, lenient rules are counted for comparison only: "any overlap" (right when it
+touches a gold span: a span over the whole document was right) and "half inside" (right
+when half of its characters are inside gold spans). Protected terms: one is destroyed when
+any of its characters is inside a predicted span.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.reports.spans import STRONG_LABELS, Span
+
+FIRST_NAMES = Path(__file__).resolve().parent / "data" / "gazetteers" / "first_names.txt"
+NAME_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 @dataclass
@@ -30,8 +43,11 @@ class Score:
     false_positives: list[tuple[str, str, str]] = field(default_factory=list)
     style_gold: dict[str, int] = field(default_factory=dict)
     style_found: dict[str, int] = field(default_factory=dict)
+    subgroup_gold: dict[str, int] = field(default_factory=dict)  # see score(subgroup=...)
+    subgroup_found: dict[str, int] = field(default_factory=dict)
     spans_predicted: int = 0
-    spans_half_inside: int = 0  # predicted spans with >= 50 % of their characters in gold
+    spans_touching: int = 0  # lenient, for comparison: predicted spans touching a gold span
+    spans_half_inside: int = 0  # lenient: predicted spans with >= 50 % of their characters in gold
     chars_predicted: int = 0
     chars_inside: int = 0
     protected: dict[str, int] = field(default_factory=dict)  # kind -> terms
@@ -50,7 +66,20 @@ class Score:
         gold = self.style_gold.get(style, 0)
         return self.style_found.get(style, 0) / gold if gold else 1.0
 
+    def subgroup_recall(self, subgroup: str) -> float:
+        gold = self.subgroup_gold.get(subgroup, 0)
+        return self.subgroup_found.get(subgroup, 0) / gold if gold else 1.0
+
     def span_precision(self) -> float:
+        """Precision over all labels with the intersection-over-union rule."""
+        return self.precision()
+
+    def touch_precision(self) -> float:
+        """Lenient (any overlap with a gold span), for comparison with older figures only."""
+        return self.spans_touching / self.spans_predicted if self.spans_predicted else 1.0
+
+    def half_inside_precision(self) -> float:
+        """Lenient (half of the span inside gold spans), for comparison only."""
         return self.spans_half_inside / self.spans_predicted if self.spans_predicted else 1.0
 
     def char_precision(self) -> float:
@@ -73,7 +102,53 @@ def load_corpus(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def score(records: list[dict], analyze: Callable[[dict], list[Span]]) -> Score:
+def gazetteer_words(path: Path = FIRST_NAMES) -> frozenset[str]:
+    """The lower-case entries of a gazetteer file (the first-name list by default)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(x.strip().lower() for x in lines if x.strip() and not x.startswith("#"))
+
+
+def has_listed_word(value: str, listed: frozenset[str]) -> bool:
+    """Whether a word of ``value`` (or a part of a hyphenated one) is in ``listed``."""
+    words = {w.lower() for w in NAME_WORD.findall(value)}
+    return bool(listed & (words | {part for w in words for part in w.split("-")}))
+
+
+def gazetteer_subgroup(path: Path = FIRST_NAMES) -> Callable[[str, str], str | None]:
+    """For score(subgroup=...): person gold spans split by whether a word of theirs is in
+    the first-name gazetteer (found by the gazetteer's recognizer) or not."""
+    listed = gazetteer_words(path)
+
+    def subgroup(label: str, value: str) -> str | None:
+        if label != "PERSON":
+            return None
+        if has_listed_word(value, listed):
+            return "PERSON with a gazetteer first name"
+        return "PERSON with no gazetteer first name"
+
+    return subgroup
+
+
+def matches_gold(start: int, end: int, gold_spans: list) -> bool:
+    """The precision rule: intersection over union, in characters, of the predicted span
+    and the gold spans it overlaps, at least 0.5."""
+    touched = [(s, e) for s, e, *_ in gold_spans if s < end and start < e]
+    if not touched:
+        return False
+    gold = set()
+    for s, e in touched:
+        gold.update(range(s, e))
+    predicted = set(range(start, end))
+    return 2 * len(predicted & gold) >= len(predicted | gold)
+
+
+def score(
+    records: list[dict],
+    analyze: Callable[[dict], list[Span]],
+    subgroup: Callable[[str, str], str | None] | None = None,
+) -> Score:
+    """Score ``analyze`` on labelled records. ``subgroup(label, gold text)`` may name a
+    subgroup a gold span also counts in (recall per subgroup), or None."""
     result = Score()
     for record in records:
         text = record["text"]
@@ -86,11 +161,17 @@ def score(records: list[dict], analyze: Callable[[dict], list[Span]]) -> Score:
         style = record.get("style") or record.get("group") or "-"
         for start, end, label in gold_spans:
             gold_chars[start:end] = b"\x01" * (end - start)
+            found = all(covered[start:end])
             result.gold[label] = result.gold.get(label, 0) + 1
             result.style_gold[style] = result.style_gold.get(style, 0) + 1
-            if all(covered[start:end]):
+            group = subgroup(label, text[start:end]) if subgroup is not None else None
+            if group is not None:
+                result.subgroup_gold[group] = result.subgroup_gold.get(group, 0) + 1
+            if found:
                 result.found[label] = result.found.get(label, 0) + 1
                 result.style_found[style] = result.style_found.get(style, 0) + 1
+                if group is not None:
+                    result.subgroup_found[group] = result.subgroup_found.get(group, 0) + 1
             else:
                 result.misses.append((record["id"], label, text[start:end]))
         for span in predicted:
@@ -100,19 +181,20 @@ def score(records: list[dict], analyze: Callable[[dict], list[Span]]) -> Score:
             result.chars_inside += inside
             if 2 * inside >= span.end - span.start:
                 result.spans_half_inside += 1
-        for start, end, kind in record.get("protected", []):
-            result.protected[kind] = result.protected.get(kind, 0) + 1
-            if any(covered[start:end]):
-                result.destroyed[kind] = result.destroyed.get(kind, 0) + 1
-                result.destroyed_terms.append((record["id"], kind, text[start:end]))
-        for span in predicted:
+            if inside:
+                result.spans_touching += 1
             result.predicted[span.label] = result.predicted.get(span.label, 0) + 1
-            if any(start < span.end and span.start < end for start, end, _ in gold_spans):
+            if matches_gold(span.start, span.end, gold_spans):
                 result.correct[span.label] = result.correct.get(span.label, 0) + 1
             else:
                 result.false_positives.append(
                     (record["id"], span.label, text[span.start : span.end])
                 )
+        for start, end, kind in record.get("protected", []):
+            result.protected[kind] = result.protected.get(kind, 0) + 1
+            if any(covered[start:end]):
+                result.destroyed[kind] = result.destroyed.get(kind, 0) + 1
+                result.destroyed_terms.append((record["id"], kind, text[start:end]))
     return result
 
 
@@ -131,9 +213,18 @@ def table(result: Score) -> str:
     )
     lines.append(f"strong identifiers recall: {result.strong_recall():.2%}")
     lines.append(
-        f"span precision (>= 50 % of characters in gold): {result.span_precision():.2%}, "
+        f"precision (intersection over union >= 0.5): {result.precision():.2%}, "
         f"character precision: {result.char_precision():.2%}"
     )
+    lines.append(
+        f"  older lenient rules, for comparison only: any overlap {result.touch_precision():.2%}, "
+        f"half inside {result.half_inside_precision():.2%}"
+    )
+    for group in sorted(result.subgroup_gold):
+        lines.append(
+            f"recall, {group}: {result.subgroup_recall(group):.2%} "
+            f"({result.subgroup_found.get(group, 0)}/{result.subgroup_gold[group]})"
+        )
     return "\n".join(lines)
 
 

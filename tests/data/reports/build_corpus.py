@@ -1,24 +1,38 @@
-"""Build the labelled synthetic report corpus (corpus.jsonl) — run once, the output is committed.
+"""Build the labelled synthetic report corpora — run once, the outputs are committed.
 
-Every identifying value is synthetic (Faker, seeded, plus hand-written lists). Each template
-is a string with ``{LABEL:kind}`` fields; the filler for ``kind`` is drawn at random and its
-position is recorded as a gold span. Templates are grouped: ``dev`` ones were visible while the
-rules were written, ``holdout`` ones (written first, looked at only through the score) check
-that the rules generalise.
+Each template is a string with ``{LABEL:kind}`` fields; the filler for ``kind`` is drawn at
+random and its position is recorded as a gold span. Templates are grouped: ``dev`` ones were
+visible while the rules were written, ``holdout`` ones (written first, looked at only through
+the score) check that the rules generalise.
 
-    .venv/bin/python tests/data/reports/build_corpus.py   # needs the `dev` extra (faker)
+Two corpora from the same templates:
+
+* ``corpus.jsonl`` (regression corpus): names, streets, e-mails, NIRs and some phones and
+  cities from Faker (seeded), establishments and cities from the hand-written lists below.
+  The first-name gazetteer (`tasks/reports/data/build_first_names.py`) is built from
+  Faker's lists, so every given name of this corpus is in it by construction: its person
+  recall is not evidence that unlisted names are found.
+* ``corpus_independent.jsonl`` (independent-names corpus, ``--names mimesis``): person names,
+  streets, cities, postcodes, e-mails and phones from `mimesis` (its own datasets, MIT), a
+  package neither the recognizers' lists nor the NER's training data (`names-dataset`) come
+  from; NIRs generated here; establishments formed from those names and cities; other seeds.
+  Faker is not imported. Common real names are in several lists at once, so some of its
+  given names are in the gazetteer too: `bench/reports.py` gives person recall for names
+  with and without a gazetteer word.
+
+    .venv/bin/python tests/data/reports/build_corpus.py                  # corpus.jsonl (faker)
+    .venv/bin/python tests/data/reports/build_corpus.py --names mimesis  # corpus_independent
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-
-from faker import Faker
 
 HERE = Path(__file__).resolve().parent
 FIELD = re.compile(r"\{([A-Z_]+):([a-z_]+)\}")
@@ -180,6 +194,32 @@ DEVICES = [
     "Philips EPIQ 7",
     "Canon Aplio i800",
 ]
+FR_PARTICLE = re.compile(r"\b(?:De|Du|Des|La|Le|Les|Au|Aux|Et|D)\b(?= )")
+# independent-names corpus: establishments formed from the source's cities (c), given
+# names (f) and surnames (l), in the forms real establishments take
+FR_ESTABLISHMENT_FORMS = [
+    "CHU de {c}",
+    "Centre Hospitalier de {c}",
+    "CH de {c}",
+    "Hôpital {f} {l}",
+    "Clinique {l}",
+    "Clinique Saint-{f}",
+    "Polyclinique de {c}",
+    "Centre d'imagerie {l}",
+    "Cabinet de radiologie {l}",
+    "Institut {f} {l}",
+]
+EN_ESTABLISHMENT_FORMS = [
+    "{c} General Hospital",
+    "{c} Royal Infirmary",
+    "St {f}'s Hospital",
+    "{l} Memorial Hospital",
+    "{c} Imaging Centre",
+    "{l} Medical Center",
+    "University Hospitals of {c} NHS Foundation Trust",
+    "{c} Children's Hospital",
+    "{l} Clinic",
+]
 FR_TITLES_DOC = ["Dr", "Dr.", "Docteur", "Pr", "Pr.", "Professeur"]
 EN_TITLES_DOC = ["Dr", "Dr.", "Doctor", "Prof.", "Professor"]
 
@@ -189,14 +229,80 @@ def nir_key(number: str) -> str:
     return f"{97 - int(digits) % 97:02d}"
 
 
-class Fillers:
-    """Random surface forms per (label, kind)."""
+class MimesisValues:
+    """The values Fillers takes from Faker, from mimesis instead (same method names)."""
 
-    def __init__(self, seed: int, language: str) -> None:
+    def __init__(self, seed: int, locale: str) -> None:
+        from mimesis import Address, Locale, Person
+
+        self.rng = random.Random(seed)
+        self.locale = locale
+        self.person = Person(Locale(locale), seed=seed)
+        self.address = Address(Locale(locale), seed=seed)
+
+    def first_name(self) -> str:
+        return self.person.first_name()
+
+    def last_name(self) -> str:
+        return self.person.last_name()
+
+    def email(self) -> str:
+        return self.person.email()
+
+    def phone_number(self) -> str:
+        return self.person.telephone()
+
+    def street_address(self) -> str:
+        if self.locale != "fr":
+            return self.address.address()
+        # mimesis writes French street names title-cased ("Alfred De Vigny", "D Argenson")
+        # and lists "Saint" among the street types: particles as French writes them, and
+        # "Saint" left to the names that hold it
+        kind = self.address.street_suffix()
+        while kind == "Saint":
+            kind = self.address.street_suffix()
+        name = FR_PARTICLE.sub(lambda m: m.group().lower(), self.address.street_name())
+        name = re.sub(r"\bd (?=\w)", "d'", name)
+        return f"{self.address.street_number()} {kind} {name}"
+
+    def postcode(self) -> str:
+        code = self.address.postal_code()
+        while self.locale == "fr" and code[:2] in ("00", "96", "99"):  # no such French codes
+            code = self.address.postal_code()
+        return code
+
+    def city(self) -> str:
+        return self.address.city()
+
+    def ssn(self) -> str:
+        """A French NIR: sex, birth year and month, department, commune, order, key."""
+        r = self.rng
+        department = r.choice([d for d in range(1, 96) if d != 20])
+        body = (
+            f"{r.choice('12')}{r.randrange(100):02d}{r.randrange(1, 13):02d}"
+            f"{department:02d}{r.randrange(1, 1000):03d}{r.randrange(1, 1000):03d}"
+        )
+        return body + nir_key(body)
+
+
+class Fillers:
+    """Random surface forms per (label, kind); ``names`` is the source of names, streets and
+    cities: "faker" (regression corpus) or "mimesis" (independent-names corpus)."""
+
+    def __init__(self, seed: int, language: str, names: str = "faker") -> None:
         self.rng = random.Random(seed)
         self.language = language
-        self.fake = Faker({"fr": "fr_FR", "en": self.rng.choice(["en_GB", "en_US"])}[language])
-        self.fake.seed_instance(seed)
+        self.independent = names == "mimesis"
+        if self.independent:
+            locale = {"fr": "fr", "en": self.rng.choice(["en-gb", "en"])}[language]
+            self.fake = MimesisValues(seed, locale)
+        elif names == "faker":
+            from faker import Faker
+
+            self.fake = Faker({"fr": "fr_FR", "en": self.rng.choice(["en_GB", "en_US"])}[language])
+            self.fake.seed_instance(seed)
+        else:
+            raise ValueError(f"unknown names source {names!r}")
 
     def pick(self, values: list[str]) -> str:
         return self.rng.choice(values)
@@ -408,11 +514,16 @@ class Fillers:
         return self.fake.postcode()
 
     def city(self, kind: str) -> str:
-        if kind == "fake":
+        if kind == "fake" or self.independent:
             return self.fake.city()
         return self.pick(FR_CITIES if self.language == "fr" else EN_CITIES)
 
     def establishment(self, kind: str) -> str:
+        if self.independent:
+            forms = FR_ESTABLISHMENT_FORMS if self.language == "fr" else EN_ESTABLISHMENT_FORMS
+            return self.pick(forms).format(
+                c=self.fake.city(), f=self.fake.first_name(), l=self.fake.last_name()
+            )
         pool = FR_ESTABLISHMENTS if self.language == "fr" else EN_ESTABLISHMENTS
         return self.pick(pool).format(
             c=self.pick(FR_CITIES if self.language == "fr" else EN_CITIES)
@@ -479,12 +590,18 @@ def load_templates() -> list[dict]:
     return templates
 
 
-def main() -> None:
+OUTPUTS = {"faker": ("corpus.jsonl", 0), "mimesis": ("corpus_independent.jsonl", 500_000)}
+
+
+def build(names: str) -> list[dict]:
+    """The records of the corpus whose values come from ``names`` (see OUTPUTS)."""
+    offset = OUTPUTS[names][1]
     records = []
     for t_index, template in enumerate(load_templates()):
         copies = 4 if template["language"] == "fr" else 3
         for copy in range(copies):
-            fillers = Fillers(seed=1000 * t_index + copy, language=template["language"])
+            seed = offset + 1000 * t_index + copy
+            fillers = Fillers(seed=seed, language=template["language"], names=names)
             text, spans = render(template["body"], fillers)
             for phrase in template["keep"]:
                 assert phrase in text, (template["name"], phrase)
@@ -498,7 +615,15 @@ def main() -> None:
                     "keep": template["keep"],
                 }
             )
-    with open(HERE / "corpus.jsonl", "w", encoding="utf-8") as handle:
+    return records
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--names", choices=sorted(OUTPUTS), default="faker")
+    args = parser.parse_args()
+    records = build(args.names)
+    with open(HERE / OUTPUTS[args.names][0], "w", encoding="utf-8") as handle:
         for record in records:
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     by_language: dict[str, int] = {}
