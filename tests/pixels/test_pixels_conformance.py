@@ -18,8 +18,8 @@ from pydicom.uid import (
     JPEGLSLossless,
     RLELossless,
 )
-from tasks.conformance.dciodvfy import dciodvfy, iod_errors
 
+from tasks.conformance.dciodvfy import dciodvfy, iod_errors
 from tasks.pixels.pixel_stage import redact_file
 from tasks.synthetic import make_image, save
 from tests.pixels_support import context, filled_boxes
