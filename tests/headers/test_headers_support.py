@@ -1,13 +1,13 @@
 """Builders shared by the header-stage tests (no tests here): a stage context on a fresh
-workspace, a synthetic CT full of identifying values, and an attacker's leak search."""
+workspace, a synthetic CT full of identifying values, and the header tests' leak search."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pydicom
 import yaml
-from pydicom.charset import convert_encodings, encode_string
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian
@@ -17,6 +17,8 @@ from tasks.headers.identifiers import date_spellings, name_spellings
 from tasks.headers.table import load_table
 from tasks.runtime.stage_contract import StageContext
 from tasks.runtime.workspace import Workspace
+from tests.leak_scanner import CLEANED_DESCRIPTORS, PLACEHOLDERS, Finding, LeakScanner
+from tests.leak_scanner import identifying_values as scanner_values
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = b"header-test-key-0123456789abcdef"
@@ -143,13 +145,27 @@ def write(ds: Dataset, path: Path) -> Path:
     return path
 
 
-def identifying_values(path: Path) -> set[str]:
-    """What an attacker would search for: every value (all spellings) of every attribute the
-    PS3.15 table does not simply keep or remap, at any depth, plus private values. Short
-    values (< 5 characters) are left out: they match by chance; so are times (six digits
-    match pixel bytes by chance; tests/headers/test_headers_times.py checks them). A value the
-    table removes is searched for even where an attribute the table does not list repeats
-    it (RadiationMachineName = StationName)."""
+def identifying_values(path: Path, profile: object = "default") -> dict[str, str]:
+    """What an attacker searches the output for (value -> the attribute it came from): the
+    input's identifying values collected independently of the product
+    (tests/leak_scanner.py), and, stricter where it adds, every value the product's own
+    PS3.15 table says it removes or replaces (``table_values``). The basic profile removes
+    free-text comments; the others keep them cleaned (CLEANED_DESCRIPTORS)."""
+    cleaned = frozenset() if profile == "basic" else CLEANED_DESCRIPTORS
+    values = scanner_values(pydicom.dcmread(path), cleaned)
+    for value in sorted(table_values(path)):
+        if value.upper() not in PLACEHOLDERS:  # the output's own dummy, ANONYMOUS
+            values.setdefault(value, "table")
+    return values
+
+
+def table_values(path: Path) -> set[str]:
+    """Every value (all spellings) of every attribute the PS3.15 table does not simply keep or
+    remap, at any depth, plus private values. Short values (< 5 characters) are left out
+    here (the scanner matches them as whole tokens); so are times (six digits match pixel
+    bytes by chance; tests/headers/test_headers_times.py checks them). A value the table
+    removes is searched for even where an attribute the table does not list repeats it
+    (RadiationMachineName = StationName)."""
     rows = {
         int(r.tag, 16): r
         for r in load_table()
@@ -201,26 +217,13 @@ def identifying_values(path: Path) -> set[str]:
     return (found - public) | (private - public - unlisted)
 
 
-def leaks(output: Path, values: set[str], charset: object = None) -> list[str]:
-    """The values found anywhere in the output bytes: ASCII case-insensitively, and encoded
-    as UTF-8, Latin-1 and the input's own character set (``charset``)."""
-    data = output.read_bytes().lower()
-    marking = pydicom.dcmread(output).get("DeidentificationMethod") or []
-    for text in [marking] if isinstance(marking, str) else marking:  # e.g. "profile: default"
-        data = data.replace(text.lower().encode("latin-1"), b"")
-    encodings = convert_encodings(charset or "ISO_IR 100")
-    found = []
-    for value in sorted(values):
-        forms = {value.encode("utf-8")}
-        for encode in (lambda v: v.encode("latin-1"), lambda v: encode_string(v, encodings)):
-            try:
-                forms.add(encode(value))
-            except (UnicodeError, LookupError):
-                pass
-        if any(form and form.lower() in data for form in forms):
-            found.append(value)
-    return found
+# the output's own de-identification marking names the profile ('default', 'test'): not a
+# value of the input even when an input value is spelt the same (a department 'DEFAULT')
+MARKING = frozenset({"DeidentificationMethod"})
 
 
-def source_charset(path: Path) -> object:
-    return pydicom.dcmread(path, stop_before_pixels=True).get("SpecificCharacterSet")
+def leaks(output: Path, values: Mapping[str, str] | Iterable[str]) -> list[Finding]:
+    """Where the values are found in the output (tests/leak_scanner.py: every spelling and
+    encoding, raw bytes and decoded elements): findings name the value's index and the
+    attribute it came from, never the value."""
+    return LeakScanner(values).scan_file(output, skip=MARKING)
