@@ -20,7 +20,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.uid import generate_uid
 
-from tasks.synthetic.images import make_image, save
+from tasks.synthetic.images import PlantedText, make_image, save
 
 LAST_NAMES = [
     "DUPONT",
@@ -105,6 +105,9 @@ class DemoSet:
     study_uids: list[str] = field(default_factory=list)
     junk_files: int = 0
     dicom_files: int = 0
+    # input file -> the lines burned into its pixels, with their ink boxes: the ground truth
+    # a test checks released pixels against (independently of the detector)
+    planted_text: dict[Path, list[PlantedText]] = field(default_factory=dict)
 
     def planted_values(self) -> list[str]:
         values = {v for p in self.patients for v in p.spellings()}
@@ -222,12 +225,13 @@ def build_demo(
             folder = demo.dicom / f"{p.last} {p.first}" / f"{p.study_date} {modality}"
             for n in range(1, files + 1):
                 lines = [f"{p.last}^{p.first}", p.patient_id, p.study_date, p.site[0][:14]]
-                ds, _ = make_image(
+                ds, planted = make_image(
                     modality, image_size, lines, frames=frames, seed=seed * 1000 + index * 10 + n
                 )
                 _plant_header(ds, p, study_uid, series_uid, n)
                 demo.original_uids.append(str(ds.SOPInstanceUID))
                 save(ds, folder / f"IM{n:04d}")
+                demo.planted_text[folder / f"IM{n:04d}"] = planted
                 demo.dicom_files += 1
         (demo.reports / f"{p.accession}.txt").write_text(_report(p, rng), encoding="utf-8")
         rows.append(
