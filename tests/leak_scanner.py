@@ -21,10 +21,12 @@ Matching rules (named so that nothing is subtracted silently):
 * ``SHORT``: a value shorter than 5 characters is matched as a whole token (no letter or
   digit on either side), so the family name 'LI' does not match 'LIVER'; values made of
   digits only are matched where no digit touches them (an ID is not found inside a longer
-  number), dates and UIDs included. In a DICOM file tokens are searched in the decoded
-  value of every element (private and unknown ones read as Latin-1), not in its raw bytes,
-  where VR codes ('OB') and lengths form two-letter tokens by chance, nor in pixel data; in
-  other files, in their bytes.
+  number), dates and UIDs included. Scripts written without spaces between words (Chinese,
+  Japanese, Korean) have no word boundary: their short values are matched as substrings.
+  In a DICOM file tokens are searched in the decoded value of every element (private and
+  unknown ones read as Latin-1), not in its raw bytes, where VR codes ('OB') and lengths
+  form two-letter tokens by chance, nor in pixel data; in other files, in their bytes.
+  Byte spellings shorter than 6 bytes are not searched in pixel data either.
 * ``SINGLE_CHARACTER``: one character names nobody (sex 'M', an initial 'J'): not searched.
 * ``SHORT_NUMBERS``: a value of digits and separators with fewer than 4 digits (a station
   '1,0', a bed '52') is found by chance in every output's numbers (code values, UIDs,
@@ -223,7 +225,7 @@ def text_spellings(value: str) -> set[str]:
     value = value.strip()
     words = [w for w in SEPARATORS.split(value) if w]
     forms = {value}
-    if len(words) > 1 and not _is_uid(value):
+    if len(words) > 1 and not is_uid(value):
         forms |= {sep.join(words) for sep in SEPARATOR_SPELLINGS}
     out: set[str] = set()
     for form in forms:
@@ -251,7 +253,7 @@ def byte_spellings(value: str) -> dict[bytes, str]:
     return out
 
 
-def _is_uid(value: str) -> bool:
+def is_uid(value: str) -> bool:
     return re.fullmatch(r"[0-9]+(\.[0-9]+)+", value) is not None
 
 
@@ -428,9 +430,9 @@ class LeakScanner:
 
     @staticmethod
     def _needle(index: int, value: str) -> _Needle:
-        uid = _is_uid(value)
+        uid = is_uid(value)
         digits = _is_number(value)
-        token = digits or len(value) < SHORT
+        token = digits or (len(value) < SHORT and not any(ord(c) >= 0x2E80 for c in value))
         texts = sorted({normalise(value), normalise(value).replace(" ", "")} - {""})
         if uid:
             texts = [normalise(value)]
@@ -452,30 +454,33 @@ class LeakScanner:
         found = set()
         for needle in self._needles:
             if needle.token:
-                hit = any(p.search(folded) for p in needle.text_patterns)
+                hit = any(
+                    t in folded and p.search(folded)
+                    for t, p in zip(needle.texts, needle.text_patterns, strict=True)
+                )
             else:
                 hit = any(t in folded for t in needle.texts)
             if hit:
                 found.add(needle.index)
         return found
 
-    def in_bytes(self, data: bytes, tokens_in: bytes | None) -> dict[int, str]:
-        """Index -> encoding of the values found in ``data``; tokens (SHORT) in ``tokens_in``
-        only, none if it is None."""
-        hay = data.lower()
-        head = tokens_in.lower() if tokens_in is not None else None
+    def in_bytes(self, data: bytes, header: bytes, tokens: bool = True) -> dict[int, str]:
+        """Index -> encoding of the values found in ``data``. ``header``: its bytes outside
+        pixel data, where spellings shorter than 6 bytes and tokens (if ``tokens``) are
+        searched: in pixel data they match by chance."""
+        hay, head = data.lower(), header.lower()
         found: dict[int, str] = {}
         for needle in self._needles:
             if needle.token:
-                if head is None:
+                if not tokens:
                     continue
-                for pattern, codec in needle.raw_patterns:
-                    if pattern.search(head):
+                for spelling, (pattern, codec) in zip(needle.raw, needle.raw_patterns, strict=True):
+                    if spelling in head and pattern.search(head):  # the fast test first
                         found[needle.index] = codec
                         break
             else:
                 for spelling, codec in needle.raw.items():
-                    if spelling in hay:
+                    if spelling in (hay if len(spelling) >= 6 else head):
                         found[needle.index] = codec
                         break
         return found
@@ -496,10 +501,10 @@ class LeakScanner:
                 if elem.keyword in skip:
                     for text in _texts(elem):
                         data = data.replace(text.encode("utf-8", "replace"), b"")
-        tokens_in = None if ds is not None else _before_pixel_data(data)
+        header = _before_pixel_data(data)
         findings = [
             self._finding(label, index, f"bytes ({codec})")
-            for index, codec in self.in_bytes(data, tokens_in).items()
+            for index, codec in self.in_bytes(data, header, tokens=ds is None).items()
         ]
         if ds is not None:
             seen = {f.index for f in findings}
@@ -578,8 +583,8 @@ def _read_dicom(path: Path) -> Dataset | None:
 
 
 def _before_pixel_data(data: bytes) -> bytes:
-    """A file pydicom cannot decode: if it looks like DICOM, its bytes before the last Pixel
-    Data tag (where tokens match by chance); any other file whole."""
+    """If the file looks like DICOM, its bytes before the last Pixel Data tag (where short
+    spellings match by chance); any other file whole."""
     if data[128:132] != b"DICM":
         return data
     for tag in (b"\xe0\x7f\x10\x00", b"\x7f\xe0\x00\x10"):  # little and big endian

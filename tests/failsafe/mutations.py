@@ -9,7 +9,7 @@ under the same names.
 ``generate(root, outside, seed)`` writes every variant under ``root`` (the input tree) and a
 few link targets under ``outside`` (a folder that must never be read), and returns a
 ``Corpus``: the variants (relative path -> kind) and every planted value a leak scan must
-look for, in every spelling and encoding.
+look for (tests/leak_scanner.py searches them in every spelling and encoding).
 """
 
 from __future__ import annotations
@@ -86,8 +86,6 @@ CHARSETS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("\\ISO 2022 IR 149", "Hong^Gildong=洪^吉洞=홍^길동", ("Gildong", "洪", "吉洞", "홍", "길동")),
     ("ISO_IR 13", "ﾔﾏﾀﾞ^ﾀﾛｳ=山田^太郎", ("ﾔﾏﾀﾞ", "ﾀﾛｳ")),
 )
-# byte encodings a leak scan tries for every planted value
-ENCODINGS = ("utf-8", "latin-1", "utf-16-le", "gb18030", "shift_jis", "euc_jp", "euc_kr", "cp1252")
 
 LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR"}
 LONG_VRS |= {b"UT", b"UV"}
@@ -688,18 +686,3 @@ def _special_files(
             base = bases[(index * 3) % len(bases)]
             _write(path, fresh_instance(base, f"long-{index}-{len(str(parent))}").data)
             corpus.add(root, path, "long_name")
-
-
-def encodings_of(value: str) -> list[bytes]:
-    """Every byte spelling of ``value`` a leak scan looks for (its ISO 2022 runs as well)."""
-    out: set[bytes] = set()
-    for codec in ENCODINGS + ("iso2022_jp", "iso2022_kr"):
-        try:
-            encoded = value.encode(codec)
-        except (UnicodeEncodeError, LookupError):
-            continue
-        if codec.startswith("iso2022"):  # the run between escape sequences
-            encoded = encoded.split(b"\x1b")[1][2:] if b"\x1b" in encoded else encoded
-        if len(encoded) >= 4:
-            out.add(encoded)
-    return sorted(out)

@@ -1,6 +1,7 @@
-"""What an attacker checks after a run: leaks in released files, writes outside the
-workspace, links followed out of the input root. Findings name files and the *index* of a
-planted value, never the value itself."""
+"""What an attacker checks after a run: leaks in released files (the shared scanner,
+tests/leak_scanner.py: every planted value in every spelling and encoding, raw bytes and
+decoded elements), writes outside the workspace, links followed out of the input root.
+Findings name files and the *index* of a planted value, never the value itself."""
 
 from __future__ import annotations
 
@@ -11,58 +12,12 @@ from pathlib import Path
 
 import pydicom
 
-from tests.failsafe.mutations import encodings_of
+from tests.leak_scanner import LeakScanner
+
+__all__ = ["LeakScanner", "decoded_text", "snapshot"]  # one scanner for all tests
 
 TEXT_VRS = {"AE", "CS", "DA", "DS", "DT", "IS", "LO", "LT", "PN", "SH", "ST", "TM", "UC", "UR"}
 TEXT_VRS |= {"UT", "UI", "AS"}
-PIXEL_DATA = 0x7FE00010
-
-
-class LeakScanner:
-    """Every planted value in every spelling: raw bytes (outside pixel data for short
-    spellings) and decoded text (case-insensitive)."""
-
-    def __init__(self, planted: set[str]) -> None:
-        self.values = sorted(planted)
-        self.spellings: list[tuple[int, bytes]] = []
-        for index, value in enumerate(self.values):
-            for variant in {value, value.upper(), value.lower()}:
-                for encoded in encodings_of(variant):
-                    self.spellings.append((index, encoded))
-        self.lowered = [(index, value.lower()) for index, value in enumerate(self.values)]
-
-    def leaks(self, path: Path) -> set[int]:
-        """Indexes of planted values found in ``path`` (raw bytes or decoded text)."""
-        data = path.read_bytes()
-        header = _without_pixel_data(path, data)
-        found = {
-            index
-            for index, spelling in self.spellings
-            if spelling in header or (len(spelling) >= 6 and spelling in data)
-        }
-        try:
-            text = decoded_text(path).lower()
-        except Exception:  # an element pydicom cannot convert: its raw bytes were scanned
-            return found
-        found |= {index for index, value in self.lowered if value in text}
-        return found
-
-    def leaks_in_text(self, text: str) -> set[int]:
-        lowered = text.lower()
-        return {index for index, value in self.lowered if value in lowered}
-
-
-def _without_pixel_data(path: Path, data: bytes) -> bytes:
-    try:
-        ds = pydicom.dcmread(path, defer_size=256)
-        element = ds.get_item(PIXEL_DATA, keep_deferred=True)
-    except Exception:
-        return data
-    start = getattr(element, "value_tell", None)
-    length = getattr(element, "length", None)
-    if element is None or start is None or length is None or length == 0xFFFFFFFF:
-        return data
-    return data[:start] + data[start + length :]
 
 
 def decoded_text(path: Path) -> str:

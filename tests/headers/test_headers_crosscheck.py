@@ -17,7 +17,8 @@ from pydicom.sequence import Sequence
 from tasks.headers.clean import clean_text
 from tasks.headers.crosscheck import holds_identifier, pattern, spans
 from tasks.headers.header_stage import anonymise_file
-from tests.headers.test_headers_support import make_ctx, synthetic_ct, write
+from tests.headers.test_headers_support import identifying_values, make_ctx, synthetic_ct, write
+from tests.headers.test_headers_support import leaks as scanner_leaks
 
 PROFILE = {"extends": "default", "headers": {"descriptor_recognisers": False}}
 IDENTIFYING = {  # keyword -> the value a device or a site put there
@@ -125,6 +126,7 @@ def test_attacker_finds_no_identifier_of_the_input(tmp_path: Path) -> None:
     src, dst, out = _run(tmp_path, real_world_ct())
     assert attacker_needles(pydicom.dcmread(src))  # the search has something to look for
     assert leaks(src, dst) == []
+    assert scanner_leaks(dst, identifying_values(src)) == []  # the shared scanner too
 
 
 def test_device_identity_the_table_does_not_list(tmp_path: Path) -> None:
