@@ -53,6 +53,18 @@ def test_default_profile_output_is_valid_and_leaks_nothing(tmp_path: Path) -> No
     )
 
 
+@pytest.mark.parametrize("profile", ["basic", "fidac"])
+def test_every_profile_leaks_nothing_the_attacker_searches(tmp_path: Path, profile: str) -> None:
+    """basic removes free-text comments, so their whole values are searched as well."""
+    settings = {"extends": profile, "headers": NO_NLP} if profile != "basic" else profile
+    outcome, dst, _ = run(tmp_path, settings)
+    assert outcome.ok, outcome.reason
+    values = identifying_values(tmp_path / "in.dcm", profile)
+    history = "Patient DUPONT JEAN MARIE ne le 14/03/1952"  # AdditionalPatientHistory
+    assert (history in values) == (profile == "basic")  # fidac keeps it cleaned
+    assert leaks(dst, values) == []
+
+
 def test_action_codes(tmp_path: Path) -> None:
     headers = {**NO_NLP, "dates": {"mode": "remove"}, "clean_descriptors": False}
     _, dst, _ = run(tmp_path, {"headers": headers})
