@@ -15,12 +15,8 @@ from typing import BinaryIO
 from pydicom.filereader import read_file_meta_info
 from pydicom.uid import UID
 
+from tasks.dicom.layout import ITEM_GROUP, LONG_VRS, PIXEL_DATA, UNDEFINED_LENGTH
 from tasks.dicom.source import RawEncoding
-
-UNDEFINED_LENGTH = 0xFFFFFFFF
-PIXEL_DATA = 0x7FE00010
-ITEM_GROUP = 0xFFFE
-LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"UC", b"UN", b"UR", b"UT"}
 
 
 def more_elements_than(

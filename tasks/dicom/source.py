@@ -20,15 +20,11 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from tasks.dicom.layout import ITEM_GROUP, LONG_VRS, UNDEFINED_LENGTH, VRS
+
 HEAD_BYTES = 4096
 FIRST_GROUPS = (0x0002, 0x0008)
 ELEMENTS_REQUIRED = 3  # or every element, for a file shorter than that
-UNDEFINED = 0xFFFFFFFF
-VRS = frozenset(
-    b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL "
-    b"UN UR US UT UV".split()
-)
-LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ UC UN UR UT SV UV".split())
 
 
 class SourceError(Exception):
@@ -66,7 +62,7 @@ def _plausible(head: bytes, size: int, encoding: RawEncoding) -> bool:
     while count < ELEMENTS_REQUIRED and pos + 8 <= len(head):
         group, element = u16(head, pos)[0], u16(head, pos + 2)[0]
         tag = group << 16 | element
-        if tag <= previous or group == 0xFFFE:
+        if tag <= previous or group == ITEM_GROUP:
             return False
         if count == 0 and not (group in FIRST_GROUPS and (element == 0 or dictionary_has_tag(tag))):
             return False
@@ -84,7 +80,7 @@ def _plausible(head: bytes, size: int, encoding: RawEncoding) -> bool:
             else:
                 header, length = 8, u16(head, pos + 6)[0]
             is_sequence = vr == b"SQ"
-        if length == UNDEFINED:
+        if length == UNDEFINED_LENGTH:
             return is_sequence and count >= 1  # a sequence opens after a sane element
         if pos + header + length > size:
             return False

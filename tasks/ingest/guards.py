@@ -12,7 +12,8 @@ from pydicom.datadict import dictionary_VR
 from pydicom.filereader import read_file_meta_info
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
-from tasks.dicom.elements import UNDEFINED_LENGTH, meta_end
+from tasks.dicom.elements import meta_end
+from tasks.dicom.layout import UNDEFINED_LENGTH
 
 # Decoders allocate the declared Rows x Columns x Frames x Samples x BitsAllocated/8 before
 # they look at the data: a 2 KB RLE file declaring 30000 x 30000 x 3 x 2 frames made the

@@ -17,6 +17,7 @@ from tasks.checks.check_settings import ChecksProfile
 from tasks.checks.run import suite_parameters
 from tasks.checks.suggestions import suggest
 from tasks.checks.titles import count_title_mentions
+from tasks.dicom.fast_reader import Unsupported
 from tests.checks_support import clean_release, make_instance, pseudonym, write_instance
 
 WANTED = frozenset(
@@ -45,8 +46,8 @@ def test_fast_reader_matches_pydicom_on_bundled_files():
         except Exception:
             continue
         try:
-            fast = header_facts._FastReader(Path(name), WANTED).read()
-        except (header_facts.Unsupported, ValueError, UnicodeDecodeError):
+            fast = header_facts.fast_facts(Path(name), WANTED)
+        except (Unsupported, ValueError, UnicodeDecodeError):
             continue  # read_facts falls back to pydicom for these
         compared += 1
         for field in FACT_FIELDS:
