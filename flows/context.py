@@ -32,7 +32,8 @@ def resolve_key(profile: ReleaseProfile) -> bytes:
     if source.secret_block:
         from prefect.blocks.system import Secret
 
-        value = Secret.load(source.secret_block).get()
+        # (prefect's sync/async dispatch: called from sync code, it returns the block)
+        value = Secret.load(source.secret_block).get()  # type: ignore[union-attr]
         return validate_key(str(value), f"Prefect Secret block '{source.secret_block}'")
     return key_from_env(source.env)
 

@@ -60,7 +60,11 @@ def install(block_name: str) -> list[str]:
     from prefect.events.actions import SendNotification
     from prefect.events.schemas.automations import EventTrigger, Posture
 
-    block = Block.load(block_name)
+    # (prefect's sync/async dispatch: called from sync code, it returns the block)
+    block: Block = Block.load(block_name)  # type: ignore[assignment]
+    block_id = block._block_document_id
+    if block_id is None:  # (a block loaded from the server always has one)
+        raise ValueError(f"notification block '{block_name}' has no document id")
     with get_client(sync_client=True) as client:
         deployment = client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
     installed = []
@@ -81,7 +85,7 @@ def install(block_name: str) -> list[str]:
             ),
             actions=[
                 SendNotification(
-                    block_document_id=block._block_document_id,
+                    block_document_id=block_id,
                     subject=notice.subject,
                     body=notice.body,
                 )

@@ -89,7 +89,7 @@ def task_runner():
 @flow(name="clearance-candidate", task_runner=task_runner())
 def build_candidate(request_path: str) -> dict:
     """Everything before the gate: the candidate release in staging, its manifest, checks."""
-    request = stage_context(request_path).request
+    request = stage_context(request_path).release_request
     fetched = {}
     if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
         fetched = retrieve_from_pacs.submit(request_path).result()
@@ -114,7 +114,9 @@ def build_candidate(request_path: str) -> dict:
         "reports": merge_counts([f.result() for f in reports]),
         "clinical": merge_counts([f.result() for f in clinical]),
     }
-    counts = assemble.submit(request_path, wait_for=[*pixels, *reports, *clinical]).result()
+    # (prefect's type stubs accept wait_for only beside an explicit return_state)
+    after = [*pixels, *reports, *clinical]
+    counts = assemble.submit(request_path, return_state=False, wait_for=after).result()
     if counts.get("lost", 0):
         raise ReleaseRefused(f"{counts['lost']} inputs are not accounted for: no release")
     rules = apply_release_rules.submit(request_path)
@@ -128,7 +130,7 @@ def build_candidate(request_path: str) -> dict:
     )
     evidence = pixel_evidence.submit(request_path)
     # last: it removes raw studies retrieved from a PACS, the inputs conformance reads
-    suites = quality_checks.submit(request_path, wait_for=[*rows, *conformance])
+    suites = quality_checks.submit(request_path, return_state=False, wait_for=[*rows, *conformance])
     stage_counts["release-rules"] = rules.result()
     stage_counts["conformance"] = record_conformance(request_path, conformance.result())
     checks = suites.result()
@@ -177,7 +179,7 @@ def release(request_path: str) -> dict[str, int]:
     opening = gate_opening.open_for(ws, flow_run_id)
     if opening is None:
         ws.audit("run_started", key=key_fingerprint(ctx.key), profile=ctx.profile.name)
-        if problems := release_blockers(ctx.request):
+        if problems := release_blockers(ctx.release_request):
             ws.audit("run_refused", problems=len(problems))
             raise ReleaseRefused("nothing to release: " + "; ".join(problems))
         opening = _open_gate(ctx, request_path, flow_run_id)
@@ -205,7 +207,8 @@ def _answer_given(key: str) -> DPODecision | None:
     from prefect.input.run_input import keyset_from_base_key
 
     try:
-        return DPODecision.load(keyset_from_base_key(f"suspended-{key}"))
+        # (prefect's sync/async dispatch: called from sync code, it returns the answer)
+        return DPODecision.load(keyset_from_base_key(f"suspended-{key}"))  # type: ignore[return-value]
     except Exception:  # noqa: BLE001 - no answer stored under that key
         return None
 
@@ -233,7 +236,7 @@ def _flow_run_id() -> str:
 
 def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
     """Build (or finish building) the candidate, seal it and open a new gate over it."""
-    request, ws = ctx.request, ctx.workspace
+    request, ws = ctx.release_request, ctx.workspace
     candidate = build_candidate(request_path)
     checks = candidate["checks"]
     if checks["blocking_failed"] and not checks["override_allowed"]:
@@ -280,12 +283,13 @@ def _dpo_gate(ctx: Any, opening: GateOpening) -> DPODecision:
     of the same opening asks the same questions in the same order and gets their recorded
     answers back from Prefect, up to the first question not answered yet.
     """
-    ws, request = ctx.workspace, ctx.request
+    ws, request = ctx.workspace, ctx.release_request
     attempt = 0
     while True:
         attempt += 1
         key = opening.pause_key(attempt)
         remaining = opening.seconds_left()
+        decision: DPODecision | None
         if remaining > 0:
             decision = suspend_flow_run(
                 wait_for_input=DPODecision.with_initial_data(

@@ -11,7 +11,7 @@ import functools
 import multiprocessing
 import os
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
@@ -22,6 +22,9 @@ from tasks.ingest import indexing, recognition
 from tasks.publish.assemble import assemble_staging
 from tasks.runtime.lifeline import exit_with_parent
 from tasks.runtime.stage_contract import FileStage, run_file_stage, watchdog_for
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class StageFailed(Exception):
@@ -98,7 +101,7 @@ def stage_retry_delays(value: str | None = None) -> list[float]:
 # Per-batch tasks take ``of``, the number of batches of their kind, only to carry it in the
 # task run's name (``headers-dicom-0003-of-12``): progress shows real totals from the start.
 _DELAYS = stage_retry_delays()
-STAGE_TASK = {
+STAGE_TASK: dict[str, Any] = {
     "cache_policy": NO_CACHE,
     "retries": len(_DELAYS),
     "retry_delay_seconds": _DELAYS,
@@ -106,13 +109,13 @@ STAGE_TASK = {
 }
 
 
-def values_stay_inside(function: Callable[..., Any]) -> Callable[..., Any]:
+def values_stay_inside(function: Callable[P, R]) -> Callable[P, R]:
     """Library exceptions often quote the values they choked on; Prefect would store the
     message and traceback in its database. Re-raise with the error class only (our own
     ClearanceError messages are written to be safe and pass through)."""
 
     @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if multiprocessing.parent_process() is not None:  # a task-pool worker (local or Dask)
             exit_with_parent()  # before the task's imports: a killed flow run takes it along
         try:
@@ -149,8 +152,8 @@ def prepare(request_path: str) -> dict[str, list[str]]:
     ctx = stage_context(request_path)
     ws = ctx.workspace
     ws.create()
-    pseudonym_domain.record(ws.root, pseudonym_domain.domain_of(ctx.request))
-    counts = indexing.index_inputs(ws, ctx.request, ctx.profile.batch_size, workers())
+    pseudonym_domain.record(ws.root, pseudonym_domain.domain_of(ctx.release_request))
+    counts = indexing.index_inputs(ws, ctx.release_request, ctx.profile.batch_size, workers())
     ws.audit("inputs_indexed", **counts)
     return {kind: ws.batches(kind) for kind in ("dicom", "report", "clinical")}
 
@@ -161,9 +164,13 @@ def retrieve_from_pacs(request_path: str) -> dict[str, int]:
     """Query the source PACS again and fetch the requested studies into the workspace
     (counts of what changed since an earlier retrieval are audited and returned)."""
     from tasks.pacs.retrieved import fetch
+    from tasks.pacs.spec import PacsSource
 
     ctx = stage_context(request_path)
-    return fetch(ctx.workspace, ctx.request.inputs.dicom)
+    source = ctx.release_request.inputs.dicom
+    if not isinstance(source, PacsSource):
+        raise ClearanceError("the request's DICOM input is a folder: nothing to retrieve")
+    return fetch(ctx.workspace, source)
 
 
 @task(name="ingest", task_run_name="ingest-{batch}-of-{of}", **STAGE_TASK)
@@ -174,7 +181,7 @@ def recognise(request_path: str, batch: str, of: int = 0) -> dict[str, int]:
     ctx = stage_context(request_path)
     if ctx.profile.limits.isolate:  # each file read under the per-file limits
         return recognition.classify_dicom_batch(ctx.workspace, batch, watchdog=watchdog_for(ctx))
-    registry = OptOutRegistry(ctx.request.workspace)
+    registry = OptOutRegistry(ctx.release_request.workspace)
     return recognition.classify_dicom_batch(ctx.workspace, batch, registry.contains)
 
 
@@ -220,7 +227,7 @@ def assemble(request_path: str) -> dict[str, int]:
     ws = ctx.workspace
     write_pseudonym_map(ws)  # audit/pseudonyms.csv, for data subjects' rights
     counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
-    marked = mark_release(ws.staging / "dicom", ctx.request.request_id)  # names the release
+    marked = mark_release(ws.staging / "dicom", ctx.release_request.request_id)  # names the release
     ws.audit("staging_assembled", files_marked=marked["files_marked"], **counts)
     return counts
 
@@ -291,7 +298,7 @@ def quality_checks(request_path: str) -> dict:
     ctx = stage_context(request_path)
     columns = joined(ctx.workspace, ctx.workspace.batches("dicom"))
     summary = run_checks(ctx.workspace, ctx.profile, columns)
-    remove_for_request(ctx.request)  # the candidate is built: raw retrieved studies go
+    remove_for_request(ctx.release_request)  # the candidate is built: raw retrieved studies go
     ctx.workspace.audit(
         "checks_run", passed=summary.passed, blocking_failed=summary.blocking_failed
     )
@@ -333,8 +340,8 @@ def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
     from tasks.publish.approved import publish_approved
 
     ctx = stage_context(request_path)
-    counts = publish_approved(ctx.workspace, ctx.request, sealed_digest)
-    if ctx.request.push:
+    counts = publish_approved(ctx.workspace, ctx.release_request, sealed_digest)
+    if ctx.release_request.push:
         counts.update(_push(ctx))
     return counts
 
@@ -351,10 +358,10 @@ def _push(ctx) -> dict[str, int]:
         push_approved_release,
     )
 
-    state = push_approved_release(ctx.workspace, ctx.request, by="flow")
+    state = push_approved_release(ctx.workspace, ctx.release_request, by="flow")
     if TaskRunContext.get() is not None:  # the UI's Artifacts tab: counts only
-        key = f"{ctx.request.request_id}-push"
+        key = f"{ctx.release_request.request_id}-push"
         create_markdown_artifact(describe(state), key=key, description="Push")
     if state["state"] != "complete":
-        raise incomplete_error(state, ctx.request.request_id)
+        raise incomplete_error(state, ctx.release_request.request_id)
     return {"pushed": state["sent"], "push_failed": state["failed"]}

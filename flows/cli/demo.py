@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from flows.cli import stack
+from flows.cli.runs import self_command, submit
 from tasks.config.errors import ClearanceError
 
 DEMO_APPROVER = "Mme Durand (DPO)"
@@ -63,8 +64,6 @@ def _demo_key(home: Path) -> None:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from flows.cli.main import self_command, submit
-
     home = stack.clearance_home()
     folder = Path(args.dir).resolve() if args.dir else home / "demo"
     folder.mkdir(parents=True, exist_ok=True)

@@ -61,5 +61,5 @@ def serve(folder: Path, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
     handler = functools.partial(_DocsHandler, directory=str(folder), prefix=prefix)
     server = ThreadingHTTPServer(("127.0.0.1", port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    host, bound = server.server_address[:2]
+    host, bound = str(server.server_address[0]), server.server_address[1]
     return server, f"http://{host}:{bound}{prefix}index.html"

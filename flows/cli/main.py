@@ -4,60 +4,19 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import threading
-import time
 from pathlib import Path
 
 from flows.cli import push, rights, stack
-
-FINAL_STATES = {"COMPLETED", "FAILED", "CANCELLED", "CRASHED"}
-
-
-def _client():
-    from prefect.client.orchestration import get_client
-
-    return get_client(sync_client=True)
-
-
-def _read_run(run_id: str):
-    from uuid import UUID
-
-    with _client() as client:
-        return client.read_flow_run(UUID(run_id))
-
-
-def _stage_progress(run_id: str) -> str:
-    """'headers 3/5 · pixels 1/5': batches done / started, per stage."""
-    from flows.progress import stage_summary
-
-    return " · ".join(
-        f"{name} {numbers['done']}/{numbers['total']}"
-        for name, numbers in stage_summary(run_id).items()
-    )
-
-
-def _wait_for(run_id: str, stop, timeout: float, progress: bool = True):
-    deadline = time.monotonic() + timeout
-    last = None
-    shown = ""
-    while True:
-        run = _read_run(run_id)
-        state = run.state
-        if progress and state and state.name != last:
-            print(f"  {time.strftime('%H:%M:%S')} {state.name}", file=sys.stderr)
-            last = state.name
-        if progress and state and state.is_running():
-            line = _stage_progress(run_id)
-            if line != shown:
-                print(f"  {time.strftime('%H:%M:%S')} {line}", file=sys.stderr)
-                shown = line
-        if state and stop(state):
-            return run
-        if time.monotonic() > deadline:
-            raise SystemExit(f"timed out waiting for flow run {run_id} (state {last})")
-        time.sleep(1.0)
+from flows.cli.runs import (
+    FINAL_STATES,
+    read_run,
+    resume,
+    self_command,
+    state_message,
+    submit,
+)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
@@ -86,40 +45,6 @@ def cmd_down(args: argparse.Namespace) -> int:
     stopped = stack.down()
     print("stopped: " + (", ".join(stopped) if stopped else "nothing was running"))
     return 0
-
-
-def submit(request_path: Path, timeout: float) -> tuple[str, str]:
-    """Create a run of the deployment; wait until it pauses at the gate or ends."""
-    from prefect.deployments import run_deployment
-
-    from flows.release import DEPLOYMENT_NAME, FLOW_NAME
-    from tasks.config.request import load_request
-
-    load_request(request_path)  # clear errors before anything runs
-    run = run_deployment(
-        f"{FLOW_NAME}/{DEPLOYMENT_NAME}",
-        parameters={"request_path": str(request_path.resolve())},
-        timeout=0,
-    )
-    run_id = str(run.id)
-    print(f"submitted flow run {run_id}", file=sys.stderr)
-    run = _wait_for(run_id, lambda s: s.is_paused() or s.type.value in FINAL_STATES, timeout)
-    return run_id, run.state.type.value if not run.state.is_paused() else "PAUSED"
-
-
-def self_command() -> str:
-    """The command that runs this CLI as the user can type it: `clearance` when that is on
-    PATH, else the entry point beside this Python (a venv's bin folder often is not)."""
-    beside = Path(sys.executable).parent / "clearance"
-    on_path = shutil.which("clearance")
-    if on_path and (not beside.exists() or Path(on_path).resolve() == beside.resolve()):
-        return "clearance"
-    if not beside.exists():
-        return f"{sys.executable} -m flows.cli.main"
-    try:
-        return str(beside.relative_to(Path.cwd()))
-    except ValueError:
-        return str(beside)
 
 
 def submit_blockers(request_path: Path) -> list[str]:
@@ -157,38 +82,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
         print(f"Approve: {self_command()} approve {run_id} --dpo 'NAME'", file=sys.stderr)
         print(f"Data Docs: {self_command()} docs {args.request}", file=sys.stderr)
     else:
-        run = _read_run(run_id)
-        print(f"run ended {outcome}: {run.state.message or ''}", file=sys.stderr)
+        print(f"run ended {outcome}: {state_message(run_id)}", file=sys.stderr)
     print(run_id)
     return 0 if outcome == "PAUSED" else 1
-
-
-def resume(
-    run_id: str,
-    approved: bool,
-    dpo: str,
-    comment: str,
-    timeout: float,
-    progress: bool = True,
-    code: str = "",
-) -> str:
-    from prefect.flow_runs import resume_flow_run
-
-    before = _read_run(run_id).state
-    if not before or not before.is_paused():
-        raise SystemExit(
-            f"flow run {run_id} is not waiting for approval ({before and before.name})"
-        )
-    decision = "approve" if approved else "reject"
-    answer = {"decision": decision, "dpo_name": dpo, "code": code, "comment": comment}
-    resume_flow_run(run_id, run_input=answer)
-    run = _wait_for(
-        run_id,
-        lambda s: s.type.value in FINAL_STATES or (s.is_paused() and s.id != before.id),
-        timeout,
-        progress,
-    )
-    return "PAUSED" if run.state.is_paused() else run.state.type.value
 
 
 REFUSED = (
@@ -224,14 +120,14 @@ def cmd_approve(args: argparse.Namespace) -> int:
     outcome = resume(
         args.run_id, True, args.dpo, args.comment, args.timeout, code=_one_time_code(args)
     )
-    pushed = push.summary_for_run(_read_run(args.run_id)) if outcome != "PAUSED" else None
+    pushed = push.summary_for_run(read_run(args.run_id)) if outcome != "PAUSED" else None
     if outcome == "COMPLETED":
         print("approved: release written" + (f"; {pushed}" if pushed else ""))
         return 0
     if outcome == "PAUSED":
         print(REFUSED)
         return 2
-    print(f"run ended {outcome}: {_read_run(args.run_id).state.message or ''}")
+    print(f"run ended {outcome}: {state_message(args.run_id)}")
     if pushed:
         print(f"{pushed}; finish with: clearance push {args.run_id}")
     return 1
@@ -252,7 +148,7 @@ def cmd_reject(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     """The run's state; exit 0 while it runs, waits or has released, 1 once it failed."""
     stack.configure_environment()
-    run = _read_run(args.run_id)
+    run = read_run(args.run_id)
     state = run.state
     if state is None:
         print(f"{run.name}: unknown")

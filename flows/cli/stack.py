@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TypeGuard
 
 
 def clearance_home() -> Path:
@@ -117,7 +118,7 @@ def healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _alive(pid: int | None) -> bool:
+def _alive(pid: int | None) -> TypeGuard[int]:
     if not pid:
         return False
     try:

@@ -140,9 +140,9 @@ def instance_columns(
 ) -> dict[str, list[object]]:
     """Read the files' headers into columns (attribute values, path parts, violation counts)."""
     wanted_set = frozenset(wanted)
-    values = {name: [] for name in wanted}
-    paths = {name: [] for name in PATH_COLUMNS}
-    counts = {name: [] for name in _COUNT_COLUMNS}
+    values: dict[str, list[object]] = {name: [] for name in wanted}
+    paths: dict[str, list[object]] = {name: [] for name in PATH_COLUMNS}
+    counts: dict[str, list[object]] = {name: [] for name in _COUNT_COLUMNS}
     no_parts = (None, None, None, None)
     for path in files:
         facts = read_facts(path, wanted_set)
@@ -238,8 +238,10 @@ def add_derived_columns(frame: pd.DataFrame, checks: ChecksProfile) -> pd.DataFr
         & (frame["series_folder"] == frame["SeriesInstanceUID"])
         & (frame["instance_file"] == frame["SOPInstanceUID"] + ".dcm")
     ).fillna(False)
-    frame["burned_in_annotation_on_image"] = np.where(
-        frame["is_image"], frame["BurnedInAnnotation"].fillna("ABSENT"), None
+    frame["burned_in_annotation_on_image"] = np.where(  # type: ignore[call-overload]
+        frame["is_image"],
+        frame["BurnedInAnnotation"].fillna("ABSENT"),
+        None,  # (object array)
     )
     return frame
 

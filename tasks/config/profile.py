@@ -1,27 +1,37 @@
 """Release profile: what to keep, at what granularity, and how each stage behaves.
 
 The top level is validated here; each stage section is validated by the stage's own
-pydantic model, registered in ``SECTION_MODELS`` (module:Class). A stage that is not
-built yet is simply not registered, and a profile that configures it is rejected.
+pydantic model (``SECTION_MODELS``), and a profile with a section no stage reads is
+rejected. ``ReleaseProfile.section`` returns the stage's own type.
 """
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+)
 
+from tasks.checks.check_settings import ChecksProfile
 from tasks.config.errors import InvalidProfile, describe_validation_error
+from tasks.headers.header_settings import HeaderProfile
+from tasks.pixels.pixel_settings import PixelProfile
+from tasks.reports.report_settings import ReportProfile
 
-# section name -> "module:ModelClass" (the stage's own schema for its section)
-SECTION_MODELS: dict[str, str] = {
-    "headers": "tasks.headers.header_settings:HeaderProfile",
-    "pixels": "tasks.pixels.pixel_settings:PixelProfile",
-    "reports": "tasks.reports.report_settings:ReportProfile",
-    "checks": "tasks.checks.check_settings:ChecksProfile",
+# section name -> the stage's own schema for its section
+SECTION_MODELS: dict[str, type[BaseModel]] = {
+    "headers": HeaderProfile,
+    "pixels": PixelProfile,
+    "reports": ReportProfile,
+    "checks": ChecksProfile,
 }
 
 
@@ -68,20 +78,41 @@ class ReleaseProfile(BaseModel):
     limits: FileLimitSettings = FileLimitSettings()
     batch_size: int = Field(default=200, ge=1, le=5000)
     conformance_sample: int = Field(default=200, ge=0)  # released files checked by dciodvfy
-    sections: dict[str, Any] = Field(default_factory=dict)  # validated stage sections
+    # validated stage sections (dumped with their own fields: the gate's digest covers them)
+    sections: dict[str, SerializeAsAny[BaseModel]] = Field(default_factory=dict)
 
-    def section(self, name: str) -> Any:
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _stage_models(cls, value: object) -> object:
+        """Each section is its stage's model (a mapping is validated into it), so that
+        ``section`` returns the type it names."""
+        if not isinstance(value, dict):
+            return value
+        typed: dict[str, BaseModel] = {}
+        for name, section in value.items():
+            model = SECTION_MODELS.get(name)
+            if model is None:
+                raise ValueError(f"unknown section '{name}'")
+            typed[name] = section if isinstance(section, model) else model.model_validate(section)
+        return typed
+
+    @overload
+    def section(self, name: Literal["headers"]) -> HeaderProfile: ...
+    @overload
+    def section(self, name: Literal["pixels"]) -> PixelProfile: ...
+    @overload
+    def section(self, name: Literal["reports"]) -> ReportProfile: ...
+    @overload
+    def section(self, name: Literal["checks"]) -> ChecksProfile: ...
+    @overload
+    def section(self, name: str) -> BaseModel: ...
+    def section(self, name: str) -> BaseModel:
         """The stage's validated settings, or its defaults when the profile omits it."""
         if name in self.sections:
             return self.sections[name]
         if name in SECTION_MODELS:
-            return _model(name)()
+            return SECTION_MODELS[name]()
         raise KeyError(name)
-
-
-def _model(name: str) -> type[BaseModel]:
-    module_name, class_name = SECTION_MODELS[name].split(":")
-    return getattr(importlib.import_module(module_name), class_name)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -100,6 +131,8 @@ def _with_base(path: Path, raw: dict[str, Any], seen: tuple[Path, ...]) -> dict[
     base_name = raw.pop("extends", None)
     if base_name is None:
         return raw
+    # (here: the request module imports the PACS client, ~0.5 s, and only a profile that
+    # extends another needs it)
     from tasks.config.request import resolve_profile_path
 
     base_path = resolve_profile_path(path.resolve().parent, Path(str(base_name)))
@@ -127,13 +160,13 @@ def load_profile(path: Path | str) -> ReleaseProfile:
     top_fields = set(ReleaseProfile.model_fields) - {"sections"}
     top = {k: v for k, v in raw.items() if k in top_fields}
     sections_raw = {k: v for k, v in raw.items() if k not in top_fields}
-    sections: dict[str, Any] = {}
+    sections: dict[str, BaseModel] = {}
     for name, value in sections_raw.items():
         if name not in SECTION_MODELS:
             known = ", ".join(sorted(top_fields | set(SECTION_MODELS)))
             raise InvalidProfile(f"profile {path}: unknown section '{name}' (known: {known})")
         try:
-            sections[name] = _model(name).model_validate(value or {})
+            sections[name] = SECTION_MODELS[name].model_validate(value or {})
         except ValidationError as error:
             raise InvalidProfile(
                 describe_validation_error(f"profile {path} [{name}]", error)

@@ -1,22 +1,18 @@
 """Clean Descriptors / Clean Structured Content for free text: remove the dataset's own
 identifying values (every spelling, case-, accent- and separator-insensitively: see
 ``crosscheck``), ages, dates, initials and serial numbers in seven languages (``patterns``),
-then whatever the report stage's recognisers find (``tasks.reports.api.find_spans``, used
-when that module exists)."""
+then whatever the report stage's recognisers find (``tasks.reports.api.find_spans``)."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable
 from functools import lru_cache
 
 from tasks.headers.crosscheck import pattern, scrub
 from tasks.headers.patterns import drop_patterns
+from tasks.reports.api import find_spans
 
 _SPACES = re.compile(r"[ \t]{2,}")
-_UNSET = object()
-_find_spans: object = _UNSET
 
 
 def scrub_known(text: str, needles: tuple[str, ...]) -> str:
@@ -24,24 +20,9 @@ def scrub_known(text: str, needles: tuple[str, ...]) -> str:
     return scrub(text, pattern(needles))
 
 
-def recogniser() -> Callable | None:
-    """``tasks.reports.api.find_spans`` if the report stage provides it (imported once)."""
-    global _find_spans
-    if _find_spans is _UNSET:
-        try:
-            module = importlib.import_module("tasks.reports.api")
-        except ModuleNotFoundError as error:
-            if error.name not in ("tasks.reports", "tasks.reports.api"):
-                raise  # the module exists but is broken: fail closed
-            module = None
-        _find_spans = getattr(module, "find_spans", None)
-    return _find_spans  # type: ignore[return-value]
-
-
 @lru_cache(maxsize=4096)
 def _drop_recognised(text: str, language: str | None) -> str:
-    find_spans = recogniser()
-    if find_spans is None or not text.strip():
+    if not text.strip():
         return text
     spans = sorted(find_spans(text, (), language=language), key=lambda s: s.start)
     out, cursor = [], 0

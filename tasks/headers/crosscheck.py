@@ -143,7 +143,7 @@ def institution_parts(values: Iterable[str]) -> list[str]:
     """The words of institution and department names and their initials, with and without
     the short words: a site's acronym alone is found (``Hospital General Universitario
     Gregorio Marañón`` -> HGUGM)."""
-    out = []
+    out: list[str] = []
     for value in values:
         words = _WORD.findall(value)
         out.extend(w for w in words if len(w) >= MIN_WORD)

@@ -265,7 +265,7 @@ def _compile(profile: HeaderProfile) -> Plan:
             if action == "K" and _dictionary_vr(tag) in CHECKED_VRS and tag not in NEVER_CHECKED:
                 actions[tag] = "T"
     for tag in list(combined):
-        if actions.get(tag) not in combined[tag]:  # replaced by a special action or override
+        if actions[tag] not in combined[tag]:  # replaced by a special action or override
             del combined[tag]
     for tag in profile.override_actions:
         combined.pop(tag, None)

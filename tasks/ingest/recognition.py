@@ -109,7 +109,7 @@ def _recognise_here(path: Path, is_opted_out: OptOutCheck | None) -> str | None:
 
 def recognise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
     """``recognise_dicom`` shaped as a file stage, for the watchdog's child (no output)."""
-    reason = _recognise_here(src, _opt_out_registry(Path(ctx.request.workspace)).contains)
+    reason = _recognise_here(src, _opt_out_registry(Path(ctx.release_request.workspace)).contains)
     return Outcome(reason is None, reason)
 
 

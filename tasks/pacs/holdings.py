@@ -8,7 +8,7 @@ calling AE): the caller then falls back on what the destination acknowledged.
 
 from __future__ import annotations
 
-from pynetdicom.sop_class import (
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # made at import time
     StudyRootQueryRetrieveInformationModelFind as FIND_MODEL,
 )
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import cast
 
+from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.events import Event
 
 SUCCESS = 0x0000
@@ -52,7 +54,8 @@ class Receiver:
 
     def handle_store(self, event: Event) -> int:
         """pynetdicom EVT_C_STORE handler: keep the bytes exactly as the PACS sent them."""
-        sop_uid = str(event.request.AffectedSOPInstanceUID)
+        request = cast(C_STORE, event.request)  # the handler of C-STORE requests only
+        sop_uid = str(request.AffectedSOPInstanceUID)
         try:
             data = event.encoded_dataset(include_meta=True)
         except Exception:  # a malformed request: refuse it, never crash the association

@@ -18,14 +18,15 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pynetdicom import ALL_TRANSFER_SYNTAXES, AllStoragePresentationContexts, evt
 from pynetdicom.association import Association
+from pynetdicom.events import EventHandlerType
 from pynetdicom.presentation import build_role
-from pynetdicom.sop_class import (
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # made at import time
     StudyRootQueryRetrieveInformationModelFind as FIND_MODEL,
 )
-from pynetdicom.sop_class import (
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # made at import time
     StudyRootQueryRetrieveInformationModelGet as GET_MODEL,
 )
-from pynetdicom.sop_class import (
+from pynetdicom.sop_class import (  # type: ignore[attr-defined]  # made at import time
     StudyRootQueryRetrieveInformationModelMove as MOVE_MODEL,
 )
 
@@ -197,7 +198,7 @@ def _get_study(source: PacsSource, study_uid: str, classes: set[str], receiver: 
     for sop_class, syntaxes in get_contexts(known):
         ae.add_requested_context(sop_class, syntaxes)
     roles = [build_role(sop_class, scp_role=True) for sop_class in known]
-    handlers = [(evt.EVT_C_STORE, receiver.handle_store)]
+    handlers: list[EventHandlerType] = [(evt.EVT_C_STORE, receiver.handle_store)]
     with associate(ae, source.pacs, ext_neg=roles, evt_handlers=handlers) as assoc:
         _drain(assoc.send_c_get(_study_identifier(study_uid), GET_MODEL))
 
@@ -221,7 +222,7 @@ def _move_studies(source: PacsSource, by_study: dict[str, set[str]], receiver: R
     for sop_class in sorted(classes):
         ae.add_supported_context(sop_class, TRANSFER_SYNTAXES)
     ae.add_requested_context(MOVE_MODEL)
-    handlers = [(evt.EVT_C_STORE, receiver.handle_store)]
+    handlers: list[EventHandlerType] = [(evt.EVT_C_STORE, receiver.handle_store)]
     try:
         server = ae.start_server(
             (source.move_bind, source.move_port or 0),
@@ -239,7 +240,8 @@ def _move_studies(source: PacsSource, by_study: dict[str, set[str]], receiver: R
             for study_uid in by_study:
                 _move_one(assoc, source.pacs.calling_ae, study_uid)
     finally:
-        server.shutdown()
+        if server is not None:  # (always: a non-blocking start returns its server)
+            server.shutdown()
 
 
 def _move_one(assoc: Association, destination_ae: str, study_uid: str) -> None:

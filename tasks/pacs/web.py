@@ -106,13 +106,13 @@ def store(client: DICOMwebClient, paths: list[Path]) -> dict[Path, tuple[str, st
         return {path: ("failed", detail) for path in paths}
     results = {path: ("failed", "not-in-response") for path in paths}
     for item in response.get("ReferencedSOPSequence", []):
-        path = uids.get(str(item.get("ReferencedSOPInstanceUID", "")))
-        if path is not None:
+        sent = uids.get(str(item.get("ReferencedSOPInstanceUID", "")))
+        if sent is not None:
             warning = item.get("WarningReason")
-            results[path] = ("acknowledged", f"warning-0x{int(warning):04X}" if warning else "")
+            results[sent] = ("acknowledged", f"warning-0x{int(warning):04X}" if warning else "")
     for item in response.get("FailedSOPSequence", []):
-        path = uids.get(str(item.get("ReferencedSOPInstanceUID", "")))
-        if path is not None:
+        sent = uids.get(str(item.get("ReferencedSOPInstanceUID", "")))
+        if sent is not None:
             reason = item.get("FailureReason")
-            results[path] = ("failed", f"0x{int(reason):04X}" if reason is not None else "failed")
+            results[sent] = ("failed", f"0x{int(reason):04X}" if reason is not None else "failed")
     return results

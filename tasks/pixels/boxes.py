@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -64,7 +64,7 @@ class Box:
         )
 
 
-def from_polygon(points: Iterable[Iterable[float]], score: float = 1.0) -> Box:
+def from_polygon(points: Iterable[Sequence[float]], score: float = 1.0) -> Box:
     xs, ys = zip(*((float(p[0]), float(p[1])) for p in points), strict=True)
     return Box(int(min(xs)), int(min(ys)), int(max(xs)) + 1, int(max(ys)) + 1, score)
 

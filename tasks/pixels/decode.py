@@ -85,6 +85,7 @@ def decode(ds: Dataset) -> DecodedImage:
     frames_expected = int(ds.get("NumberOfFrames", 1) or 1)
     rows, columns = int(ds.Rows), int(ds.Columns)
     array = np.asarray(array)
+    frames: np.ndarray | None
     if samples == 1:
         frames = array.reshape((-1, rows, columns)) if array.ndim in (2, 3) else None
     else:

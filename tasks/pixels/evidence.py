@@ -19,6 +19,7 @@ import base64
 import io
 import json
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,13 +30,24 @@ from pydicom.dataset import Dataset
 from tasks.runtime import atomic
 
 if TYPE_CHECKING:
+    from tasks.pixels.boxes import Box
     from tasks.pixels.pixel_settings import PixelProfile
-    from tasks.pixels.pixel_stage import RedactedFrames
-    from tasks.runtime.stage_contract import Outcome
+    from tasks.pixels.render import Renderer
+    from tasks.runtime.stage_types import Outcome
     from tasks.runtime.workspace import Workspace
 
 MARK = (255, 140, 0)
 THUMBS = "thumbnails"
+
+
+@dataclass
+class RedactedFrames:
+    """A redacted image as the evidence shows it (the pixel stage makes one per image)."""
+
+    original: np.ndarray
+    redacted: np.ndarray
+    boxes: list[list[Box]]  # per frame, what was filled
+    renderer: Renderer
 
 
 def folder(workspace: Workspace) -> Path:

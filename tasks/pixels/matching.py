@@ -136,12 +136,11 @@ def _dates_in(norm: str) -> set[tuple[int, int, int]]:
 
 
 def _interpretations(first: str, middle: str, last: str) -> Iterable[tuple[int, int, int]]:
-    month_word = MONTHS.get(middle) if not middle.isdigit() else None
-    numbers = [int(first), month_word or int(middle) if middle.isdigit() else month_word, int(last)]
-    if numbers[1] is None:
+    month = int(middle) if middle.isdigit() else MONTHS.get(middle)
+    if month is None:
         return []
-    a, b, c = numbers
-    candidates = []
+    a, b, c = int(first), month, int(last)
+    candidates: list[tuple[int, int, int]] = []
     if len(first) == 4:  # Y M D
         candidates.append((a, b, c))
     else:

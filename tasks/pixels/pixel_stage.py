@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,7 @@ from tasks.config.phi import read_record
 from tasks.pixels import evidence
 from tasks.pixels.boxes import Box
 from tasks.pixels.decode import DecodedImage, DecodeError, decode, has_pixels
+from tasks.pixels.evidence import RedactedFrames
 from tasks.pixels.ink import follow_ink
 from tasks.pixels.matching import IdentifierIndex
 from tasks.pixels.ocr import DetectorSettings, TextEngine, get_engine
@@ -106,14 +106,6 @@ def redact_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcom
     outcome.counts.update(output_counts(image, written))
     evidence.record(ctx.workspace, item_id, ds, outcome, frames, settings)
     return outcome
-
-
-@dataclass
-class RedactedFrames:
-    original: np.ndarray
-    redacted: np.ndarray
-    boxes: list[list[Box]]  # per frame, what was filled
-    renderer: Renderer
 
 
 def _redact_image(

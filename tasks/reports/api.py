@@ -54,11 +54,11 @@ def analyze(
     engine = engine_for(config_path or DEFAULT_CONFIG)
     spans = engine.analyze(text, language, known, statistical_ner=statistical_ner)
     if known:  # the study's values, also in their original spelling (offsets are shared)
-        extra = known.find(original)
-        if extra:
+        found = known.find(original)
+        if found:
             from tasks.reports.spans import Candidate, merge
 
-            pieces = [Candidate(s.start, s.end, s.label, 50) for s in spans] + extra
+            pieces = [Candidate(s.start, s.end, s.label, 50) for s in spans] + found
             spans = merge(pieces)
     return spans
 

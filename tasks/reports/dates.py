@@ -101,6 +101,7 @@ MONTH_YEAR = re.compile(r"([^\W\d]+\.?)\s+(\d{4})$")
 
 def parse(text: str, language: str = "fr") -> ParsedDate | None:
     raw = " ".join(text.split())
+    month: int | None
     if m := ISO.match(raw):
         d = _make(int(m[1]), int(m[3]), int(m[4]))
         return ParsedDate(d, "iso", separator=m[2], padded=len(m[3]) == 2) if d else None

@@ -135,7 +135,7 @@ def matches_gold(start: int, end: int, gold_spans: list) -> bool:
     touched = [(s, e) for s, e, *_ in gold_spans if s < end and start < e]
     if not touched:
         return False
-    gold = set()
+    gold: set[int] = set()
     for s, e in touched:
         gold.update(range(s, e))
     predicted = set(range(start, end))

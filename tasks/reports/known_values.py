@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 
 from tasks.reports.spans import Candidate
@@ -42,7 +42,7 @@ def fold(text: str) -> str:
 class KnownValues:
     """Compiled patterns for one study's values, by label."""
 
-    def __init__(self, groups: dict[str, Iterable[str]]) -> None:
+    def __init__(self, groups: Mapping[str, Iterable[str]]) -> None:
         self.rules: list[tuple[re.Pattern[str], str, bool]] = []
         names: set[str] = set()
         others: dict[str, set[str]] = {}

@@ -57,7 +57,8 @@ def read_name(
             token = INITIAL_AT_END.match(text, index)
         if token is None and after_title and words == 0:  # "Dr Sein", "Patiente Gauche"
             token = _report_word_as_surname(text, index, alone=ordinary_surname)
-        if token is None and words > 0 and text[end - 1] == ".":  # "G. Masse": after an initial
+        # "G. Masse": after an initial
+        if token is None and words > 0 and end is not None and text[end - 1] == ".":
             token = _report_word_as_surname(text, index, alone=True)
         if token is None and words > 0:  # "Camille Masse," : a surname ending the name
             token = _last_word_as_surname(text, index)

@@ -130,7 +130,8 @@ def erase_patient(
 def _erase_in_trees(
     base: Path, pseudonym_of_tree: Callable[..., str], issuer: str, columns: ClinicalColumns
 ) -> tuple[list[TreeChange], list[str]]:
-    changes, problems = [], []
+    changes: list[TreeChange] = []
+    problems: list[str] = []
     for tree in trees(base):
         domain = tree.record.pseudonym_domain if tree.record else None
         pseudonym = pseudonym_of_tree(tree.request_id, domain)

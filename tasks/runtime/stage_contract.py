@@ -11,48 +11,25 @@ values) are dropped and only the exception class is kept.
 from __future__ import annotations
 
 import atexit
-import logging
 import os
 import stat
 import threading
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from tasks.runtime.workspace import ItemResult, Workspace
+from tasks.runtime.stage_types import FileStage, Outcome, StageContext
+from tasks.runtime.watchdog import FileLimits, Watchdog
+from tasks.runtime.workspace import ItemResult
 
-if TYPE_CHECKING:
-    from tasks.runtime.watchdog import Watchdog
-
-# pydicom's warnings and log records quote the values and file paths they choke on; in a
-# worker they would reach the orchestrator's logs. Stages report through reason codes.
-logging.getLogger("pydicom").setLevel(logging.CRITICAL)
-logging.getLogger("pydicom").propagate = False
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    reason: str | None = None  # e.g. "pixels.text_remaining" (no PHI, ever)
-    counts: dict[str, int] = field(default_factory=dict)  # e.g. {"boxes_redacted": 3}
-    # pseudonymous path under staging/ (e.g. "dicom/<patient>/<study uid>/<series uid>/<sop>.dcm");
-    # None keeps the name an earlier stage chose
-    release_name: str | None = None
-
-
-@dataclass
-class StageContext:
-    """Everything a stage needs besides the file: built inside a task, never a parameter."""
-
-    workspace: Workspace
-    profile: Any  # tasks.config.profile.ReleaseProfile
-    key: bytes  # pseudonymisation key (HMAC); never logged, never written
-    request: Any  # tasks.config.request.ReleaseRequest
-
-
-FileStage = Callable[[Path, Path, str, StageContext], Outcome]
+__all__ = [
+    "FileStage",
+    "Outcome",
+    "StageContext",
+    "merge_counts",
+    "run_file_stage",
+    "summarise",
+    "watchdog_for",
+]
 
 
 def run_file_stage(
@@ -101,8 +78,10 @@ def run_file_stage(
             extra[name] = extra.get(name, 0) + value
         if outcome.ok:
             ws.clear_quarantine(prior.item_id)
-            name = outcome.release_name or prior.release_name
-            results.append(ItemResult(prior.item_id, True, ws.relative(dst), release_name=name))
+            release_name = outcome.release_name or prior.release_name
+            results.append(
+                ItemResult(prior.item_id, True, ws.relative(dst), release_name=release_name)
+            )
         else:
             dst.unlink(missing_ok=True)
             reason = outcome.reason or f"{stage}.not_proven_clean"
@@ -131,8 +110,6 @@ _watchdogs = threading.local()
 def watchdog_for(ctx: StageContext) -> Watchdog:
     """This thread's watchdog for ``ctx``: its child (and the models loaded there) is kept
     from one batch to the next of the same request."""
-    from tasks.runtime.watchdog import FileLimits, Watchdog
-
     current: Watchdog | None = getattr(_watchdogs, "current", None)
     if current is not None and current.ctx is ctx:
         return current

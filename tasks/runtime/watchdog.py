@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasks.runtime.stage_contract import FileStage, Outcome, StageContext
+from tasks.runtime.stage_types import FileStage, Outcome, StageContext
 
 HEADER = struct.Struct("!Q")
 POLL_SECONDS = 0.05
@@ -68,7 +68,8 @@ class Watchdog:
         kind, value = reply
         if kind == "error":  # the stage raised: only the class name came back
             return Outcome(False, f"{stage}.error.{value}")
-        return value
+        outcome: Outcome = value
+        return outcome
 
     def _wait(self, child: subprocess.Popen[bytes]) -> tuple[str, Any]:
         deadline = time.monotonic() + self.limits.seconds

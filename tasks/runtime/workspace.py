@@ -221,7 +221,8 @@ class Workspace:
         return names
 
     def batch_ids(self, batch: str) -> list[str]:
-        return json.loads((self.work / "batches" / f"{batch}.json").read_text())
+        ids: list[str] = json.loads((self.work / "batches" / f"{batch}.json").read_text())
+        return ids
 
     def batches(self, kind: str) -> list[str]:
         return sorted(p.stem for p in (self.work / "batches").glob(f"{kind}-*.json"))
@@ -247,7 +248,9 @@ class Workspace:
         return out
 
     # --- quarantine ----------------------------------------------------------------------
-    def quarantine(self, item: Item, stage: str, reason: str, detail: dict | None = None) -> None:
+    def quarantine(
+        self, item: Item, stage: str, reason: str, detail: dict[str, int] | None = None
+    ) -> None:
         """Copy the original input into quarantine with a reason file beside it."""
         self.quarantine_dir.mkdir(parents=True, exist_ok=True)
         source = Path(item.source)

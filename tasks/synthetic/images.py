@@ -121,11 +121,11 @@ def make_image(
     return dataset, planted
 
 
-def _text_mask(text: str, font: ImageFont.ImageFont) -> np.ndarray | None:
+def _text_mask(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> np.ndarray | None:
     left, top, right, bottom = font.getbbox(text)
     if right - left <= 0 or bottom - top <= 0:
         return None
-    canvas = Image.new("L", (right - left + 4, bottom - top + 4), 0)
+    canvas = Image.new("L", (int(right - left) + 4, int(bottom - top) + 4), 0)
     ImageDraw.Draw(canvas).text((2 - left, 2 - top), text, fill=255, font=font)
     return np.asarray(canvas, dtype=np.float32) / 255.0
 
@@ -214,7 +214,9 @@ def _smooth(image: np.ndarray) -> np.ndarray:
     """3x3 box blur: speckle with a grain of a few pixels, like a scan-converted echo."""
     padded = np.pad(image, 1, mode="edge")
     height, width = image.shape
-    total = sum(padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3))
+    total: np.ndarray = sum(  # type: ignore[assignment]  # a sum of arrays
+        padded[dy : dy + height, dx : dx + width] for dy in range(3) for dx in range(3)
+    )
     return total / 9.0
 
 
@@ -232,11 +234,15 @@ def _burn(
     alpha = mask if region.ndim == 3 else mask[..., None]
     local = float(np.median(region))
     if modality in ("US", "SC"):
-        colours = {"high": (255, 255, 255), "medium": (230, 220, 60), "low": None}
+        colours: dict[str, tuple[float, float, float] | None] = {
+            "high": (255, 255, 255),
+            "medium": (230, 220, 60),
+            "low": None,
+        }
         colour = colours.get(contrast)
         if colour is None:  # grey label over the picture: ~70 levels brighter
             colour = (min(255, local + 70),) * 3
-        value = np.array(colour, np.float32)
+        value: np.ndarray | float = np.array(colour, np.float32)
     elif modality == "CR":  # MONOCHROME1: white text has low values
         value = {"high": 0.0, "medium": 900.0, "low": local - 250.0, "windowed_out": 3950.0}[
             contrast

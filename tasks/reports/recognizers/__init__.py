@@ -2,26 +2,39 @@
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Callable
 from pathlib import Path
 
-from tasks.reports.config import DEFAULT_CONFIG, RecognizerSpec
+from tasks.reports.config import DEFAULT_CONFIG, RecognizerSpec, RecognizerType
+from tasks.reports.recognizers import (
+    device,
+    first_name,
+    gazetteer,
+    label_name,
+    name_line,
+    pattern,
+    postcode_city,
+    spacy_ner,
+    title_name,
+    trained_ner,
+)
 from tasks.reports.recognizers.base import Recognizer
 
-MODULES = {
-    "pattern": "tasks.reports.recognizers.pattern",
-    "gazetteer": "tasks.reports.recognizers.gazetteer",
-    "postcode_city": "tasks.reports.recognizers.postcode_city",
-    "device": "tasks.reports.recognizers.device",
-    "title_name": "tasks.reports.recognizers.title_name",
-    "label_name": "tasks.reports.recognizers.label_name",
-    "name_line": "tasks.reports.recognizers.name_line",
-    "spacy_ner": "tasks.reports.recognizers.spacy_ner",
-    "first_name": "tasks.reports.recognizers.first_name",
-    "trained_ner": "tasks.reports.recognizers.trained_ner",
+# recognizer type (the YAML ``type``) -> the function that builds it from its entry. Every
+# module is cheap to import (~25 ms for all ten): models and data load on first use.
+BUILDERS: dict[RecognizerType, Callable[[RecognizerSpec, Path], Recognizer]] = {
+    "pattern": pattern.build,
+    "gazetteer": gazetteer.build,
+    "postcode_city": postcode_city.build,
+    "device": device.build,
+    "title_name": title_name.build,
+    "label_name": label_name.build,
+    "name_line": name_line.build,
+    "spacy_ner": spacy_ner.build,
+    "first_name": first_name.build,
+    "trained_ner": trained_ner.build,
 }
 
 
 def build(spec: RecognizerSpec, config_path: Path = DEFAULT_CONFIG) -> Recognizer:
-    module = importlib.import_module(MODULES[spec.type])
-    return module.build(spec, config_path)
+    return BUILDERS[spec.type](spec, config_path)

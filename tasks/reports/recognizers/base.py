@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from tasks.reports.config import RecognizerSpec
 from tasks.reports.spans import Candidate
 
 
@@ -22,7 +23,16 @@ class Analysis:
     covered: bytearray | None = None
 
 
-def identify(recognizer: Any, spec: Any, default_label: str) -> None:
+class Identified:
+    """The attributes every recognizer takes from its YAML entry (set by ``identify``)."""
+
+    name: str
+    languages: frozenset[str]
+    label: str
+    priority: int
+
+
+def identify(recognizer: Identified, spec: RecognizerSpec, default_label: str) -> None:
     """The attributes every recognizer takes from its spec (name, languages, label,
     priority); ``default_label`` applies when the YAML entry names none."""
     recognizer.name = spec.name
@@ -32,9 +42,12 @@ def identify(recognizer: Any, spec: Any, default_label: str) -> None:
 
 
 class Recognizer(Protocol):
-    name: str
-    languages: frozenset[str]
+    @property
+    def name(self) -> str: ...
+    @property
+    def languages(self) -> frozenset[str]: ...
     # False: plain text is enough; "tokens": a tokenized Doc; "ner": the statistical pipeline
-    needs_doc: bool | str
+    @property
+    def needs_doc(self) -> bool | str: ...
 
     def find(self, analysis: Analysis) -> list[Candidate]: ...

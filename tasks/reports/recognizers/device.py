@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate, trim
 
 # a model token: starts with a capital or a digit ("Aquilion", "ONE", "E10", "DX-D", "600",
@@ -15,7 +15,7 @@ MODEL_TOKEN = r"(?:[A-Z0-9]|[a-z]{1,3}(?=[A-Z0-9.]))(?:[\w+/-]|\.(?=\w))*"
 STOP_TOKENS = {"Conclusion", "CONCLUSION", "Technique", "DLP", "PDL", "CTDIvol", "Impression"}
 
 
-class DeviceRecognizer:
+class DeviceRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

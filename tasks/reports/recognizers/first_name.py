@@ -9,14 +9,14 @@ from pathlib import Path
 from tasks.reports.config import RecognizerSpec, data_path, read_lines
 from tasks.reports.lexicon import is_given_name
 from tasks.reports.names import read_lower_name, read_lower_pair, read_name
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate
 from tasks.reports.vocab import is_report_word
 
 WORD = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]+")
 
 
-class FirstNameRecognizer:
+class FirstNameRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from tasks.reports.config import RecognizerSpec, data_path, read_column
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate
 
 
-class GazetteerRecognizer:
+class GazetteerRecognizer(Identified):
     needs_doc = "tokens"
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec, data_path
 from tasks.reports.names import read_lower_name, read_name
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.recognizers.title_name import title_pattern
 from tasks.reports.spans import Candidate
 from tasks.reports.vocab import is_report_word
@@ -15,7 +15,7 @@ from tasks.reports.vocab import is_report_word
 TITLES_FILE = "gazetteers/titles.yaml"
 
 
-class LabelNameRecognizer:
+class LabelNameRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

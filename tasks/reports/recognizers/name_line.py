@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tasks.reports.config import RecognizerSpec
 from tasks.reports.names import read_name
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate
 
 LINE_START = re.compile(r"^[ \t]*(?:[-–•*>]+[ \t]*)?", re.MULTILINE)
@@ -16,7 +16,7 @@ LINE_START = re.compile(r"^[ \t]*(?:[-–•*>]+[ \t]*)?", re.MULTILINE)
 AFTER_NAME = re.compile(r"[ \t]*(?:$|[,(]|[-–/][ \t])", re.MULTILINE)
 
 
-class NameLineRecognizer:
+class NameLineRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

@@ -6,12 +6,12 @@ import re
 from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate, trim
 from tasks.reports.validators import VALIDATORS
 
 
-class PatternRecognizer:
+class PatternRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec) -> None:

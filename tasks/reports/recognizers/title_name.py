@@ -7,16 +7,20 @@ from pathlib import Path
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path, read_yaml
 from tasks.reports.names import read_lower_name, read_name
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate
+
+
+def _strings(data: dict[str, object], key: str, path: Path) -> list[str]:
+    values = data.get(key)
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise InvalidRecognizerConfig(f"title list {path}: '{key}' must be a list of strings")
+    return values
 
 
 def title_pattern(path: Path) -> re.Pattern[str]:
     data = read_yaml(path)
-    exact, words = data.get("case_sensitive"), data.get("words")
-    for key, values in (("case_sensitive", exact), ("words", words)):
-        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise InvalidRecognizerConfig(f"title list {path}: '{key}' must be a list of strings")
+    exact, words = _strings(data, "case_sensitive", path), _strings(data, "words", path)
     exact_part = "|".join(re.escape(t) for t in sorted(exact, key=len, reverse=True))
     words_part = "|".join(re.escape(t) for t in sorted(words, key=len, reverse=True))
     # "Mme le Dr X", "Monsieur le Professeur X": a title may follow another one
@@ -40,7 +44,7 @@ def lower_title_pattern(path: Path) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![\w.])(?:{body})(?![\w])[ \t]+(?=[a-zà-öø-ÿ])")
 
 
-class TitleNameRecognizer:
+class TitleNameRecognizer(Identified):
     needs_doc = False
 
     def __init__(self, spec: RecognizerSpec, config_path: Path) -> None:

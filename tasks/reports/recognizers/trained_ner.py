@@ -18,7 +18,7 @@ from typing import Any
 
 from tasks.reports.config import InvalidRecognizerConfig, RecognizerSpec, data_path
 from tasks.reports.lexicon import function_words, is_dictionary_word, never_a_name
-from tasks.reports.recognizers.base import Analysis, identify
+from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate, trim
 
 WORD = re.compile(r"[^\W\d_]{2,}")
@@ -31,7 +31,7 @@ def load_model(path: Path) -> Any:
     return spacy.load(path)
 
 
-class TrainedNerRecognizer:
+class TrainedNerRecognizer(Identified):
     needs_doc = False
     statistical = True  # off with the profile's statistical_ner: false
     after_rules = True  # reads only what the rules left
