@@ -80,6 +80,8 @@ def is_english_word(word: str) -> bool:
             if ending in ("ed", "ing") and len(stem) >= 4 and stem[-1] == stem[-2]:
                 if stem[:-1] in words:  # "referred", "stopping"
                     return True
+            if ending in ("ed", "ing", "er") and stem + "e" in words:  # "imaging", "scored"
+                return True
     return False
 
 

@@ -30,6 +30,7 @@ class TitleRule:
     particle: re.Pattern[str]
     units: frozenset[str]
     not_names: frozenset[str]
+    technical: frozenset[str]
 
     def mentions(self, text: str) -> int:
         """How many title + name mentions the text holds (a count, never the words)."""
@@ -38,7 +39,7 @@ class TitleRule:
             position = match.end()
             if match.group().lower() in self.units and self._after_number(text, match.start()):
                 continue
-            name_end = self._name_after(text, match.end())
+            name_end = self._name_after(text, match.end(), match.group())
             if name_end is not None:
                 count += 1
                 position = name_end
@@ -48,7 +49,7 @@ class TitleRule:
     def _after_number(text: str, start: int) -> bool:
         return NUMBER_BEFORE.search(text, max(0, start - 16), start) is not None
 
-    def _name_after(self, text: str, index: int) -> int | None:
+    def _name_after(self, text: str, index: int, title: str) -> int | None:
         """End of the word that may be a name after the title ending at ``index``, else None."""
         index = self._more_titles(text, index)
         blank = BLANKS.match(text, index)
@@ -60,7 +61,7 @@ class TitleRule:
         word = WORD.match(text, index)
         if word is None:
             return None
-        if self._not_a_name(word.group()):
+        if self._not_a_name(word.group(), title):
             return None
         return word.end()
 
@@ -79,15 +80,19 @@ class TitleRule:
                 return index
             index = title.end()
 
-    def _not_a_name(self, word: str) -> bool:
-        """A capitalised word after a title in mixed-case text is a name ("Dr Conclusion");
-        in lower case or all capitals ("DR THORAX") case says nothing: vocabulary decides."""
+    def _not_a_name(self, word: str, title: str) -> bool:
+        """A capitalised word after a title in mixed-case text is a name ("Dr Conclusion"),
+        unless the title is an imaging abbreviation in capitals ("MR Brain", "MR Neuro": a
+        protocol's name); in lower case or all capitals ("DR THORAX", "MR DUPONT") case says
+        nothing: vocabulary decides."""
         from tasks.reports.lexicon import never_a_name
 
         lowered = word.lower()
         if lowered in self.not_names or self.title.fullmatch(word) is not None:
             return True
         capitalised = word[0].isupper() and not word.isupper()
+        if capitalised and title in self.technical:
+            return True
         return not capitalised and never_a_name(lowered)
 
 
@@ -127,6 +132,7 @@ def title_rule() -> TitleRule:
         particle=re.compile(rf"(?i:{particle_body})"),
         units=frozenset(u.lower() for u in _strings(data, "units", RULE_FILE)),
         not_names=frozenset(w.lower() for w in _strings(data, "not_names", RULE_FILE)),
+        technical=frozenset(_strings(data, "technical_capitals", RULE_FILE)),
     )
 
 

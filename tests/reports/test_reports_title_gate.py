@@ -27,6 +27,7 @@ MISSED = [
     "Me Garrigou-Lafont, avocat",
     "CT THORAX DR VANDERKLOOT",
     "Dr d'Arbonnay",
+    "IRM CEREBRALE MR VANDEWALLE-QUIST",  # capitals after MR: vocabulary decides
 ]
 # medical text with titles' look-alikes, and titles followed by what is not a name
 ORDINARY = [
@@ -43,6 +44,11 @@ ORDINARY = [
     "Examen demandé par le docteur traitant.",
     "DR CHEST PA.",  # all capitals: vocabulary decides
     "Monsieur,",
+    # verbatim from public scanner exports (procedure code meanings, private creators)
+    "MR  Brain Contrast",
+    "MR Brain Contrast",
+    "Philips MR Imaging DD 001",
+    "MR Neuro routine",
 ]
 
 
