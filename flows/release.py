@@ -30,7 +30,7 @@ from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
-from prefect.task_runners import ProcessPoolTaskRunner
+from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
 from flows.context import stage_context, workers
 from flows.dpo_gate import (
@@ -75,7 +75,7 @@ class ReleaseRefused(Exception):
     """The run ends without a release (rejected, blocked by checks, inputs unaccounted)."""
 
 
-def task_runner():
+def task_runner() -> TaskRunner[Any]:
     """Processes on this machine by default; a Dask cluster when CLEARANCE_DASK_ADDRESS is
     set (the scheduler address of an existing cluster, e.g. tcp://10.0.0.5:8786)."""
     address = os.environ.get("CLEARANCE_DASK_ADDRESS")

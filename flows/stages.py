@@ -21,7 +21,12 @@ from tasks.config.errors import ClearanceError
 from tasks.ingest import indexing, recognition
 from tasks.publish.assemble import assemble_staging
 from tasks.runtime.lifeline import exit_with_parent
-from tasks.runtime.stage_contract import FileStage, run_file_stage, watchdog_for
+from tasks.runtime.stage_contract import (
+    FileStage,
+    StageContext,
+    run_file_stage,
+    watchdog_for,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -135,7 +140,12 @@ def values_stay_inside(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def _run_isolated(
-    request_path: str, stage: str, batch: str, previous: str, process: FileStage, suffix=".dcm"
+    request_path: str,
+    stage: str,
+    batch: str,
+    previous: str,
+    process: FileStage,
+    suffix: str = ".dcm",
 ) -> dict[str, int]:
     """Each file under the profile's per-file time and memory limits (a watched child)."""
     ctx = stage_context(request_path)
@@ -346,7 +356,7 @@ def publish_release(request_path: str, sealed_digest: str) -> dict[str, int]:
     return counts
 
 
-def _push(ctx) -> dict[str, int]:
+def _push(ctx: StageContext) -> dict[str, int]:
     """Send the approved release to the research PACS (what it lacks; the code of
     ``clearance push``); fail the run, released but push incomplete, if it is not complete."""
     from prefect.artifacts import create_markdown_artifact

@@ -40,15 +40,20 @@ def test_the_code_passes(command: tuple[str, ...]) -> None:
     )
 
 
-def test_mypy_is_strict_on_runtime_and_config_only(tmp_path: Path) -> None:
-    """The same untyped function is an error in tasks.runtime and tasks.config, and allowed
-    elsewhere: the strict settings reach exactly the packages they name."""
+def test_mypy_is_strict_on_runtime_and_config_and_wants_hints_everywhere(
+    tmp_path: Path,
+) -> None:
+    """A bare ``dict`` annotation is an error in tasks.runtime and tasks.config only (the
+    strict settings reach exactly the packages they name); a function without type hints
+    is an error in every package."""
+    loose = "def keys(mapping: dict) -> list:\n    return list(mapping)\n"
     untyped = "def double(value):\n    return value * 2\n"
-    for package in ("runtime", "config", "pixels"):
+    packages = ("runtime", "config", "pixels")
+    for package in packages:
         folder = tmp_path / "tasks" / package
         folder.mkdir(parents=True)
         (folder / "__init__.py").write_text("")
-        (folder / "probe.py").write_text(untyped)
+        (folder / "probe.py").write_text(loose + "\n\n" + untyped)
     (tmp_path / "tasks" / "__init__.py").write_text("")
     result = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "pyproject.toml")]
@@ -59,5 +64,7 @@ def test_mypy_is_strict_on_runtime_and_config_only(tmp_path: Path) -> None:
         timeout=300,
     )
     lines = result.stdout.splitlines()
-    flagged = {line.split(":")[0] for line in lines if "no-untyped-def" in line}
-    assert flagged == {"tasks/runtime/probe.py", "tasks/config/probe.py"}, result.stdout
+    loose_flagged = {line.split(":")[0] for line in lines if "[type-arg]" in line}
+    untyped_flagged = {line.split(":")[0] for line in lines if "[no-untyped-def]" in line}
+    assert loose_flagged == {"tasks/runtime/probe.py", "tasks/config/probe.py"}, result.stdout
+    assert untyped_flagged == {f"tasks/{name}/probe.py" for name in packages}, result.stdout

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI imports what a command needs when it runs
+    from tasks.config.profile import ReleaseProfile
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +82,7 @@ ALREADY_ERASED = (
 )
 
 
-def _resolve(args: argparse.Namespace):
+def _resolve(args: argparse.Namespace) -> tuple[Path, ReleaseProfile, Callable[[], bytes]]:
     from flows.context import resolve_key
     from tasks.config.profile import load_profile
     from tasks.config.request import load_request, resolve_profile_path
@@ -177,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     raise ValueError(args.command)
 
 
-def _recheck(base: Path, profile, request_ids: list[str]) -> None:
+def _recheck(base: Path, profile: ReleaseProfile, request_ids: list[str]) -> None:
     """The release-level checks again on each release the erasure changed (printed, audited:
     expectation names and counts only)."""
     from tasks.rights.recheck import recheck_release

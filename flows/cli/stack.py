@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeGuard
 
@@ -220,7 +221,7 @@ def _deployment_ready(env: dict[str, str]) -> bool:
     return result.returncode == 0
 
 
-def _wait(check, seconds: float, what: str, log_name: str) -> None:
+def _wait(check: Callable[[], bool], seconds: float, what: str, log_name: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():

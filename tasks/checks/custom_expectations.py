@@ -15,7 +15,7 @@ result format the runner uses, never which values.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pandas as pd
 from great_expectations.execution_engine import PandasExecutionEngine
@@ -40,7 +40,7 @@ class ColumnValueGroupSizeAtLeast(ColumnMapMetricProvider):
     condition_value_keys = ("min_size",)
 
     @column_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column: pd.Series, min_size: int, **kwargs) -> pd.Series:
+    def _pandas(cls, column: pd.Series, min_size: int, **kwargs: Any) -> pd.Series:
         sizes = column.map(column.value_counts(dropna=False))
         return sizes >= min_size
 
@@ -58,7 +58,7 @@ class MulticolumnGroupSizeAtLeast(MulticolumnMapMetricProvider):
     condition_value_keys = ("min_size",)
 
     @multicolumn_condition_partial(engine=PandasExecutionEngine)
-    def _pandas(cls, column_list: pd.DataFrame, min_size: int, **kwargs) -> pd.Series:
+    def _pandas(cls, column_list: pd.DataFrame, min_size: int, **kwargs: Any) -> pd.Series:
         columns = list(column_list.columns)
         sizes = column_list.groupby(columns, dropna=False, sort=False)[columns[0]].transform("size")
         return sizes >= min_size

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 DELIMITERS = (",", ";", "\t")
@@ -29,7 +29,7 @@ class Columns:
 def split_records(text: str, delimiter: str) -> list[CsvRecord]:
     consumed: list[str] = []
 
-    def lines():
+    def lines() -> Iterator[str]:
         for line in io.StringIO(text, newline=""):
             consumed.append(line)
             yield line
