@@ -106,13 +106,13 @@ def fast_facts(path: Path | str, wanted: frozenset[str]) -> HeaderFacts:
         elif vr == b"PN" and (tag != PATIENT_NAME or not top):
             if raw and (text := _clean(raw.decode(encoding))):
                 facts.person_names.append(text)
-        if top and (name := wanted_by_tag.get(tag)) is not None:
+        if top and (keyword := wanted_by_tag.get(tag)) is not None:
             if vr in SHORT_TEXT_VRS:
-                facts.values[name] = _clean(raw.decode(encoding))
+                facts.values[keyword] = _clean(raw.decode(encoding))
             else:
                 decoded = _decode(vr, raw, encoding)
                 if decoded is not None:
-                    facts.values[name] = decoded
+                    facts.values[keyword] = decoded
     return facts
 
 

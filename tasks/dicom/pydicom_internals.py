@@ -21,7 +21,7 @@ changes them fails there, naming the pydicom version, before anything else misbe
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping, MutableSequence
 
 from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
@@ -30,14 +30,14 @@ from pydicom.tag import BaseTag
 TESTED_WITH = "3.0"  # the pydicom release these were last checked against
 
 
-def elements(ds: Dataset) -> dict[BaseTag, DataElement | RawDataElement]:
+def elements(ds: Dataset) -> MutableMapping[BaseTag, DataElement | RawDataElement]:
     """The data set's own tag -> element dict: raw elements stay raw (read or written as
     they are, no decoding, no per-call checks). Delete through ``del ds[tag]``, which also
     drops pydicom's cache of private blocks."""
     return ds._dict
 
 
-def character_set(ds: Dataset) -> str | list[str]:
+def character_set(ds: Dataset) -> str | MutableSequence[str]:
     """The Python codecs of the data set's text values: its Specific Character Set, else
     the one it inherits (a sequence item)."""
     return ds._character_set

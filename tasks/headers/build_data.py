@@ -6,7 +6,8 @@ Writes ``tasks/headers/data/ps3.15_table_e1-1.json`` from Innolitics' machine-re
 PS3.15 Table E.1-1 (MIT licence, see data/LICENSE-innolitics.txt; the copy the shipped
 table was built from is ``data/source/confidentiality_profile_attributes.json``, the
 default source: a newer standard's file is given as the argument) and
-``tasks/headers/data/supported_sop_classes.json`` from pydicom's UID registry.
+``tasks/headers/data/supported_sop_classes.json`` from pydicom's UID registry (retired classes
+included, which its public ``pydicom.uid`` constants leave out).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
-from pydicom._uid_dict import UID_dictionary
 from pydicom.datadict import dictionary_keyword
+
+from tasks.dicom.pydicom_internals import uid_registry
 
 DATA = Path(__file__).resolve().parent / "data"
 TABLE_FILE = DATA / "ps3.15_table_e1-1.json"
@@ -83,9 +86,9 @@ def _known(tag: int) -> bool:
         return False
 
 
-def build_sop_classes() -> list[dict]:
-    out = []
-    for uid, (name, kind, _info, retired, _kw) in UID_dictionary.items():
+def build_sop_classes() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for uid, (name, kind, _info, retired, _kw) in uid_registry().items():
         if kind != "SOP Class" or not SUPPORTED_NAME.search(name) or EXCLUDED_NAME.search(name):
             continue
         out.append({"uid": uid, "name": name, "retired": bool(retired)})

@@ -8,6 +8,7 @@ from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
 
 from tasks.config.phi import PhiRecord, write_record
+from tasks.dicom.pydicom_internals import character_set
 from tasks.dicom.source import read_source
 from tasks.headers.generalise import generalised_values
 from tasks.headers.header_settings import HeaderProfile
@@ -146,8 +147,8 @@ def _decodes(ds: Dataset) -> bool:
     the release as an unreadable file. The walker leaves kept elements raw (speed); they
     are converted here into throw-away copies. Pixel data are the pixel stage's job."""
     try:
-        charset = ds._character_set
-        for tag, element in ds._dict.items():
+        charset = character_set(ds)
+        for tag, element in ds.items():
             if int(tag) == PIXEL_DATA:
                 continue
             if isinstance(element, RawDataElement) and element.VR != "SQ" and element.value:
@@ -181,8 +182,7 @@ def _write(ds: Dataset, dst: Path) -> None:
     if syntax.is_transfer_syntax:
         implicit = syntax.is_implicit_VR
         if ds.original_encoding != (implicit, syntax.is_little_endian) or any(
-            isinstance(e, RawDataElement) and e.is_implicit_VR != implicit
-            for e in ds._dict.values()
+            isinstance(e, RawDataElement) and e.is_implicit_VR != implicit for e in ds.values()
         ):
             for _ in ds.iterall():  # encoded unlike its transfer syntax says: decode it all
                 pass

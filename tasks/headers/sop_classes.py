@@ -51,10 +51,10 @@ def accepted(sop_class_uid: str) -> bool:
 
 def holds_document(ds: Dataset) -> bool:
     """An Encapsulated Document at any depth (a PDF or CDA can hold anything)."""
-    for tag in list(ds._dict):
+    for tag, elem in list(ds.items()):
         if int(tag) == ENCAPSULATED_DOCUMENT:
             return True
-        if ds._dict[tag].VR == "SQ" or int(tag) in SQ_TAGS:
+        if elem.VR == "SQ" or int(tag) in SQ_TAGS:
             value = ds[tag].value
             if isinstance(value, Sequence) and any(holds_document(item) for item in value):
                 return True

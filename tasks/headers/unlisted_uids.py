@@ -45,7 +45,7 @@ def _mapped(key: bytes, root: str, uid: str) -> str:
 
 def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
     changed = 0
-    for tag in list(ds._dict):
+    for tag, elem in list(ds.items()):
         number = int(tag)
         if number >> 16 & 1:
             continue
@@ -56,11 +56,11 @@ def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
                 old = [str(v).strip("\x00 ") for v in values]
                 new = [_mapped(key, root, v) for v in old]
                 if new != old:
-                    ds._dict[tag] = DataElement(
+                    ds[tag] = DataElement(
                         tag, "UI", new if len(new) > 1 else new[0], validation_mode=config.IGNORE
                     )
                     changed += 1
-        elif number in SQ_TAGS or ds._dict[tag].VR == "SQ":
+        elif number in SQ_TAGS or elem.VR == "SQ":
             value = ds[tag].value
             if isinstance(value, Sequence):
                 for item in value:

@@ -3,11 +3,15 @@
 Speed: elements the plan keeps are never decoded (pydicom writes raw elements back as read,
 so pixel data and untouched values stay byte-identical); removals do not decode either. Only
 elements whose value is needed (identifying values, UIDs, dates, text to clean) are decoded.
+Elements are read and replaced by tag in the data set's own dict
+(``tasks.dicom.pydicom_internals.elements``): pydicom's public accessors cost 10-30x per call.
 """
 
 from __future__ import annotations
 
+from collections.abc import MutableSequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pydicom import config
 from pydicom.datadict import DicomDictionary, dictionary_has_tag
@@ -16,6 +20,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 from pydicom.tag import BaseTag
 
+from tasks.dicom.pydicom_internals import character_set, elements
 from tasks.headers.clean import clean_text
 from tasks.headers.crosscheck import Needles, holds_identifier, pattern
 from tasks.headers.dates import DUMMY as DUMMY_DATES
@@ -90,7 +95,7 @@ class Walker:
         self.safe_private = state.plan.keep_safe_private
         self.uid_root = state.profile.uid_root
         self.pseudo = state.profile.pseudonyms
-        self._charsets: dict[int, object] = {}
+        self._charsets: dict[int, str | MutableSequence[str]] = {}
         self.offset = Offset(state.date_shift_days, state.time_shift_seconds)
         self._shifted: set[tuple[int, int]] = set()  # (id(dataset), tag) of paired values
 
@@ -118,10 +123,9 @@ class Walker:
         ``tag`` below is the dataset's own key object (fast dict access); ``number`` the
         plain int used for look-ups (BaseTag's Python-level __eq__ is slow in dicts)."""
         actions = self.actions
-        elements = ds._dict
-        private_removed = False
+        raw = elements(ds)
         unlisted = self.state.plan.unlisted_text
-        for tag in list(elements):
+        for tag in list(ds.keys()):
             number = int(tag)
             action = actions.get(number)
             if action is None or (mode is not None and number in unlisted):
@@ -130,19 +134,18 @@ class Walker:
                     if self.safe_private:
                         self._private(ds, tag)
                     else:
-                        del elements[tag]
-                    private_removed = True
+                        del ds[tag]
                 elif 0x5000 <= group <= 0x50FF or 0x6000 <= group <= 0x601F:
                     # curves and overlays (X; overlay bitmaps cannot be text-cleaned here)
-                    del elements[tag]
+                    del ds[tag]
                 elif number & 0xFFFF == 0 or not dictionary_has_tag(number):
                     # a group length (recomputed on write) or no DICOM attribute at all: a
                     # corrupted tag proves nothing harmless, and one flipped bit turns
                     # PatientName (0010,0010) into (0010,0000). Its value still counts as
                     # identifying, so free text elsewhere is cleaned of it.
                     self._collect_stray(ds, tag)
-                    del elements[tag]
-                elif number in SQ_TAGS or elements[tag].VR == "SQ":
+                    del ds[tag]
+                elif number in SQ_TAGS or raw[tag].VR == "SQ":
                     self._recurse(ds, tag, mode)
                 elif mode is not None:
                     self._text_in_mode(ds, tag, number, mode)
@@ -154,7 +157,7 @@ class Walker:
                     self._recurse(ds, tag, mode)
             elif action == "X":
                 self._collect(ds, tag)
-                del elements[tag]
+                del ds[tag]
             elif action == "U":
                 self._uid(ds, tag, mode)
             elif action == "Z":
@@ -174,15 +177,13 @@ class Walker:
                 self._collect(ds, tag)
                 value = self.state.generalised.get(number) if top else None
                 if value is None:
-                    del elements[tag]
+                    del ds[tag]
                 else:
                     self._put(ds, tag, self._vr(ds, tag), value)
-        if private_removed:
-            ds._private_blocks = {}
 
-    # --- element access without pydicom's per-access overhead ------------------------------
+    # --- element access without pydicom's per-access overhead (tasks.dicom.pydicom_internals)
     def _vr(self, ds: Dataset, tag: BaseTag) -> str:
-        vr = ds._dict[tag].VR
+        vr = elements(ds)[tag].VR
         if vr is None or vr == "UN" or len(vr) != 2:
             vr = VR_OF.get(int(tag), "UN")
             if len(vr) != 2:  # ambiguous dictionary VR ("US or SS"): decode to resolve it
@@ -191,19 +192,19 @@ class Walker:
 
     def _element(self, ds: Dataset, tag: BaseTag) -> DataElement:
         """The decoded element (decoded once, kept in the dataset like pydicom does)."""
-        elem = ds._dict[tag]
+        elem = elements(ds)[tag]
         if not isinstance(elem, RawDataElement):
             return elem
         if elem.VR == "SQ" or elem.value is None or int(tag) in SQ_TAGS or int(tag) == CHARSET:
             return ds[tag]  # sequences, deferred values, the charset: pydicom's own path
         converted = convert_raw_data_element(elem, encoding=self._charset(ds), ds=ds)
-        ds._dict[tag] = converted
+        elements(ds)[tag] = converted
         return converted
 
-    def _value(self, ds: Dataset, tag: BaseTag) -> object:
+    def _value(self, ds: Dataset, tag: BaseTag) -> Any:
         """The value, read straight from the raw bytes for plain text in a single-byte
         Latin or UTF-8 character set (what most files use); else decoded by pydicom."""
-        elem = ds._dict[tag]
+        elem = elements(ds)[tag]
         if isinstance(elem, RawDataElement) and isinstance(elem.value, bytes):
             vr = self._vr(ds, tag)
             codec = FAST_CODECS.get(str(self._charset(ds))) if vr in FAST_VRS else None
@@ -214,16 +215,16 @@ class Walker:
                 return [part.strip(" \x00") for part in text.split("\\")]
         return self._element(ds, tag).value
 
-    def _charset(self, ds: Dataset) -> object:
+    def _charset(self, ds: Dataset) -> str | MutableSequence[str]:
         charset = self._charsets.get(id(ds))
         if charset is None:
-            charset = ds.original_character_set or ds._character_set
+            charset = ds.original_character_set or character_set(ds)
             self._charsets[id(ds)] = charset
         return charset
 
     def _put(self, ds: Dataset, tag: BaseTag, vr: str, value: object) -> None:
         """Replace a (non-sequence) value; values built here are valid for their VR."""
-        ds._dict[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
+        elements(ds)[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
 
     def _recurse(self, ds: Dataset, tag: BaseTag, mode: str | None) -> None:
         value = ds[tag].value
@@ -249,7 +250,7 @@ class Walker:
     def _collect_stray(self, ds: Dataset, tag: BaseTag) -> None:
         """Remember the text of an element dropped for its unknown tag."""
         try:
-            vr = ds._dict[tag].VR
+            vr = elements(ds)[tag].VR
             if vr in COLLECTED_VRS:
                 self.state.identifiers.add_element("", vr, self._value(ds, tag))
         except Exception:  # an undecodable stray value: it is dropped all the same
@@ -257,12 +258,12 @@ class Walker:
 
     def _collect_all(self, ds: Dataset) -> None:
         """Collect inside a sequence being removed: values the table would not keep."""
-        for tag in list(ds._dict):
+        for tag, elem in list(ds.items()):
             number = int(tag)
             if number >> 16 & 1:
                 continue
             action = self.actions.get(number)
-            if number in SQ_TAGS or ds._dict[tag].VR == "SQ":
+            if number in SQ_TAGS or elem.VR == "SQ":
                 value = ds[tag].value
                 for item in value if isinstance(value, Sequence) else ():
                     self._collect_all(item)
@@ -332,7 +333,7 @@ class Walker:
             return
         offset = self.offset
         other = PAIRED.get(number) if offset.seconds and vr != "DT" else None
-        if other is not None and other in ds._dict and self.actions.get(other) == "C":
+        if other is not None and other in ds and self.actions.get(other) == "C":
             other_tag = BaseTag(other)
             other_value = self._text(ds, other_tag)
             if other_value:
@@ -382,7 +383,8 @@ class Walker:
         """A kept text value holding one of the file's identifying values: removed, emptied
         or replaced by a dummy (the table's basic action for the attribute; a dummy for an
         attribute the table does not list)."""
-        if tag not in ds._dict or ds._dict[tag].VR == "SQ":
+        elem = elements(ds).get(tag)
+        if elem is None or elem.VR == "SQ":
             return  # a sequence where the dictionary has text: kept as K keeps it
         value = self._value(ds, tag)
         if value is None or value == "":
@@ -393,7 +395,7 @@ class Walker:
         self.state.count("crosscheck_hits")
         action = self.state.plan.on_hit.get(int(tag), "D")
         if action == "X":
-            del ds._dict[tag]
+            del ds[tag]
             return
         vr = self._vr(ds, tag)
         if action == "Z":
@@ -454,13 +456,13 @@ class Walker:
         if 0x10 <= element <= 0xFF:
             creator = str(self._value(ds, tag)).strip()
             if not any(g == group and c == creator for g, c, _ in self.safe_private):
-                del ds._dict[tag]
+                del ds[tag]
             return  # a kept creator's unsafe elements go one by one
         creator_tag = BaseTag((group << 16) | (element >> 8))
-        creator = str(ds[creator_tag].value).strip() if creator_tag in ds._dict else ""
+        creator = str(ds[creator_tag].value).strip() if creator_tag in ds else ""
         if (group, creator, element & 0xFF) in self.safe_private:
             self.state.count("safe_private_kept")
             if self._vr(ds, tag) == "SQ":
                 self._recurse(ds, tag, "dummy")
             return
-        del ds._dict[tag]
+        del ds[tag]

@@ -7,27 +7,17 @@ import mmap
 from pathlib import Path
 
 import pydicom
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit
+from pydicom.uid import JPEGBaseline8Bit
 
 from tasks.dicom.elements import count_elements, meta_end, more_elements_than
 from tasks.dicom.source import RawEncoding, raw_encoding
 from tasks.ingest.recognition import recognise_dicom
+from tests.dicom_support import save_part10
 
 DELIMITERS = b"\xfe\xff\x00\xe0\xfe\xff\x0d\xe0\xfe\xff\xdd\xe0"  # item, item end, sequence end
-
-
-def _save(ds: Dataset, path: Path, syntax: str = ExplicitVRLittleEndian) -> Path:
-    ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.7"
-    ds.SOPInstanceUID = "1.2.826.0.1.3680043.10.99.3"
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = syntax
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.save_as(path, enforce_file_format=True)
-    return path
 
 
 def _count(path: Path) -> int:
@@ -44,7 +34,7 @@ def test_elements_items_and_64_bit_values_count_once_each(tmp_path: Path) -> Non
     item = Dataset()
     item.CodeValue = "A"
     ds.ProcedureCodeSequence = Sequence([item, item])
-    path = _save(ds, tmp_path / "x.dcm")
+    path = save_part10(ds, tmp_path / "x.dcm")
     # SOP Class, SOP Instance, the sequence, 2 x (item + Code Value), UV, SV
     assert _count(path) == 9
     assert more_elements_than(8, path, has_preamble=True)
@@ -61,7 +51,7 @@ def test_undefined_lengths_count_their_delimiters(tmp_path: Path) -> None:
     ds = Dataset()
     ds.ProcedureCodeSequence = Sequence(items)
     ds["ProcedureCodeSequence"].is_undefined_length = True
-    path = _save(ds, tmp_path / "x.dcm")
+    path = save_part10(ds, tmp_path / "x.dcm")
     data = path.read_bytes()
     assert data.count(DELIMITERS[4:8]) == 2 and data.count(DELIMITERS[8:]) == 1
     # SOP Class, SOP Instance, the sequence, 2 x (item + Code Value + item end), sequence end
@@ -73,13 +63,13 @@ def test_pixel_data_fragments_are_stepped_over(tmp_path: Path) -> None:
     ds = Dataset()
     ds.Rows = ds.Columns = 8
     ds.add_new(0x7FE00010, "OB", encapsulate([fake_headers, fake_headers]))
-    path = _save(ds, tmp_path / "x.dcm", JPEGBaseline8Bit)
+    path = save_part10(ds, tmp_path / "x.dcm", JPEGBaseline8Bit)
     # SOP Class, SOP Instance, Rows, Columns, Pixel Data, offset table + 2 fragments, end
     assert _count(path) == 9
 
 
 def test_meta_end_is_where_the_data_set_starts(tmp_path: Path) -> None:
-    path = _save(Dataset(), tmp_path / "x.dcm")
+    path = save_part10(Dataset(), tmp_path / "x.dcm")
     group_length = pydicom.dcmread(path).file_meta.FileMetaInformationGroupLength
     with open(path, "rb") as handle:
         end = meta_end(handle)

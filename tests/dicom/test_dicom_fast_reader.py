@@ -12,14 +12,13 @@ import pydicom
 import pydicom.data
 import pytest
 from pydicom.dataelem import RawDataElement
-from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import ImplicitVRLittleEndian
 
 from tasks.dicom.fast_reader import FIRST_READ, FastReader, Unsupported
 from tasks.dicom.layout import PIXEL_DATA_TAGS, VRS
-
-TEST_FILES = Path(pydicom.data.__file__).parent / "test_files"
+from tests.dicom_support import TEST_FILES, save_part10
 
 
 def _expected(ds: Dataset, top: bool = True) -> tuple[list, list, Counter]:
@@ -85,15 +84,6 @@ def test_reader_sees_what_pydicom_reads_in_bundled_files() -> None:
     assert compared >= 30
 
 
-def _save(ds: Dataset, path: Path, syntax: str = ExplicitVRLittleEndian) -> Path:
-    ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = syntax
-    ds.file_meta.MediaStorageSOPClassUID = ds.SOPClassUID
-    ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-    ds.save_as(path, enforce_file_format=True)
-    return path
-
-
 def _instance() -> Dataset:
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
@@ -110,7 +100,7 @@ def test_only_the_elements_asked_for_are_kept_with_their_encoding(tmp_path: Path
     item.CodeValue = "G1"
     ds.ProcedureCodeSequence = Sequence([item])
     reader = FastReader(vrs={b"LO"}, tags={0x00080016})
-    reader.read(_save(ds, tmp_path / "x.dcm"))
+    reader.read(save_part10(ds, tmp_path / "x.dcm"))
     assert [(tag, value, top, encoding) for tag, _, value, top, encoding in reader.elements] == [
         (0x00080016, b"1.2.840.10008.5.1.4.1.1.7\x00", True, "utf-8"),  # by tag, top level
         (0x00081030, "Épaule droite".encode(), True, "utf-8"),  # by VR (14 bytes: no padding)
@@ -127,7 +117,7 @@ def test_private_creators_are_resolved_per_data_set_and_item(tmp_path: Path) -> 
     item.add_new(0x00111105, "LO", "no creator in this item")
     ds.add_new(0x00111010, "SQ", Sequence([item]))
     reader = FastReader()
-    reader.read(_save(ds, tmp_path / "x.dcm"))
+    reader.read(save_part10(ds, tmp_path / "x.dcm"))
     assert reader.private_creators == [
         "ACME 1.0",  # (0011,0010) itself
         "ACME 1.0",  # (0011,1001)
@@ -143,17 +133,17 @@ def test_a_header_longer_than_the_first_read_is_read_whole(tmp_path: Path) -> No
     ds.add_new(0x00080119, "UC", "x" * FIRST_READ)  # Long Code Value, before the description
     ds.add_new(0x7FE00010, "OB", b"\x00" * 16)
     reader = FastReader(vrs={b"LO", b"UC"})
-    assert reader.read(_save(ds, tmp_path / "x.dcm")) is True
+    assert reader.read(save_part10(ds, tmp_path / "x.dcm")) is True
     assert [value[:5] for _, _, value, _, _ in reader.elements] == [b"xxxxx", b"\xc3\x89pau"]
 
 
 def test_truncated_or_unusual_files_are_left_to_pydicom(tmp_path: Path) -> None:
-    path = _save(_instance(), tmp_path / "x.dcm")
-    data = path.read_bytes()
+    data = save_part10(_instance(), tmp_path / "x.dcm").read_bytes()
+    implicit = save_part10(_instance(), tmp_path / "i.dcm", ImplicitVRLittleEndian)
     cases = {
         "truncated": data[:-6],
         "no_preamble": data[128:],
-        "implicit_vr": _save(_instance(), tmp_path / "i.dcm", ImplicitVRLittleEndian).read_bytes(),
+        "implicit_vr": implicit.read_bytes(),
         "out_of_order": data.replace(b"\x08\x00\x16\x00UI", b"\x08\x00\x30\x10UI"),
         "unknown_vr": data.replace(b"\x08\x00\x30\x10LO", b"\x08\x00\x30\x10QQ"),
     }
@@ -173,4 +163,4 @@ def test_pixel_data_of_any_kind_make_an_image_trailing_padding_does_not(
 ) -> None:
     ds = _instance()
     ds.add_new(tag, vr, b"\x00" * 8)
-    assert FastReader().read(_save(ds, tmp_path / "x.dcm")) is image
+    assert FastReader().read(save_part10(ds, tmp_path / "x.dcm")) is image

@@ -11,25 +11,14 @@ import pytest
 
 from tasks.dicom.source import RawEncoding, SourceError, raw_encoding, read_source
 from tasks.ingest.recognition import recognise_dicom
-
-TEST_FILES = Path(pydicom.data.__file__).parent / "test_files"
-NO_META = {  # pydicom's real files without file meta
-    "ExplVR_LitEndNoMeta.dcm": RawEncoding(implicit_vr=False, little_endian=True),
-    "ExplVR_BigEndNoMeta.dcm": RawEncoding(implicit_vr=False, little_endian=False),
-    "rtstruct.dcm": RawEncoding(implicit_vr=True, little_endian=True),
-}
-
-
-def _head(path: Path) -> tuple[bytes, int]:
-    data = path.read_bytes()
-    return data[:4096], len(data)
+from tests.dicom_support import NO_META, TEST_FILES, head_of
 
 
 @pytest.mark.parametrize("name", sorted(NO_META))
 def test_bare_data_sets_are_read_in_their_encoding(name: str) -> None:
     src = TEST_FILES / name
     assert src.read_bytes()[128:132] != b"DICM"
-    assert raw_encoding(*_head(src)) == NO_META[name]
+    assert raw_encoding(*head_of(src)) == NO_META[name]
     ds = read_source(src)
     assert ds.file_meta.TransferSyntaxUID == NO_META[name].syntax
     assert ds.SOPInstanceUID == pydicom.dcmread(src, force=True).SOPInstanceUID
@@ -69,4 +58,4 @@ def test_a_long_early_value_does_not_hide_a_bare_data_set(tmp_path: Path) -> Non
     path = tmp_path / "long"
     ds.save_as(path, enforce_file_format=False)  # no preamble, no file meta
     assert path.read_bytes()[128:132] != b"DICM"
-    assert raw_encoding(*_head(path)) == RawEncoding(implicit_vr=False, little_endian=True)
+    assert raw_encoding(*head_of(path)) == RawEncoding(implicit_vr=False, little_endian=True)

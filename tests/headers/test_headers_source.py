@@ -11,30 +11,19 @@ from pathlib import Path
 import pydicom
 import pytest
 
-from tasks.dicom.source import RawEncoding, raw_encoding, read_source
+from tasks.dicom.source import raw_encoding, read_source
 from tasks.headers.header_stage import anonymise_file
 from tasks.ingest.recognition import recognise_dicom
 from tasks.runtime.workspace import Item
+from tests.dicom_support import NO_META, TEST_FILES, head_of
 from tests.headers.test_headers_support import KEY, make_ctx, synthetic_ct, write
-
-TEST_FILES = Path(pydicom.data.__file__).parent / "test_files"
-NO_META = {
-    "ExplVR_LitEndNoMeta.dcm": RawEncoding(implicit_vr=False, little_endian=True),
-    "ExplVR_BigEndNoMeta.dcm": RawEncoding(implicit_vr=False, little_endian=False),
-    "rtstruct.dcm": RawEncoding(implicit_vr=True, little_endian=True),
-}
-
-
-def _head(path: Path) -> tuple[bytes, int]:
-    data = path.read_bytes()
-    return data[:4096], len(data)
 
 
 @pytest.mark.parametrize("name", sorted(NO_META))
 def test_real_files_without_file_meta_are_released_as_part10(name: str, tmp_path: Path) -> None:
     src = TEST_FILES / name
     assert src.read_bytes()[128:132] != b"DICM"
-    assert raw_encoding(*_head(src)) == NO_META[name]
+    assert raw_encoding(*head_of(src)) == NO_META[name]
     assert recognise_dicom(src) is None  # the big-endian one was "ingest.not_dicom"
     ctx = make_ctx(tmp_path, "default")
     outcome = anonymise_file(src, tmp_path / "out.dcm", "item", ctx)  # raised InvalidDicomError
