@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Final
 
 from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset, FileMetaDataset
@@ -27,7 +28,7 @@ from tasks.headers.unlisted_uids import remap_unlisted_uids
 from tasks.headers.walker import FileState, Walker
 from tasks.runtime.stage_contract import Outcome, StageContext
 
-STAGE = "headers"
+STAGE: Final = "headers"  # Final: the literal picks the typed profile section
 
 
 def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
