@@ -86,6 +86,7 @@ def test_elements_written_into_the_dict_are_what_the_file_gets() -> None:
     tag = BaseTag(0x00081030)
     elements(ds)[tag] = DataElement(tag, "LO", "CHANGED")
     assert ds.StudyDescription == "CHANGED", _changed("Dataset._dict writes: not seen by reads")
+    assert ds.private_block(0x0013, "ACME 1.0")[0x01].value == "vendor note"  # block cached
     del ds[0x00130010]  # the private creator: its block's cache must go with it
     del ds[0x00131001]
     out = BytesIO()
