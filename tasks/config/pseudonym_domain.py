@@ -11,20 +11,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
+from tasks.config.request import ReleaseRequest
 from tasks.headers.pseudonyms import domain_key, normalise_domain
 from tasks.runtime import atomic
 
 RECORD_FILE = "pseudonym_domain.json"
 
 
-def domain_of(request: Any) -> str:
+def domain_of(request: ReleaseRequest) -> str:
     """The request's domain, normalised: ``pseudonym_domain`` or else the requester."""
     return normalise_domain(getattr(request, "pseudonym_domain", None) or request.requester)
 
 
-def stage_key(site_key: bytes, request: Any) -> bytes:
+def stage_key(site_key: bytes, request: ReleaseRequest) -> bytes:
     """The key every stage of this request pseudonymises with."""
     return domain_key(site_key, domain_of(request))
 
