@@ -46,6 +46,9 @@ class PixelProfile(BaseModel):
     # -0.004 (tasks/pixels/README.md, "Which lines get a strip")
     second_look_max_line_px: int = Field(default=18, ge=0, le=40)
     coarse_side: int = Field(default=640, ge=0, le=4096)
+    # ... and candidates from a view enlarged to this longer side for frames under 0.8 x it
+    # (at most 3x; 0: none): a 9 px name on a 256 px slice is found only there
+    enlarged_side: int = Field(default=512, ge=0, le=4096)
     # widen each found line over the pixels on its rows that carry its exact ink value
     # (the detector stops where faint text crosses from a flat background onto anatomy)
     follow_ink: bool = True

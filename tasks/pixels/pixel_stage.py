@@ -144,6 +144,7 @@ def _redact_image(
         second_look_min_side=settings.second_look_min_side,
         second_look_max_line=settings.second_look_max_line_px,
         coarse_side=settings.coarse_side,
+        enlarged_side=settings.enlarged_side,
     )
     counts["frames_prefiltered"] = counts["frames_detected"] = 0
     try:

@@ -26,6 +26,7 @@ import yaml
 from tasks.runtime import audit
 from tasks.synthetic.demo_inputs import build_demo
 from tests.leak_scanner import LeakScanner, input_values
+from tests.pixels_support import frames_of, uniform
 from tests.stack_support import (
     api_auth,
     api_env,
@@ -137,6 +138,7 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     assert len(rows) == demo.dicom_files + demo.junk_files + len(demo.patients) + 1
     assert {r["outcome"] for r in rows} <= {"released", "quarantined"}
     assert sum(r["outcome"] == "quarantined" for r in rows) >= demo.junk_files
+    _assert_burned_in_text_gone(rows, demo, destination)
     events = [e["event"] for e in audit.read(ws / "audit" / "audit.jsonl")]
     assert "approval_refused" in events and events[-1] == "released"
     assert audit.verify(ws / "audit" / "audit.jsonl")[0]
@@ -166,6 +168,25 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
     assert {scanner.values.index(p.first) for p in demo.patients} <= in_reports
     prefect_home = Path(env["PREFECT_HOME"])
     assert scanner.scan_tree(prefect_home) + scanner.scan_tree(home / "logs") == []
+
+
+def _assert_burned_in_text_gone(rows: list[dict[str, str]], demo, destination: Path) -> None:
+    """The released pixels against the ground truth of what was burned in (the boxes the
+    generator drew, not what the detector found): every planted line filled, in every frame
+    it was drawn on."""
+    planted = {path.resolve(): lines for path, lines in demo.planted_text.items()}
+    checked = 0
+    for row in rows:
+        lines = planted.get(Path(row["input_path"]).resolve())
+        if row["outcome"] != "released" or not lines:
+            continue
+        frames = frames_of(destination / row["output"])
+        for line in lines:
+            x0, y0, x1, y1 = line.box
+            for frame in line.frames:
+                assert uniform(frames[frame, y0:y1, x0:x1]), f"{row['item_id']}: a line is legible"
+            checked += 1
+    assert checked >= sum(len(lines) for lines in planted.values()) * 0.9  # nearly all released
 
 
 def _artifact_keys(home: Path, run_id: str) -> set[str]:
