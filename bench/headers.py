@@ -10,7 +10,8 @@ in one run, each over every file:
   (b') the same stage as the flow runs it, each file in the watchdog's child process,
   (c) dicognito: Anonymizer().anonymize + save_as (needs the ``bench`` extra).
 Passes are interleaved (--repeat, median); files live in RAM (--tmp). Prints files/s (wall
-and CPU) and the ratios b/a (target >= 0.7) and b/c (target >= 2).
+and CPU of the whole process tree, the watchdog's child included) and the ratios b/a
+(target >= 0.7), b'/b (the watchdog's cost) and b/c (target >= 2).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import psutil
 import pydicom
 from pydicom.data import get_testdata_file
 
@@ -109,15 +111,28 @@ def dicognito_runner() -> Callable[[Path, Path], None] | None:
     return run
 
 
+def tree_cpu() -> float:
+    """CPU seconds of this process and all its children, live (the watchdog's child) or
+    ended: the watchdog's cost shows only when its child's CPU is counted."""
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:4])  # user, system, and those of children already waited for
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    return total
+
+
 def timed(run: Callable[[Path, Path], None], files: list[Path], out: Path) -> tuple[float, float]:
-    """(files/s of wall time, files/s of this process's CPU time) for one pass, after one
+    """(files/s of wall time, files/s of the process tree's CPU time) for one pass, after one
     warm-up file (lazy imports, models). CPU time is the steadier figure on a shared machine."""
     out.mkdir(parents=True, exist_ok=True)
     run(files[0], out / "warmup.dcm")
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), tree_cpu()
     for src in files:
         run(src, out / src.name)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    wall, cpu = time.perf_counter() - wall, tree_cpu() - cpu
     shutil.rmtree(out)
     return len(files) / wall, len(files) / cpu
 
@@ -172,8 +187,8 @@ def main() -> None:
         "  (target >= 0.7)"
     )
     print(
-        f"b'/b = {wall['isolated'] / wall['stage']:.2f} wall  (the per-file watchdog's cost; "
-        "CPU is the parent's only)"
+        f"b'/b = {wall['isolated'] / wall['stage']:.2f} wall, "
+        f"{cpu['isolated'] / cpu['stage']:.2f} CPU of the process tree  (the watchdog's cost)"
     )
     if "dicognito" in runners:
         print(
