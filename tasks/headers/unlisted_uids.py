@@ -4,6 +4,11 @@ UID...): remapped like the listed ones, with the same keyed function, so referen
 objects still resolve and no original UID is released. Which UI attributes identify an
 instance is decided by their meaning (``tasks.checks.uid_meaning``, the same rule the
 release-root check applies); class, coding-scheme and version UIDs are kept.
+
+A UI value under a tag the dictionary gives another VR (a bit flipped in a tag turns Series
+Instance UID (0020,000E) into Degree of Dilation (0022,000E), still written as UI) has no
+meaning to decide from: it is remapped too, so an original instance UID cannot ride out
+under a wrong tag.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 from functools import cache
 
 from pydicom import config
+from pydicom.datadict import dictionary_VR
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
@@ -38,6 +44,15 @@ def remap_unlisted_uids(ds: Dataset, key: bytes, root: str, actions: dict[int, s
     return _walk(ds, key, root, wanted)
 
 
+@cache
+def _defined_as_other_vr(tag: int) -> bool:
+    """The dictionary defines ``tag`` with a VR other than UI."""
+    try:
+        return "UI" not in dictionary_VR(tag)
+    except KeyError:
+        return False  # unknown tags are removed by the walker
+
+
 def _mapped(key: bytes, root: str, uid: str) -> str:
     """DICOM-defined UIDs (a standard frame of reference, palette...) identify no one."""
     return uid if uid.startswith(DICOM_DEFINED) else map_uid(key, root, uid)
@@ -49,7 +64,7 @@ def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
         number = int(tag)
         if number >> 16 & 1:
             continue
-        if number in wanted:
+        if number in wanted or (elem.VR == "UI" and _defined_as_other_vr(number)):
             value = ds[tag].value
             if value:
                 values = [value] if isinstance(value, str) else list(value)

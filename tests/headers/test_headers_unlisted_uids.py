@@ -57,3 +57,17 @@ def test_retain_uids_keeps_unlisted_ones_too(tmp_path: Path) -> None:
     assert pydicom.dcmread(tmp_path / "out.dcm").MultiFrameSourceSOPInstanceUID == (
         "1.2.826.0.1.99.7.1"
     )
+
+
+def test_a_uid_under_a_tag_defined_with_another_vr_is_remapped(tmp_path: Path) -> None:
+    """A bit flipped in a tag: Series Instance UID (0020,000E) read as Degree of Dilation
+    (0022,000E, an FL in the dictionary), still written with VR UI."""
+    ds = synthetic_ct()
+    original = "1.3.6.1.4.1.5962.1.3.4.1.20040826185059.5457"
+    ds.add_new(0x0022000E, "UI", original)
+    src = write(ds, tmp_path / "in.dcm")
+    dst = tmp_path / "out.dcm"
+    assert anonymise_file(src, dst, "d1", make_ctx(tmp_path / "ctx")).ok
+    assert original.encode() not in dst.read_bytes()
+    kept = pydicom.dcmread(dst)[0x0022000E]
+    assert kept.VR == "UI" and kept.value != original
