@@ -234,22 +234,10 @@ def detect_coarse(engine: TextEngine, image: np.ndarray, side: int) -> list[Box]
     header lines only the 640 px view found): a second, coarse view costs 40 % of a
     full-size detection at 1024 px.
     """
-    height, width = image.shape[:2]
-    factor = side / max(height, width)
+    factor = side / max(image.shape[:2])
     if factor >= 1:
         return []
-    small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
-
-    def back(box: Box) -> Box:
-        return Box(
-            int(box.x0 / factor),
-            int(box.y0 / factor),
-            int(np.ceil(box.x1 / factor)),
-            int(np.ceil(box.y1 / factor)),
-            box.score,
-        ).clipped(width, height)
-
-    return [back(b) for b in engine.detect(small)]
+    return _detect_scaled(engine, image, factor, cv2.INTER_AREA)
 
 
 MAX_ENLARGEMENT = 3  # a smaller frame is enlarged at most this much
@@ -264,22 +252,26 @@ def detect_enlarged(engine: TextEngine, image: np.ndarray, side: int) -> list[Bo
     0.78. Small frames are the ones whose burned-in text is smallest (256 px MR and CT),
     and one enlarged view costs what a detection of a ``side`` px frame does.
     """
-    height, width = image.shape[:2]
-    factor = min(side / max(height, width), MAX_ENLARGEMENT)
+    factor = min(side / max(image.shape[:2]), MAX_ENLARGEMENT)
     if factor < 1.25:
         return []
-    large = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    return _detect_scaled(engine, image, factor, cv2.INTER_CUBIC)
 
-    def back(box: Box) -> Box:
-        return Box(
+
+def _detect_scaled(engine: TextEngine, image: np.ndarray, factor: float, how: int) -> list[Box]:
+    """Detection on ``image`` resized by ``factor``, boxes mapped back to its coordinates."""
+    height, width = image.shape[:2]
+    resized = cv2.resize(image, None, fx=factor, fy=factor, interpolation=how)
+    return [
+        Box(
             int(box.x0 / factor),
             int(box.y0 / factor),
             int(np.ceil(box.x1 / factor)),
             int(np.ceil(box.y1 / factor)),
             box.score,
         ).clipped(width, height)
-
-    return [back(b) for b in engine.detect(large)]
+        for box in engine.detect(resized)
+    ]
 
 
 SECOND_LOOK_REACH = 3  # line heights searched beyond each end of a line
