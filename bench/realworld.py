@@ -264,8 +264,9 @@ class Tally:
     duplicates: int = 0  # the same instance as a released file (same SOP Instance UID)
     leaks: collections.Counter = field(default_factory=collections.Counter)
     leak_lines: list[str] = field(default_factory=list)
-    # released item -> (its input, its staged file, its input's Study Instance UID)
-    staged: dict[str, tuple[Path, Path, str]] = field(default_factory=dict)
+    # released item -> (its input, its staged file, its input's Study Instance UID, the
+    # identifying values of its input header)
+    staged: dict[str, tuple[Path, Path, str, set[tuple[str, bool]]]] = field(default_factory=dict)
     study_leaks: dict[str, int] = field(default_factory=dict)  # "before"/"after" the pass
     study_pass: dict[str, int] = field(default_factory=dict)
 
@@ -334,22 +335,12 @@ def run(corpus: Path, profile_name: str, pixels: bool, limit: int | None, show: 
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(dst, target)
             tally.released += 1
-            tally.staged[item_id] = (src, target, _study_uid(src))
-            _count_leaks(src, target, corpus, tally, show)
+            study, values = _count_leaks(src, target, corpus, tally, show)
+            tally.staged[item_id] = (src, target, study, values)
         _study_level(ws, profile, tally)
         summary = run_checks(ws, profile)
     _print(tally, summary, pixels)
     return 0
-
-
-def _study_uid(src: Path) -> str:
-    try:
-        ds = pydicom.dcmread(
-            src, force=True, stop_before_pixels=True, specific_tags=["StudyInstanceUID"]
-        )
-        return str(ds.get("StudyInstanceUID", "") or "")
-    except Exception:
-        return ""
 
 
 def _study_level(ws, profile, tally: Tally) -> None:  # noqa: ANN001
@@ -359,17 +350,11 @@ def _study_level(ws, profile, tally: Tally) -> None:  # noqa: ANN001
     from tasks.headers.table import compile_plan
     from tasks.runtime.workspace import Item
 
-    ws.write_index([Item(i, "dicom", str(src)) for i, (src, _, _) in tally.staged.items()])
-    ws.write_manifest({i: str(t.relative_to(ws.staging)) for i, (_, t, _) in tally.staged.items()})
-    values: dict[str, set[tuple[str, bool]]] = {}
-    for item_id, (src, _, _) in tally.staged.items():
-        try:
-            found = identifying_values(pydicom.dcmread(src, force=True, stop_before_pixels=True))
-        except Exception:
-            found = {}
-        values[item_id] = set().union(*found.values()) if found else set()
+    ws.write_index([Item(i, "dicom", str(entry[0])) for i, entry in tally.staged.items()])
+    ws.write_manifest({i: str(e[1].relative_to(ws.staging)) for i, e in tally.staged.items()})
+    values = {item_id: entry[3] for item_id, entry in tally.staged.items()}
     studies: dict[str, list[str]] = collections.defaultdict(list)
-    for item_id, (_, _, study) in tally.staged.items():
+    for item_id, (_, _, study, _) in tally.staged.items():
         if study:
             studies[study].append(item_id)
 
@@ -413,12 +398,17 @@ def _pixel_reason(dst, item_id, ctx, full, decode, decode_error, has_pixels) -> 
     return None
 
 
-def _count_leaks(src: Path, released: Path, corpus: Path, tally: Tally, show: bool) -> None:
+def _count_leaks(
+    src: Path, released: Path, corpus: Path, tally: Tally, show: bool
+) -> tuple[str, set[tuple[str, bool]]]:
+    """Count the input's identifying values found in its released header; returns the
+    input's Study Instance UID and those values (for the study-level count)."""
     try:
         original = pydicom.dcmread(src, force=True, stop_before_pixels=True)
         values = identifying_values(original)
+        study = str(original.get("StudyInstanceUID", "") or "")
     except Exception:
-        return
+        return "", set()
     text = released_text(released)
     for keyword, found in values.items():
         for value, single in found:
@@ -426,6 +416,7 @@ def _count_leaks(src: Path, released: Path, corpus: Path, tally: Tally, show: bo
                 tally.leaks[keyword] += 1
                 shown = f" {value!r}" if show else ""
                 tally.leak_lines.append(f"  {src.relative_to(corpus)}: {keyword}{shown}")
+    return study, set().union(*values.values()) if values else set()
 
 
 def _print(tally: Tally, summary, pixels: bool) -> None:  # noqa: ANN001
