@@ -32,6 +32,7 @@ RecognizerType = Literal[
     "name_line",
     "spacy_ner",
     "first_name",
+    "table_columns",
     "trained_ner",
 ]
 

@@ -65,6 +65,10 @@ class Engine:
                 ]
                 for recognizer in statistical:
                     candidates.extend(recognizer.find(analysis))
+        if analysis.not_identifying:
+            candidates = [
+                c for c in candidates if c.strong or not _inside(c, analysis.not_identifying)
+            ]
         candidates = spare_protected(text, candidates)
         allowed = allowed_ranges(text)
         if allowed:

@@ -154,7 +154,80 @@ def a_place_word(text: str, start: int, end: int) -> bool:
     return not never_a_name(first) and not is_french_word(first)
 
 
+def a_user_name(text: str, start: int, end: int) -> bool:
+    """A login built from a name ("pmasson", "j.vasseur", "BCOOPER"): a word outside the
+    French and English dictionaries, the report vocabulary and the function words."""
+    from tasks.reports.lexicon import is_english_word, is_french_word, never_a_name
+
+    word = text[start:end].lower()
+    parts = [p for p in word.split(".") if p]
+    if not parts or never_a_name(word):
+        return False
+    longest = max(parts, key=len)
+    return (
+        not (is_french_word(longest) or is_english_word(longest))
+        or len(parts) > 1
+        and (len(parts[0]) == 1)
+    )
+
+
+# words an English practice name may use that name no place ("Interventional Radiology",
+# "Diagnostic Imaging", "the Breast Clinic")
+GENERIC_ENGLISH_PLACE_WORDS = frozenset(
+    "the a an of and at our your his her their this that st saint royal general community "
+    "university district memorial teaching women's children's family medical diagnostic "
+    "diagnostics imaging radiology associates practice partnership group healthcare health "
+    "partners clinic polyclinic surgery centre center infirmary hospital hospice nursing home "
+    "care orthopedic orthopaedic specialty vascular spine sports breast cancer heart dental "
+    "physician physicians interventional musculoskeletal paediatric pediatric neuro "
+    "neuroradiology cardiac abdominal body thoracic emergency oncology oncologic nuclear "
+    "medicine services service unit department outpatient inpatient main new old local".split()
+)
+
+
+def names_an_english_place(text: str, start: int, end: int) -> bool:
+    """An English practice or hospital name holds a word that is not generic and not report
+    vocabulary; in lower case, a word outside the English dictionary too ("nottingham
+    general hospital"; "the general hospital" names nothing)."""
+    from tasks.reports.lexicon import is_english_word, is_french_word
+    from tasks.reports.vocab import is_report_word
+
+    value = text[start:end]
+    words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)?", value)
+    lower_case = value == value.lower()
+    for word in words:
+        lowered = word.lower()
+        if lowered in GENERIC_ENGLISH_PLACE_WORDS or is_report_word(lowered):
+            continue
+        if lower_case and (is_english_word(lowered) or is_french_word(lowered)):
+            continue
+        return True
+    return False
+
+
+def names_a_practice(text: str, start: int, end: int) -> bool:
+    """A practice named after a place ("clinique du coteau") holds a word that is neither
+    generic nor report vocabulary ("clinique de la douleur", "centre médical du sein" name
+    no place)."""
+    from tasks.reports.lexicon import is_french_word, never_a_name
+
+    value = text[start:end]
+    words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", value)
+    # "de la" announces a specialty in lower case ("clinique de la douleur", "de la main"):
+    # then only a word outside the dictionary names a place
+    specialty = value == value.lower() and re.search(r"\sde\s+(?:la\s|l['’])", value)
+    return any(
+        w.lower() not in GENERIC_PLACE_WORDS
+        and not never_a_name(w)
+        and not (specialty and is_french_word(w))
+        for w in words
+    )
+
+
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
+    "names_a_practice": names_a_practice,
+    "names_an_english_place": names_an_english_place,
+    "a_user_name": a_user_name,
     "a_place_word": a_place_word,
     "names_a_place": names_a_place,
     "names_a_lower_case_place": names_a_lower_case_place,

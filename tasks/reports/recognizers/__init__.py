@@ -15,6 +15,7 @@ from tasks.reports.recognizers import (
     pattern,
     postcode_city,
     spacy_ner,
+    table_columns,
     title_name,
     trained_ner,
 )
@@ -33,6 +34,7 @@ BUILDERS: dict[RecognizerType, Callable[[RecognizerSpec, Path], Recognizer]] = {
     "spacy_ner": spacy_ner.build,
     "first_name": first_name.build,
     "trained_ner": trained_ner.build,
+    "table_columns": table_columns.build,
 }
 
 

@@ -21,6 +21,9 @@ class Analysis:
     ner_docs: list[tuple[int, Any]] = field(default_factory=list)
     # characters the rules already found (1), for recognizers that run after them
     covered: bytearray | None = None
+    # ranges a recognizer proved are no identifying value (the header row of a table):
+    # weaker answers inside them are dropped
+    not_identifying: list[tuple[int, int]] = field(default_factory=list)
 
 
 class Identified:

@@ -1,0 +1,145 @@
+"""Identifiers in the forms exports and letterheads write them: delimited tables read by
+their column headers, DICOM/HL7 person names and ages, logins, practices named after a
+place, building and flat before the street, devices in any case with their serial.
+
+Values are invented for these tests (names absent from the gazetteers and training lists).
+Real spaCy, the shipped models."""
+
+from __future__ import annotations
+
+from tasks.reports.recognizers.table_columns import fold_header, label_of
+from tests.reports_support import covered, spans_of, touched
+
+# --- tables read by their header ------------------------------------------------------------
+
+
+def test_cells_of_a_pipe_export_take_their_column_label():
+    text = (
+        "DATE|IPP|NOM|PRENOM|DDN|EXAMEN|ACC|PRESCRIPTEUR|SITE\n"
+        "20230412|771 204 318|PIED|OCÉANE|03-02-1951|IRM DU GENOU DROIT|B77-1048822|Vachelard|"
+        "Clinique des Quatre Vents\n"
+    )
+    spans = spans_of(text)
+    for value in ("771 204 318", "PIED", "OCÉANE", "03-02-1951", "B77-1048822", "Vachelard"):
+        assert covered(text, value, spans), value
+    assert covered(text, "Clinique des Quatre Vents", spans)
+    assert not touched(text, "IRM DU GENOU DROIT", spans)
+    for header in ("NOM", "PRENOM", "EXAMEN", "PRESCRIPTEUR"):
+        assert not touched(text, header, spans), header
+
+
+def test_cells_of_a_csv_export_with_quotes_and_logins():
+    text = (
+        "id_patient,nom,date_naissance,modalite,manipulateur,telephone,ville\n"
+        '51837720,"Rouxel-Tanguy Maëlys",14/09/1962,IRM,pkerbrat,02 96 41 77 30,Lannion\n'
+    )
+    spans = spans_of(text)
+    for value in ("51837720", "Rouxel-Tanguy Maëlys", "14/09/1962", "pkerbrat", "Lannion"):
+        assert covered(text, value, spans), value
+    assert not touched(text, "IRM", spans)
+
+
+def test_a_comma_in_prose_is_no_table():
+    text = "scanner thoracique, pas de nodule, pas d'épanchement\nconclusion, examen normal"
+    assert spans_of(text) == []
+
+
+def test_header_folding_and_descriptive_columns():
+    assert fold_header("Date de naissance") == "date_de_naissance"
+    known = {"nom": "PERSON", "date": "DATE"}
+    assert label_of("Nom patient", known) == "PERSON"
+    assert label_of("nom_examen", known) is None  # the exam's name, not a person
+    assert label_of("date_examen", known) == "DATE"
+
+
+# --- DICOM and HL7 forms, logins ------------------------------------------------------------
+
+
+def test_caret_names_in_any_case_and_dicom_ages():
+    for text, name, age in (
+        ("Patient : LE GUENNEC^YVONIG   Âge : 067Y", "LE GUENNEC^YVONIG", "067Y"),
+        (
+            "(0010,0010) PN [van der wiel^saskia]  (0010,1010) AS [041y]",
+            "van der wiel^saskia",
+            "041y",
+        ),
+        ("PID|1||4471||OYONO^MBALLA^ESTELLE||19790201|F", "OYONO^MBALLA^ESTELLE", None),
+    ):
+        spans = spans_of(text)
+        assert covered(text, name, spans), text
+        if age:
+            assert covered(text, age, spans), text
+
+
+def test_logins_after_a_role_or_ending_a_note():
+    for text, login in (
+        ("Manipulatrice : gquillivic\nModalité : IRM 1,5 T", "gquillivic"),
+        ("Patient calme, injection sans incident. /tlebihan", "tlebihan"),
+        ("CONTRAST GIVEN, NO REACTION. -RKOWALCZ", "RKOWALCZ"),
+        ("saisi par y.morvezen le 3 mars", "y.morvezen"),
+    ):
+        assert covered(text, login, spans_of(text)), text
+    text = "Examen réalisé par le technicien de garde"
+    assert spans_of(text) == []
+
+
+# --- establishments named after a place -----------------------------------------------------
+
+
+def test_practices_named_after_a_place_in_any_case():
+    for text, name in (
+        ("Centre d'Imagerie Médicale des Salines", "Centre d'Imagerie Médicale des Salines"),
+        ("adressée par le Centre d'IRM du Bois Joli", "Centre d'IRM du Bois Joli"),
+        ("Imagerie Médicale de la Haute Lande", "Imagerie Médicale de la Haute Lande"),
+        ("Hôpital d'instruction de Quimperlé", "Hôpital d'instruction de Quimperlé"),
+        ("vue à la polyclinique des trois rivières.", "polyclinique des trois rivières"),
+    ):
+        assert covered(text, name, spans_of(text)), text
+    for text in ("SCANNER DU RACHIS LOMBAIRE", "clinique de la douleur chronique"):
+        assert [s for s in spans_of(text) if s.label == "ESTABLISHMENT"] == [], text
+
+
+def test_english_practices_and_departments():
+    for text, name in (
+        ("Referred by Tollgate Orthopaedic Associates", "Tollgate Orthopaedic Associates"),
+        ("Radiology Department, Wexcombe Community Hospital", None),
+        ("seen at brackenfold general hospital last week", "brackenfold general hospital"),
+        ("Report from Harrowgate Diagnostics.", "Harrowgate Diagnostics"),
+    ):
+        spans = spans_of(text, "en")
+        assert covered(text, name or text, spans), text
+    text = "Interventional Radiology reviewed the images with Diagnostic Imaging."
+    assert [s for s in spans_of(text, "en") if s.label == "ESTABLISHMENT"] == []
+
+
+# --- addresses and devices ------------------------------------------------------------------
+
+
+def test_building_and_flat_before_the_street():
+    for text, address in (
+        (
+            "Domicile : Résidence Ker Avel, bât. D, appt 12, 8 rue des Goélands, 29200 Brest",
+            "Résidence Ker Avel, bât. D, appt 12, 8 rue des Goélands",
+        ),
+        (
+            "le clos fleuri, porte 4, 17 ter chemin des ajoncs",
+            "le clos fleuri, porte 4, 17 ter chemin des ajoncs",
+        ),
+        ("Flat 7, 42 Wyndcliffe Road", "Flat 7, 42 Wyndcliffe Road"),
+        ("12 lotissement Les Hortensias", "12 lotissement Les Hortensias"),
+    ):
+        assert covered(text, address, spans_of(text)), text
+
+
+def test_devices_in_any_case_with_their_serial():
+    for text, device in (
+        ("examen sur siemens magnetom sola sn 88231 ce jour", "siemens magnetom sola sn 88231"),
+        (
+            "MAMMOGRAPHE HOLOGIC 3DIMENSIONS N° SÉRIE H3D-5521",
+            "HOLOGIC 3DIMENSIONS N° SÉRIE H3D-5521",
+        ),
+        ("Acquisition : GE Revolution Apex s/n 7RA0915", "GE Revolution Apex s/n 7RA0915"),
+    ):
+        assert covered(text, device, spans_of(text)), text
+    text = "positron emission tomography with a canon of protocols"
+    assert [s for s in spans_of(text, "en") if s.label in ("DEVICE", "ID")] == []
