@@ -371,7 +371,7 @@ def _study_level(ws, profile, tally: Tally) -> None:  # noqa: ANN001
 
     tally.study_leaks["before"] = count()
     section = profile.section("headers")
-    tally.study_pass = crosscheck_studies(ws, compile_plan(section))
+    tally.study_pass = crosscheck_studies(ws, compile_plan(section), BENCH_KEY)
     tally.study_leaks["after"] = count()
 
 

@@ -235,7 +235,7 @@ def assemble(request_path: str) -> dict[str, int]:
 
     ctx = stage_context(request_path)
     ws = ctx.workspace
-    write_pseudonym_map(ws)  # audit/pseudonyms.csv, for data subjects' rights
+    write_pseudonym_map(ws, ctx.key)  # audit/pseudonyms.csv (sealed), for data subjects' rights
     counts = assemble_staging(ws, {"dicom": "pixels", "report": "reports", "clinical": "clinical"})
     marked = mark_release(ws.staging / "dicom", ctx.release_request.request_id)  # names the release
     ws.audit("staging_assembled", files_marked=marked["files_marked"], **counts)
@@ -276,7 +276,7 @@ def apply_release_rules(request_path: str) -> dict[str, int]:
     section = ctx.profile.section("headers")
     counts: dict[str, int] = {}
     if section.cross_check:  # a value of one file of a study, kept in another of its files
-        counts.update(crosscheck_studies(ctx.workspace, compile_plan(section)))
+        counts.update(crosscheck_studies(ctx.workspace, compile_plan(section), ctx.key))
     counts.update(apply_rules(ctx.workspace.staging / "dicom", section))
     # how to read what the rules generalised (age bands, groups): part of the sealed release
     write_data_dictionary(ctx.workspace.staging, ctx.profile)

@@ -16,5 +16,5 @@
 - ``unlisted_uids.remap_unlisted_uids``: instance UIDs in attributes the table does not list.
 - ``stage.anonymise_file``: the FileStage (output file + PHI sidecar).
 - ``generalise.apply_release_rules``: release-wide post-pass (small regions -> "Other").
-- ``pseudonyms.write_pseudonym_map``: audit/pseudonyms.csv for data subjects' rights.
+- ``pseudonyms.write_pseudonym_map``: audit/pseudonyms.csv (sealed) for data subjects' rights.
 """

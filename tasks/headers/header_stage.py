@@ -129,7 +129,7 @@ def anonymise_file(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Out
         study_date=original["StudyDate"],
         identifiers=state.identifiers.as_record(),
     )
-    write_record(ctx.workspace, item_id, record, durable=False)  # dst is not fsynced either
+    write_record(ctx.workspace, item_id, record, key, durable=False)  # dst is not fsynced either
     ctx.workspace.write_flags(item_id, [f"{STAGE}.{flag}" for flag in generated])
     for flag in generated:
         state.count(flag)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import base64
 import csv
-import json
+import io
 from functools import lru_cache
+from pathlib import Path
 
 from tasks.config.keys import keyed_digest
-from tasks.runtime import atomic
+from tasks.config.phi import seal_clear_records, sidecars
+from tasks.config.sealed_files import PSEUDONYM_MAP, read_sealed, write_sealed
 from tasks.runtime.workspace import Workspace
 
 MAX_UID_LENGTH = 64
@@ -93,41 +95,48 @@ def patient_basis(patient_id: str, patient_name: str, birth_date: str, study_uid
     return "study\x00" + study_uid.strip()
 
 
-def write_pseudonym_map(ws: Workspace) -> int:
+MAP_COLUMNS = (
+    "pseudo_patient_id",
+    "patient_id",
+    "issuer",
+    "pseudo_accession",
+    "accession",
+    "new_study_uid",
+    "study_uid",
+    "date_shift_days",
+)
+
+
+def pseudonym_map_path(ws: Workspace) -> Path:
+    return ws.audit_dir / "pseudonyms.csv"
+
+
+def write_pseudonym_map(ws: Workspace, key: bytes) -> int:
     """Rebuild ``audit/pseudonyms.csv`` (pseudonym <-> original, for data subjects' rights)
-    from the PHI sidecars. Lives only in the workspace's audit area. Returns rows written."""
-    rows = set()
-    folder = ws.work / "phi"
-    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-        record = json.loads(path.read_text(encoding="utf-8"))
-        rows.add(
-            (
-                record.get("pseudo_patient_id", ""),
-                record.get("patient_id", ""),
-                record.get("issuer", ""),
-                record.get("pseudo_accession", ""),
-                record.get("accession", ""),
-                record.get("new_study_uid", ""),
-                record.get("study_uid", ""),
-                str(record.get("date_shift_days", 0)),
-            )
-        )
-    target = ws.audit_dir / "pseudonyms.csv"
-    tmp = atomic.temp_path_for(target)
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(
-            [
-                "pseudo_patient_id",
-                "patient_id",
-                "issuer",
-                "pseudo_accession",
-                "accession",
-                "new_study_uid",
-                "study_uid",
-                "date_shift_days",
-            ]
-        )
-        writer.writerows(sorted(rows))
-    tmp.replace(target)
+    from the PHI sidecars, sealed with ``key`` (the request's pseudonymisation key, see
+    tasks.config.sealed_files). Lives only in the workspace's audit area. Sidecars still in
+    the earlier clear format are sealed first, and a clear map is replaced at its path.
+    Returns rows written."""
+    seal_clear_records(ws, key)
+    defaults = {"date_shift_days": 0}
+    rows = {
+        tuple(str(fields.get(column, defaults.get(column, ""))) for column in MAP_COLUMNS)
+        for _, fields in sidecars(ws, key)
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(MAP_COLUMNS)
+    writer.writerows(sorted(rows))
+    data = buffer.getvalue().encode("utf-8")
+    write_sealed(pseudonym_map_path(ws), key, PSEUDONYM_MAP, data)
     return len(rows)
+
+
+def read_pseudonym_map(ws: Workspace, key: bytes) -> list[dict[str, str]]:
+    """The map's rows (a map in the earlier clear CSV is read as it is)."""
+    data = read_sealed(pseudonym_map_path(ws), key, PSEUDONYM_MAP, clear_format=_clear_map)
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def _clear_map(blob: bytes) -> bool:
+    return blob.startswith(MAP_COLUMNS[0].encode("ascii") + b",")

@@ -117,12 +117,12 @@ def released_dicom(ws: Workspace) -> dict[str, Path]:
     return out
 
 
-def crosscheck_studies(ws: Workspace, plan: Plan) -> dict[str, int]:
+def crosscheck_studies(ws: Workspace, plan: Plan, key: bytes) -> dict[str, int]:
     """The study-level pass over the staged candidate. Counts: files_in_shared_studies
     (files whose study holds values they do not), study_files_rewritten,
-    study_crosscheck_hits."""
+    study_crosscheck_hits. ``key``: the request's pseudonymisation key (sealed sidecars)."""
     staged = released_dicom(ws)
-    records = {i: r for i in staged if (r := read_record(ws, i)) is not None}
+    records = {i: r for i in staged if (r := read_record(ws, i, key)) is not None}
     extra = foreign_needles(records)
     counts = {"files_in_shared_studies": len(extra), "study_files_rewritten": 0}
     counts["study_crosscheck_hits"] = 0

@@ -260,7 +260,7 @@ def identical_frames(frames: np.ndarray) -> dict[int, list[int]]:
 def _policy(engine: TextEngine, settings: PixelProfile, ctx: StageContext, item_id: str) -> Policy:
     if settings.redact != "identifying_text":
         return Policy(engine, False, None, settings.min_recognition_score)
-    record = read_record(ctx.workspace, item_id) if ctx.workspace is not None else None
+    record = read_record(ctx.workspace, item_id, ctx.key) if ctx.workspace is not None else None
     if record is None:  # nothing to match against: redact all text (fail safe)
         return Policy(engine, False, None, settings.min_recognition_score)
     values = {group: list(v) for group, v in record.identifiers.items()}

@@ -83,7 +83,7 @@ def pseudonymise_clinical(src: Path, dst: Path, item_id: str, ctx: StageContext)
         return Outcome(False, "reports.clinical_unknown_column")
     if "accession" not in roles:
         return Outcome(False, "reports.clinical_no_accession_column")
-    index = studies(ctx.workspace)
+    index = studies(ctx.workspace, ctx.key)
     released: list[list[str]] = []
     unmatched: list[list[str]] = []
     opted_out = 0

@@ -74,7 +74,7 @@ def clean_text(
 
 def anonymise_report(src: Path, dst: Path, item_id: str, ctx: StageContext) -> Outcome:
     profile = settings(ctx)
-    record = find_study(studies(ctx.workspace), Path(src).stem)
+    record = find_study(studies(ctx.workspace, ctx.key), Path(src).stem)
     if record is None:
         if Path(src).stem.strip() in opted_out_accessions(ctx.workspace):
             return Outcome(False, "reports.opted_out")  # recorded, never copied

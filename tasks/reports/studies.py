@@ -12,17 +12,18 @@ _lock = threading.Lock()
 _cache: dict[str, tuple[int, dict[str, PhiRecord]]] = {}
 
 
-def studies(ws: Workspace) -> dict[str, PhiRecord]:
+def studies(ws: Workspace, key: bytes) -> dict[str, PhiRecord]:
+    """``key``: the request's pseudonymisation key (the sidecars are sealed with it)."""
     folder = ws.work / "phi"
     stamp = folder.stat().st_mtime_ns if folder.exists() else -1
-    key = str(ws.root)
+    where = str(ws.root)
     with _lock:
-        cached = _cache.get(key)
+        cached = _cache.get(where)
         if cached is not None and cached[0] == stamp:
             return cached[1]
-    index = study_index(ws)
+    index = study_index(ws, key)
     with _lock:
-        _cache[key] = (stamp, index)
+        _cache[where] = (stamp, index)
     return index
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from tasks.config.keys import key_fingerprint
 from tasks.rights.locate import ClinicalColumns, find_content, scope_in, trees
-from tasks.rights.pseudonym import pseudonym_in
+from tasks.rights.pseudonym import pseudonym_of, request_key
 from tasks.rights.store import audit_rights
 
 
@@ -30,15 +30,9 @@ def access_report(
     for tree in trees(base):
         if tree.record is None:  # staging copies are not releases
             continue
-        pseudonym = pseudonym_in(
-            base,
-            tree.request_id,
-            key,
-            patient_id,
-            pseudonym_settings,
-            tree.record.pseudonym_domain,
-        )
-        scope = scope_in(base / tree.request_id, pseudonym, issuer)
+        used = request_key(base, tree.request_id, key, tree.record.pseudonym_domain)
+        pseudonym = pseudonym_of(used, patient_id, pseudonym_settings)
+        scope = scope_in(base / tree.request_id, used, pseudonym, issuer)
         if scope is None:
             continue
         content = find_content(tree.root, scope, columns)

@@ -27,7 +27,7 @@ from tasks.rights.locate import (
     trees,
 )
 from tasks.rights.manifest import rewritten_manifest
-from tasks.rights.pseudonym import pseudonym_in
+from tasks.rights.pseudonym import pseudonym_of, request_key
 from tasks.rights.store import audit_rights
 from tasks.rights.workspace_records import person_in, scrub
 from tasks.runtime import atomic
@@ -104,10 +104,10 @@ def erase_patient(
         raise ValueError("patient_id must not be blank")
     columns = ClinicalColumns.of(clinical_settings)
 
-    def pseudonym(tree_request_id: str, release_domain: str | None = None) -> str:
-        return pseudonym_in(
-            base, tree_request_id, key, patient_id, pseudonym_settings, release_domain
-        )
+    def pseudonym(tree_request_id: str, release_domain: str | None = None) -> tuple[str, bytes]:
+        """The patient's pseudonym in a request, and the request's key (its sealed files)."""
+        used = request_key(base, tree_request_id, key, release_domain)
+        return pseudonym_of(used, patient_id, pseudonym_settings), used
 
     changes, problems = _erase_in_trees(base, pseudonym, issuer, columns)
     changes.extend(_erase_in_workspaces(base, pseudonym, patient_id, issuer, clinical_settings))
@@ -128,14 +128,17 @@ def erase_patient(
 
 
 def _erase_in_trees(
-    base: Path, pseudonym_of_tree: Callable[..., str], issuer: str, columns: ClinicalColumns
+    base: Path,
+    pseudonym_of_tree: Callable[..., tuple[str, bytes]],
+    issuer: str,
+    columns: ClinicalColumns,
 ) -> tuple[list[TreeChange], list[str]]:
     changes: list[TreeChange] = []
     problems: list[str] = []
     for tree in trees(base):
         domain = tree.record.pseudonym_domain if tree.record else None
-        pseudonym = pseudonym_of_tree(tree.request_id, domain)
-        scope = scope_in(base / tree.request_id, pseudonym, issuer)
+        pseudonym, used = pseudonym_of_tree(tree.request_id, domain)
+        scope = scope_in(base / tree.request_id, used, pseudonym, issuer)
         if scope is None:
             continue
         content = find_content(tree.root, scope, columns)
@@ -150,7 +153,7 @@ def _erase_in_trees(
 
 def _erase_in_workspaces(
     base: Path,
-    pseudonym_of_tree: Callable[..., str],
+    pseudonym_of_tree: Callable[..., tuple[str, bytes]],
     patient_id: str,
     issuer: str,
     clinical_settings: Any,
@@ -159,11 +162,11 @@ def _erase_in_workspaces(
     (tasks.rights.workspace_records), after the trees (whose erasure reads the sidecars)."""
     changes = []
     for workspace in sorted(p.parent for p in base.glob("*/work") if p.is_dir()):
-        pseudonym = pseudonym_of_tree(workspace.name)
-        person = person_in(workspace, patient_id, issuer, pseudonym)
+        pseudonym, used = pseudonym_of_tree(workspace.name)
+        person = person_in(workspace, used, patient_id, issuer, pseudonym)
         if person.empty():
             continue
-        counts = scrub(workspace, person, clinical_settings)
+        counts = scrub(workspace, person, used, clinical_settings)
         changes.append(
             TreeChange(
                 workspace.name,

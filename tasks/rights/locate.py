@@ -9,16 +9,17 @@ the clinical rows of the pseudonym.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pydicom
 
+from tasks.config.phi import sidecars
 from tasks.rights import clinical_rows
 from tasks.rights.pseudonym import issuers_compatible
 from tasks.rights.releases import ReleaseRecord, releases
+from tasks.runtime.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -89,15 +90,12 @@ def trees(base: Path) -> list[Tree]:
     return out
 
 
-def scope_in(workspace_root: Path, pseudonym: str, issuer: str) -> PatientScope | None:
+def scope_in(workspace_root: Path, key: bytes, pseudonym: str, issuer: str) -> PatientScope | None:
     """What belongs to the patient in this request; None when the workspace's sidecars show
-    the pseudonym only for another issuer (same Patient ID, another patient)."""
-    folder = workspace_root / "work" / "phi"
-    records = []
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("pseudo_patient_id") == pseudonym:
-            records.append(data)
+    the pseudonym only for another issuer (same Patient ID, another patient). ``key``: the
+    request's key (``request_key``), which opens its sealed sidecars."""
+    ws = Workspace(workspace_root.parent, workspace_root.name)
+    records = [data for _, data in sidecars(ws, key) if data.get("pseudo_patient_id") == pseudonym]
     mine = [r for r in records if issuers_compatible(r.get("issuer", ""), issuer)]
     accessions = frozenset(r["pseudo_accession"] for r in mine if r.get("pseudo_accession"))
     if records and not mine:

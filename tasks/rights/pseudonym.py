@@ -20,20 +20,14 @@ def pseudonym_of(key: bytes, patient_id: str, pseudonym_settings: Any) -> str:
     return patient_pseudonym(key, basis, settings.patient_prefix, settings.length)
 
 
-def pseudonym_in(
-    base: Path,
-    request_id: str,
-    key: bytes,
-    patient_id: str,
-    pseudonym_settings: Any,
-    release_domain: str | None = None,
-) -> str:
-    """The patient's pseudonym in one request: the site key narrowed to the domain the
-    request's workspace (or else its release record) names; a request from before domains
-    used the site key itself."""
+def request_key(
+    base: Path, request_id: str, key: bytes, release_domain: str | None = None
+) -> bytes:
+    """The key a request's stages used: the site key narrowed to the domain the request's
+    workspace (or else its release record) names; a request from before domains used the site
+    key itself. Its workspace's sealed files open with it."""
     domain = recorded(Path(base) / request_id) or release_domain
-    used = domain_key(key, domain) if domain else key
-    return pseudonym_of(used, patient_id, pseudonym_settings)
+    return domain_key(key, domain) if domain else key
 
 
 def issuers_compatible(recorded: str, requested: str) -> bool:

@@ -14,7 +14,7 @@ input, where it still is), and the reports whose file name is one of their acces
 - their input paths (which name the person: folders are often "LAST First") in
   ``work/index.jsonl`` and ``manifest.csv``, and their staging names in the stage results,
   replaced by ``erased``;
-- their PHI sidecars, then ``audit/pseudonyms.csv`` rebuilt from the sidecars left.
+- their PHI sidecars, then ``audit/pseudonyms.csv`` rebuilt (sealed) from the sidecars left.
 
 The workspace's own audit log records one ``rights_erased`` event with counts.
 """
@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pydicom
 
+from tasks.config.phi import sidecars
 from tasks.rights import clinical_rows
 from tasks.rights.pseudonym import issuers_compatible
 from tasks.rights.workspace_copies import intermediate_files
@@ -55,22 +56,24 @@ class Person:
         return not self.items
 
 
-def person_in(workspace_root: Path, patient_id: str, issuer: str, pseudonym: str) -> Person:
+def person_in(
+    workspace_root: Path, key: bytes, patient_id: str, issuer: str, pseudonym: str
+) -> Person:
+    """``key``: the request's key (tasks.rights.pseudonym.request_key): it opens the sealed
+    sidecars."""
     person = Person(patient_id.strip(), pseudonym)
-    folder = workspace_root / "work" / "phi"
-    for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    ws = _workspace(workspace_root)
+    for item_id, data in sidecars(ws, key):
         if data.get("pseudo_patient_id") != pseudonym:
             continue
         if not issuers_compatible(data.get("issuer", ""), issuer):
             continue
-        person.items.add(path.stem)
-        person.sidecars.add(path.stem)
+        person.items.add(item_id)
+        person.sidecars.add(item_id)
         if data.get("accession"):
             person.accessions.add(str(data["accession"]).strip())
         if data.get("pseudo_accession"):
             person.pseudo_accessions.add(str(data["pseudo_accession"]))
-    ws = _workspace(workspace_root)
     opted_out = _opted_out_items(ws.quarantine_dir)
     index = list(ws.items()) if ws.index_path.exists() else []
     for item in index:
@@ -87,9 +90,12 @@ def person_in(workspace_root: Path, patient_id: str, issuer: str, pseudonym: str
     return person
 
 
-def scrub(workspace_root: Path, person: Person, clinical_settings: object = None) -> dict[str, int]:
-    """Remove the person from the workspace; returns counts (no identifiers).
-    ``clinical_settings``: the reports profile's ``clinical`` settings (id column names)."""
+def scrub(
+    workspace_root: Path, person: Person, key: bytes, clinical_settings: object = None
+) -> dict[str, int]:
+    """Remove the person from the workspace; returns counts (no identifiers). ``key``: the
+    request's key (the map is rewritten sealed with it); ``clinical_settings``: the reports
+    profile's ``clinical`` settings (id column names)."""
     ws = _workspace(workspace_root)
     files = intermediate_files(workspace_root, person.items) + _evidence(ws, person.items)
     for path in files:
@@ -98,10 +104,10 @@ def scrub(workspace_root: Path, person: Person, clinical_settings: object = None
     paths = _forget_paths(ws, person.items)
     for item_id in sorted(person.sidecars):
         ws.phi_path(item_id).unlink(missing_ok=True)
-    if (ws.audit_dir / "pseudonyms.csv").exists():
-        from tasks.headers.pseudonyms import write_pseudonym_map
+    from tasks.headers.pseudonyms import pseudonym_map_path, write_pseudonym_map
 
-        write_pseudonym_map(ws)
+    if pseudonym_map_path(ws).exists():
+        write_pseudonym_map(ws, key)  # sealed; also seals sidecars left in the clear format
     counts = {"files_removed": len(files), "rows_removed": rows, "records_rewritten": paths}
     counts["sidecars_removed"] = len(person.sidecars)
     if ws.audit_log.exists():

@@ -5,12 +5,12 @@ Layout under ``<workspace>/<request_id>/``::
     staging/                 the candidate release (only pseudonymous names inside)
     quarantine/              <item_id><suffix> copies of rejected inputs + <item_id>.reason.json
     audit/audit.jsonl        hash-chained audit log
-    audit/pseudonyms.csv     pseudonym <-> original map (for data subjects' rights)
+    audit/pseudonyms.csv     pseudonym <-> original map (for data subjects' rights), sealed
     work/index.jsonl         every input: item_id, kind, source path (input paths hold names)
     work/batches/            <kind>-NNNN.json lists of item ids: what tasks receive
     work/<stage>/            intermediate files named <item_id>.<ext>
     work/<stage>/results/    per-batch outcomes (<batch>.json), written atomically
-    work/phi/<item_id>.json  identifying values of one input, for later stages' matching
+    work/phi/<item_id>.json  identifying values of one input, for later stages' matching, sealed
     evidence/                Data Docs, thumbnails and other DPO evidence (no PHI)
     manifest.csv             every input -> outcome (stays here: input paths hold names)
 

@@ -31,9 +31,13 @@ import psutil
 import pytest
 import yaml
 
+from tasks.headers.pseudonyms import read_pseudonym_map
 from tasks.publish.release_description import DICTIONARY
+from tasks.rights.pseudonym import request_key
 from tasks.runtime import audit
+from tasks.runtime.workspace import Workspace
 from tasks.synthetic.demo_inputs import MODALITIES, DemoSet, build_demo
+from tests.conftest import TEST_KEY
 from tests.stack_support import (
     PROJECT,
     api_env,
@@ -416,6 +420,13 @@ def _rows(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
+def _map_rows(ws_root: Path) -> list[list[str]]:
+    """The workspace's sealed pseudonym map, opened with the request's key."""
+    key = request_key(ws_root.parent, ws_root.name, TEST_KEY.encode())
+    rows = read_pseudonym_map(Workspace(ws_root.parent, ws_root.name), key)
+    return [list(row.values()) for row in rows]
+
+
 def _approve(env: dict[str, str], run_id: str) -> None:
     result = clearance(env, "approve", run_id, "--dpo", APPROVER, "--comment", "ok")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -452,9 +463,9 @@ def _check_same_release(reference: Path, crashed: Path, demo: DemoSet) -> None:
     listed = (crashed.parent / "out" / "MANIFEST.sha256").read_text().splitlines()
     assert sorted(line.split("  ", 1)[1] for line in listed) == sorted([*released, DICTIONARY])
 
-    pseudonyms = _rows(crash_ws / "audit" / "pseudonyms.csv")
-    assert sorted(pseudonyms) == sorted(_rows(ref_ws / "audit" / "pseudonyms.csv"))
-    assert len(pseudonyms) - 1 == len(demo.patients)
+    pseudonyms = _map_rows(crash_ws)
+    assert sorted(pseudonyms) == sorted(_map_rows(ref_ws))
+    assert len(pseudonyms) == len(demo.patients)
     assert not [p for p in (crashed.parent / "out").rglob("*") if p.name.endswith(".tmp")]
     assert not list(crashed.parent.glob(".out.publishing-*"))
     assert audit.verify(crash_ws / "audit" / "audit.jsonl")[0]

@@ -73,7 +73,7 @@ def _check(src: Path, tmp_path: Path, profile) -> None:
         src = tmp_path / "source.dcm"
         original.save_as(src, enforce_file_format=True)
     assert leaks(dst, identifying_values(src, profile)) == []
-    record = read_record(ctx.workspace, "item")
+    record = read_record(ctx.workspace, "item", ctx.key)
     assert record is not None and record.pseudo_patient_id == out.PatientID
 
 

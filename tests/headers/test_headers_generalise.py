@@ -3,7 +3,6 @@ release-wide small-region rule, and the pseudonym map for data subjects' rights.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pydicom
@@ -12,7 +11,7 @@ import pytest
 from tasks.headers.generalise import age_in_years, apply_release_rules
 from tasks.headers.header_settings import HeaderProfile
 from tasks.headers.header_stage import anonymise_file
-from tasks.headers.pseudonyms import write_pseudonym_map
+from tasks.headers.pseudonyms import read_pseudonym_map, write_pseudonym_map
 from tests.headers.test_headers_support import PIXELS, make_ctx, synthetic_ct, write
 
 REGIONS = {"mapping_csv": "fidac/regions.csv", "min_patients": 2}
@@ -107,8 +106,8 @@ def test_pseudonym_map_lives_in_the_audit_area(tmp_path: Path) -> None:
     for name, pid in (("a", "P1"), ("b", "P1"), ("c", "P2")):
         src = write(synthetic_ct(id=pid, sop=f"1.2.9.{len(name)}{pid[-1]}"), tmp_path / name)
         anonymise_file(src, tmp_path / f"{name}.out", name, ctx)
-    assert write_pseudonym_map(ctx.workspace) == 2
-    path = ctx.workspace.audit_dir / "pseudonyms.csv"
-    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    assert write_pseudonym_map(ctx.workspace, ctx.key) == 2
+    assert (ctx.workspace.audit_dir / "pseudonyms.csv").is_file()
+    rows = read_pseudonym_map(ctx.workspace, ctx.key)
     assert {r["patient_id"] for r in rows} == {"P1", "P2"}
     assert all(r["pseudo_patient_id"].startswith("P") and r["new_study_uid"] for r in rows)

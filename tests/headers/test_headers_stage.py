@@ -223,7 +223,8 @@ def test_different_patients_get_different_pseudonyms_and_shifts(tmp_path: Path) 
     _, a, ctx_a = run(tmp_path / "a", {"headers": NO_NLP})
     other = synthetic_ct(id="PID000111", name="MARTIN^LUC", accession="ACC1")
     _, b, ctx_b = run(tmp_path / "b", {"headers": NO_NLP}, other)
-    ra, rb = read_record(ctx_a.workspace, "in"), read_record(ctx_b.workspace, "in")
+    ra = read_record(ctx_a.workspace, "in", ctx_a.key)
+    rb = read_record(ctx_b.workspace, "in", ctx_b.key)
     assert ra.pseudo_patient_id != rb.pseudo_patient_id
     assert ra.pseudo_accession != rb.pseudo_accession
     assert -730 <= ra.date_shift_days <= -1 and -730 <= rb.date_shift_days <= -1
@@ -232,7 +233,7 @@ def test_different_patients_get_different_pseudonyms_and_shifts(tmp_path: Path) 
 def test_phi_record_holds_originals_and_pseudonyms(tmp_path: Path) -> None:
     _, dst, ctx = run(tmp_path, {"headers": NO_NLP})
     out = pydicom.dcmread(dst)
-    record = read_record(ctx.workspace, "in")
+    record = read_record(ctx.workspace, "in", ctx.key)
     assert record.patient_id == PATIENT["id"] and record.accession == PATIENT["accession"]
     assert record.pseudo_patient_id == out.PatientID
     assert record.pseudo_accession == out.AccessionNumber
@@ -324,7 +325,7 @@ def test_accented_names_in_latin1_are_found_in_every_spelling(tmp_path: Path) ->
     out = pydicom.dcmread(dst)
     assert out.SeriesDescription == "Thorax"
     assert leaks(dst, identifying_values(tmp_path / "in.dcm")) == []
-    assert "Hélène Lefèvre" in read_record(ctx.workspace, "in").identifiers["names"]
+    assert "Hélène Lefèvre" in read_record(ctx.workspace, "in", ctx.key).identifiers["names"]
 
 
 def test_an_already_deidentified_input_keeps_its_method_history(tmp_path: Path) -> None:

@@ -71,7 +71,8 @@ def test_a_value_of_another_file_of_the_study_is_removed_from_the_candidate(
     # the per-file cross-check does not know the other file's values: they are still there
     assert fold(OPERATOR_SURNAME) in before and fold(STATION) in before
 
-    counts = crosscheck_studies(ctx.workspace, compile_plan(ctx.profile.section("headers")))
+    plan = compile_plan(ctx.profile.section("headers"))
+    counts = crosscheck_studies(ctx.workspace, plan, ctx.key)
 
     after = _texts(pydicom.dcmread(staged["d000002"]))
     assert fold(OPERATOR_SURNAME) not in after
@@ -90,7 +91,8 @@ def test_values_of_another_study_are_not_searched_for(tmp_path: Path) -> None:
         ctx, tmp_path, {"d000001": synthetic_ct(sop="1.2.826.0.1.99.3.1"), "d000002": other_patient}
     )
     before = staged["d000002"].read_bytes()
-    counts = crosscheck_studies(ctx.workspace, compile_plan(ctx.profile.section("headers")))
+    plan = compile_plan(ctx.profile.section("headers"))
+    counts = crosscheck_studies(ctx.workspace, plan, ctx.key)
     assert counts["study_files_rewritten"] == 0
     assert staged["d000002"].read_bytes() == before
 

@@ -62,7 +62,7 @@ def _run(tmp_path: Path, src: Path, profile: str | dict = "default") -> tuple[Da
     dst = tmp_path / "out" / src.name
     outcome = anonymise_file(src, dst, "item", ctx)
     assert outcome.ok, outcome.reason
-    return pydicom.dcmread(dst), read_record(ctx.workspace, "item")
+    return pydicom.dcmread(dst), read_record(ctx.workspace, "item", ctx.key)
 
 
 def test_times_move_with_dates_and_intervals_are_kept(tmp_path: Path) -> None:

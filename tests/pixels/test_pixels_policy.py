@@ -75,7 +75,7 @@ def test_identifying_text_keeps_markers_and_redacts_identifiers(tmp_path: Path) 
         birth_date="19760312",
         identifiers={"names": ["DUPONT^JEAN"], "dates": ["19760312"]},
     )
-    write_record(ctx.workspace, "pol", record)
+    write_record(ctx.workspace, "pol", record, ctx.key)
     outcome = redact_file(src, dst, "pol", ctx)
     assert outcome.ok, outcome.reason
     assert outcome.counts["kept_boxes"] >= 1

@@ -57,6 +57,7 @@ def setup(tmp_path, **settings):
                 date_shift_days=shift,
                 identifiers={"names": [name], "ids": [pid, acc]},
             ),
+            KEY,
         )
     profile = ReleaseProfile(name="t", sections={"reports": ReportProfile(**settings)})
     ctx = StageContext(ws, profile, KEY, types.SimpleNamespace(language="fr"))

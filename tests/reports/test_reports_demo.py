@@ -58,6 +58,7 @@ def test_demo_reports_and_clinical_leak_nothing(tmp_path, demo, with_header_valu
                 birth_date=p.birth_date,
                 identifiers=identifiers,
             ),
+            KEY,
         )
     ctx = StageContext(
         ws,

@@ -40,7 +40,7 @@ def _context(tmp_path: Path) -> StageContext:
     ws.write_index([item])
     ws.quarantine(item, "ingest", "ingest.opted_out")
     write_record(ws, "d000002", PhiRecord(accession="ACC-KEPT-1", pseudo_accession="PA1",
-                                          pseudo_patient_id="PP1"))  # fmt: skip
+                                          pseudo_patient_id="PP1"), KEY)  # fmt: skip
     profile = ReleaseProfile(name="t", sections={"reports": ReportProfile()})
     return StageContext(ws, profile, KEY, types.SimpleNamespace(language="fr"))
 

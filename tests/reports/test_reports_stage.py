@@ -99,7 +99,7 @@ def report_text() -> str:
 
 def test_report_is_cleaned_and_named_by_pseudonym(tmp_path, report_text):
     ctx = context(tmp_path)
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     src = write_report(tmp_path, report_text)
     dst = tmp_path / "out.txt"
     outcome = anonymise_report(src, dst, "rep-1", ctx)
@@ -127,7 +127,7 @@ def test_report_is_cleaned_and_named_by_pseudonym(tmp_path, report_text):
 
 def test_latin1_input_and_placeholder_dates(tmp_path, report_text):
     ctx = context(tmp_path, dates="placeholder", ages="placeholder")
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     src = write_report(tmp_path, report_text, encoding="latin-1")
     dst = tmp_path / "out.txt"
     outcome = anonymise_report(src, dst, "rep-1", ctx)
@@ -139,7 +139,7 @@ def test_latin1_input_and_placeholder_dates(tmp_path, report_text):
 
 def test_zero_shift_never_releases_original_dates(tmp_path, report_text):
     ctx = context(tmp_path)
-    write_record(ctx.workspace, "dcm-1", make_record(shift=0))
+    write_record(ctx.workspace, "dcm-1", make_record(shift=0), ctx.key)
     dst = tmp_path / "out.txt"
     outcome = anonymise_report(write_report(tmp_path, report_text), dst, "rep-1", ctx)
     assert outcome.ok
@@ -148,7 +148,7 @@ def test_zero_shift_never_releases_original_dates(tmp_path, report_text):
 
 def test_surrogates_are_consistent_and_leak_nothing(tmp_path, report_text):
     ctx = context(tmp_path, strategy="surrogate")
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     dst = tmp_path / "out.txt"
     outcome = anonymise_report(write_report(tmp_path, report_text), dst, "rep-1", ctx)
     assert outcome.ok, outcome.reason
@@ -162,7 +162,7 @@ def test_surrogates_are_consistent_and_leak_nothing(tmp_path, report_text):
 
 def test_accession_case_in_file_name_does_not_matter(tmp_path, report_text):
     ctx = context(tmp_path)
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     src = write_report(tmp_path, report_text, name="acc20210045")
     outcome = anonymise_report(src, tmp_path / "out.txt", "rep-1", ctx)
     assert outcome.ok and outcome.release_name == "reports/PSEUDOACC1.txt"
@@ -170,7 +170,7 @@ def test_accession_case_in_file_name_does_not_matter(tmp_path, report_text):
 
 def test_no_matching_study(tmp_path, report_text):
     ctx = context(tmp_path)
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     src = write_report(tmp_path, report_text, name="UNKNOWN123")
     outcome = anonymise_report(src, tmp_path / "out.txt", "rep-1", ctx)
     assert (outcome.ok, outcome.reason) == (False, "reports.no_matching_study")
@@ -178,19 +178,19 @@ def test_no_matching_study(tmp_path, report_text):
 
 def test_title_gate_quarantines(tmp_path):
     ctx = context(tmp_path)
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     # "Conclusion" is report vocabulary, so it is not taken for a name: the gate must catch it
     src = write_report(tmp_path, "Examen relu par le Dr Conclusion hier.\n")
     outcome = anonymise_report(src, tmp_path / "out.txt", "rep-1", ctx)
     assert (outcome.ok, outcome.reason) == (False, "reports.title_remaining")
     off = context(tmp_path / "off", title_gate=False)
-    write_record(off.workspace, "dcm-1", make_record())
+    write_record(off.workspace, "dcm-1", make_record(), off.key)
     assert anonymise_report(src, tmp_path / "out2.txt", "rep-1", off).ok
 
 
 def test_english_report(tmp_path):
     ctx = context(tmp_path, language="en")
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     text = (
         "CT chest, March 15, 2021. Mr Jean-Marc Dupont, a 67-year-old man.\n"
         "7 mm nodule in the right lower lobe.\nDictated by: Dr Claire Martin\n"
@@ -206,7 +206,7 @@ def test_english_report(tmp_path):
 def test_run_file_stage_integration(tmp_path, report_text):
     ctx = context(tmp_path)
     ws = ctx.workspace
-    write_record(ws, "dcm-1", make_record())
+    write_record(ws, "dcm-1", make_record(), ctx.key)
     good = write_report(tmp_path, report_text)
     orphan = write_report(tmp_path, "Compte rendu sans étude.\n", name="NOSTUDY")
     ws.write_index([Item("rep-1", "report", str(good)), Item("rep-2", "report", str(orphan))])

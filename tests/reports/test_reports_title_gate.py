@@ -65,13 +65,13 @@ def test_ordinary_medical_words_are_no_alarm(text):
 
 def test_report_stage_quarantines_a_lower_case_name_the_recognizers_missed(tmp_path):
     ctx = context(tmp_path, title_gate=True)
-    write_record(ctx.workspace, "dcm-1", make_record())
+    write_record(ctx.workspace, "dcm-1", make_record(), ctx.key)
     text = "Scanner thoracique normal.\nCopie à maître du quesnoy.\n"
     outcome = anonymise_report(write_report(tmp_path, text), tmp_path / "out.txt", "rep-1", ctx)
     assert (outcome.ok, outcome.reason) == (False, "reports.title_remaining")
     assert not (tmp_path / "out.txt").exists()
     fine = context(tmp_path / "fine", title_gate=True)
-    write_record(fine.workspace, "dcm-1", make_record())
+    write_record(fine.workspace, "dcm-1", make_record(), fine.key)
     clean = "DR THORAX face.\nLe docteur de garde a été prévenu. PR interval normal.\n"
     assert anonymise_report(write_report(tmp_path, clean), tmp_path / "ok.txt", "rep-1", fine).ok
 

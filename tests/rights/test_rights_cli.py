@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tasks.rights.registry import OptOutRegistry
-from tests.rights.test_rights_support import build_cohort, snapshot
+from tests.rights.test_rights_support import KEY, build_cohort, snapshot
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -21,9 +22,10 @@ def cohort(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _rights(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CLEARANCE_PSEUDONYM_KEY": KEY.decode()}  # the cohort's key
     return subprocess.run(
         [sys.executable, "-m", "flows.cli.main", *args], capture_output=True, text=True,
-        cwd=PROJECT, timeout=300,
+        cwd=PROJECT, timeout=300, env=env,
     )  # fmt: skip
 
 

@@ -15,8 +15,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tasks.config.phi import sidecars
+from tasks.rights.pseudonym import request_key
 from tasks.runtime import audit
+from tasks.runtime.workspace import Workspace
 from tasks.synthetic.demo_inputs import SITES, DemoPatient, build_demo
+from tests.conftest import TEST_KEY
 from tests.stack_support import clearance, local_stack, tree_digests
 
 pytestmark = pytest.mark.integration
@@ -149,11 +153,10 @@ def _others(tree: dict[str, str], gone: str, gone_accessions: set[str]) -> dict[
 
 
 def _pseudonyms(workspace: Path, patient_id: str) -> tuple[str, set[str]]:
-    """The person's pseudonymous ID and accessions, read from the PHI sidecars."""
-    records = [
-        json.loads(p.read_text(encoding="utf-8"))
-        for p in sorted((workspace / "work" / "phi").glob("*.json"))
-    ]
+    """The person's pseudonymous ID and accessions, read from the (sealed) PHI sidecars."""
+    key = request_key(workspace.parent, workspace.name, TEST_KEY.encode())
+    ws = Workspace(workspace.parent, workspace.name)
+    records = [fields for _, fields in sidecars(ws, key)]
     mine = [r for r in records if r.get("patient_id") == patient_id]
     assert mine, "the release recorded the person"
     return mine[0]["pseudo_patient_id"], {r["pseudo_accession"] for r in mine}

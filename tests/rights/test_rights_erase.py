@@ -12,6 +12,7 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from tasks.config.sealed_files import is_sealed, phi_record_role, unseal
 from tasks.publish.publication import verify_release
 from tasks.rights.erase import RUN_IN_PROGRESS, erase_patient
 from tasks.rights.pseudonym import pseudonym_of
@@ -35,6 +36,13 @@ def _traces(cohort: Cohort, request_ids: list[str], index: int, issuer: str = IS
         if seen:
             values |= {seen.pseudonym, *seen.accessions, *seen.studies}
     return values
+
+
+def _opened(path: Path, data: bytes) -> bytes:
+    """A file's clear content: a sealed PHI sidecar is opened with the request's key."""
+    if path.parent.name == "phi" and is_sealed(data):
+        return unseal(KEY, phi_record_role(path.stem), data)
+    return data
 
 
 def _files_holding(folders: list[Path], values: set[str]) -> list[Path]:
@@ -93,7 +101,8 @@ def test_erase_removes_patient_everywhere_and_nothing_else(cohort: Cohort) -> No
     assert set(after) - set(before) == {rights_log, audit.head_path(rights_log)}
     assert {p.name for p in changed} == {"MANIFEST.sha256", "clinical.csv"}
     marks = traces | {target.patient_id}  # a quarantined copy is an original
-    assert all(any(v.encode() in before[p] or v in str(p) for v in marks) for p in removed)
+    opened = {p: _opened(p, before[p]) for p in removed}  # sealed sidecars, decrypted
+    assert all(any(v.encode() in opened[p] or v in str(p) for v in marks) for p in removed)
     # 2 releases and 3 staging copies, the workspace copies, and 7 PHI sidecars per workspace
     assert len(removed) == 5 * 8 + 7 + 8 + 8 + 3 * 7
     for path in changed:  # only the patient's record went out of the clinical file

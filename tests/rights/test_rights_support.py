@@ -142,7 +142,7 @@ def _stage(cohort: Cohort, profile, request_id: str, inputs: list[Path]) -> None
         target = ws.staging / outcome.release_name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dst, target)  # the stage output stays in work/ (a workspace copy)
-        record = read_record(ws, item_id)
+        record = read_record(ws, item_id, KEY)
         seen = cohort.seen.setdefault(
             (request_id, record.patient_id, record.issuer), Seen(record.pseudo_patient_id)
         )

@@ -22,6 +22,7 @@ PERSON = {"id": "IPP-QZ-4471", "name": "QUIMPERLE Zoé", "acc": "ACC-QZ-81", "ac
 OTHER = {"id": "IPP-WX-9902", "name": "WESTERLO Xavier", "acc": "ACC-WX-17",
          "pseudo": "PWXPSEUDO02", "pacc": "AWXPSEUDO02"}  # fmt: skip
 ISSUER = "HOSP-A"
+KEY = b"scrub-test-key-0123456789abcdef"  # the request's key: it seals the sidecars
 
 
 def _dicom(path: Path, patient_id: str, accession: str) -> Path:
@@ -62,7 +63,7 @@ def _workspace(tmp_path: Path, request_id: str, opted_out: bool) -> Workspace:
         record = PhiRecord(patient_id=who["id"], issuer=ISSUER, accession=who["acc"],
                            pseudo_patient_id=who["pseudo"],
                            pseudo_accession=who["pacc"])  # fmt: skip
-        write_record(ws, item, record)
+        write_record(ws, item, record, KEY)
         atomic.write_text(ws.stage_dir("headers") / f"{item}.dcm", f"{who['name']} header")
         atomic.write_text(ws.evidence / "pixels" / f"{item}.before.png", f"{who['id']} pixels")
     if opted_out:
@@ -70,7 +71,7 @@ def _workspace(tmp_path: Path, request_id: str, opted_out: bool) -> Workspace:
         ws.quarantine(items[2], "reports", "reports.opted_out")
     else:
         ws.quarantine(items[2], "reports", "reports.title_remaining")  # a copy of the original
-    write_pseudonym_map(ws)
+    write_pseudonym_map(ws, KEY)
     rows = [[OTHER["acc"], OTHER["id"], "1"], [PERSON["acc"], PERSON["id"], "2"]]
     ws.quarantine_rows("c1", ["AccessionNumber", "PatientID", "x"], rows, "no_matching_study")
     pseudo_rows = f"AccessionNumber,PatientID\n{OTHER['pacc']},{OTHER['pseudo']}\n"
@@ -117,9 +118,9 @@ def test_scrub_leaves_nothing_of_the_person_and_keeps_the_others(tmp_path: Path)
 
     # released: header output, evidence, quarantined report; excluded: nothing was copied
     for ws, files in ((released, 3), (excluded, 0)):
-        person = person_in(ws.root, PERSON["id"], ISSUER, PERSON["pseudo"])
+        person = person_in(ws.root, KEY, PERSON["id"], ISSUER, PERSON["pseudo"])
         assert person.items == {"d1", "r1"}
-        counts = scrub(ws.root, person)
+        counts = scrub(ws.root, person, KEY)
         assert counts["files_removed"] == files and counts["records_rewritten"] >= 2
         assert audit.read(ws.audit_log)[-1]["event"] == "rights_erased"
         assert audit.verify(ws.audit_log)[0]
@@ -136,14 +137,14 @@ def test_scrub_leaves_nothing_of_the_person_and_keeps_the_others(tmp_path: Path)
     # a second erasure finds nothing left and changes nothing
     before = _digests(secure)
     for ws in (released, excluded):
-        person = person_in(ws.root, PERSON["id"], ISSUER, PERSON["pseudo"])
+        person = person_in(ws.root, KEY, PERSON["id"], ISSUER, PERSON["pseudo"])
         if not person.empty():
-            scrub(ws.root, person)
+            scrub(ws.root, person, KEY)
     changed = {p for p, data in _digests(secure).items() if before.get(p) != data}
     assert {Path(p).name for p in changed} <= {"audit.jsonl", "audit.jsonl.head"}
 
 
 def test_another_issuer_with_the_same_id_is_not_scrubbed(tmp_path: Path) -> None:
     ws = _workspace(tmp_path, "req-a", opted_out=False)
-    person = person_in(ws.root, PERSON["id"], "ANOTHER-HOSP", PERSON["pseudo"])
+    person = person_in(ws.root, KEY, PERSON["id"], "ANOTHER-HOSP", PERSON["pseudo"])
     assert person.empty()
