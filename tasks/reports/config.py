@@ -33,6 +33,8 @@ RecognizerType = Literal[
     "spacy_ner",
     "first_name",
     "table_columns",
+    "dicom_dump",
+    "hl7_segments",
     "trained_ner",
 ]
 

@@ -49,8 +49,12 @@ def read_name(
     words = 0
     commas = 0
     while words < MAX_TOKENS:
-        index = _skip_particles(text, index)
+        # after a title or a name word, a particle announces a surname even when it is a
+        # report word: "Dr Le Coeur", "Conceição Le Coeur", "Violette Du Pont"
+        index = _skip_particles(text, index, surname_follows=after_title or words > 0)
         token = _name_token_at(text, index)
+        if token is None and index > start and (after_title or words > 0):
+            token = _report_word_as_surname(text, index, alone=True)
         if token is None and words > 0:  # a capitalised particle ending a name: "Angela Le"
             token = CAPITALISED_PARTICLE_AT_END.match(text, index)
         if token is None and words > 0:  # a middle initial ending a name: "SMITH, JOHN A"
@@ -117,8 +121,9 @@ def _last_word_as_surname(text: str, index: int) -> re.Match[str] | None:
     return token if _ends_name(text, token.end()) else None
 
 
-def _skip_particles(text: str, index: int) -> int:
-    """Past "de la", "née De" ... when a name word follows them."""
+def _skip_particles(text: str, index: int, surname_follows: bool = False) -> int:
+    """Past "de la", "née De" ... when a name word follows them (``surname_follows``: also
+    a capitalised report word, "Le Coeur" after a title or a given name)."""
     position = index
     for _ in range(3):
         particle = PARTICLE.match(text, position)
@@ -126,6 +131,8 @@ def _skip_particles(text: str, index: int) -> int:
             break
         position = particle.end()
         if _name_token_at(text, position) is not None:
+            return position
+        if surname_follows and _report_word_as_surname(text, position, alone=True):
             return position
     return index
 

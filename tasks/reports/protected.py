@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 from tasks.reports.config import DATA_DIR, read_lines, read_yaml
 from tasks.reports.spans import Candidate, trim
@@ -21,6 +22,8 @@ LEXICON = DATA_DIR / "lexicon"
 KINDS = {"eponym": "eponyms.txt", "drug": "drugs.txt", "contrast": "contrast_agents.txt"}
 # labels a protected term may be mistaken for
 SPARED_LABELS = frozenset({"PERSON", "CITY", "ESTABLISHMENT", "ADDRESS", "DEVICE"})
+# kinds spared even from strong candidates, and matched whatever their accents
+ALWAYS_SPARED = frozenset({"drug", "contrast"})
 # an unlisted eponym: "Westermark", "Budd-Chiari", "De Quervain"
 CAPITALISED = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[ -][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)"
 NAME_LEFT = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2,}")
@@ -35,6 +38,10 @@ def _alternation(terms: list[str] | tuple[str, ...]) -> str:
     return "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
 
 
+def _plain_alternation(kind: str) -> str:
+    return _alternation(sorted({without_accents(term) for term in lexicon(kind)}))
+
+
 @functools.cache
 def _patterns() -> dict[str, re.Pattern[str]]:
     heads = read_yaml(LEXICON / "eponym_heads.yaml")
@@ -44,10 +51,9 @@ def _patterns() -> dict[str, re.Pattern[str]]:
     after = _alternation(heads.get("after", []))
     word = r"[\wÀ-ÿ'’-]+"
     return {
-        "drug": re.compile(rf"(?<![\w-])(?:{_alternation(lexicon('drug'))})(?![\w-])", re.I),
-        "contrast": re.compile(
-            rf"(?<![\w-])(?:{_alternation(lexicon('contrast'))})(?![\w-])", re.I
-        ),
+        # matched on the text without accents, so listed without accents too
+        "drug": re.compile(rf"(?<![\w-])(?:{_plain_alternation('drug')})(?![\w-])", re.I),
+        "contrast": re.compile(rf"(?<![\w-])(?:{_plain_alternation('contrast')})(?![\w-])", re.I),
         # the eponym itself is the named group; several eponyms may be joined by "et", "-"
         "eponym_before": re.compile(
             rf"(?<![\w])(?:(?:{before})(?:[ \t]+{word}){{0,2}}[ \t]+(?:de|du|des|d')[ \t]*"
@@ -69,6 +75,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?<![\w'’-])(?P<term>{CAPITALISED})(?:['’]s?)?[ \t]+"
             rf"(?i:{_alternation(heads.get('after_any', []))})(?![\w])",
         ),
+        # a listed eponym graded by its classification: "Weber B", "Bosniak IIF", "Garden 3"
+        "eponym_graded": re.compile(
+            rf"(?<![\w-])(?P<term>(?:{eponyms})[ \t]+(?:[A-D]|[IV]{{1,4}}[A-F]?|[0-5][a-c]?))"
+            rf"(?![\w-])",
+            re.I,
+        ),
         "eponym_compound": re.compile(
             rf"(?<![\w-])(?:{_alternation([e for e in lexicon('eponym') if '-' in e])})(?![\w-])",
             re.I,
@@ -79,23 +91,39 @@ def _patterns() -> dict[str, re.Pattern[str]]:
 def protected_ranges(text: str) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every protected term in ``text``."""
     found = []
+    plain = without_accents(text)  # "Lévothyrox" is the listed "Levothyrox"
     for name, pattern in _patterns().items():
         kind = "eponym" if name.startswith("eponym") else name
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(plain if kind in ALWAYS_SPARED else text):
             start, end = match.span("term") if "term" in pattern.groupindex else match.span()
             found.append((start, end, kind))
     return found
 
 
+def without_accents(text: str) -> str:
+    """The text with accents removed, one character for one (offsets kept)."""
+    return "".join(
+        unicodedata.normalize("NFD", c)[0] if ord(c) > 127 and c.isalpha() else c for c in text
+    )
+
+
 def spare_protected(text: str, candidates: list[Candidate]) -> list[Candidate]:
-    """Candidates with protected terms cut out of them (strong ones are left whole)."""
-    ranges = [(s, e) for s, e, _ in protected_ranges(text)]
-    if not ranges:
+    """Candidates with protected terms cut out of them. Strong ones (a title, a label, a
+    header value) are left whole, except over a drug or a contrast agent: "IDE : EXTRAVASATION
+    OMNIPAQUE" names a product, not a nurse."""
+    found = protected_ranges(text)
+    if not found:
         return candidates
     out = []
     for candidate in candidates:
-        hits = [(s, e) for s, e in ranges if s < candidate.end and candidate.start < e]
-        if not hits or candidate.strong or candidate.label not in SPARED_LABELS:
+        hits = [
+            (s, e)
+            for s, e, kind in found
+            if s < candidate.end
+            and candidate.start < e
+            and (not candidate.strong or kind in ALWAYS_SPARED)
+        ]
+        if not hits or candidate.label not in SPARED_LABELS:
             out.append(candidate)
             continue
         position = candidate.start
@@ -125,9 +153,13 @@ def _head_words() -> frozenset[str]:
 def _still_a_name(value: str) -> bool:
     """What is left of a candidate is worth removing when it holds a capitalised word that is
     not report vocabulary nor an eponym's head ("Triangle de")."""
+    from tasks.reports.lexicon import is_english_word, is_french_word
     from tasks.reports.vocab import is_report_word
 
     for word in NAME_LEFT.findall(value):
-        if word[0].isupper() and not is_report_word(word) and word.lower() not in _head_words():
-            return True
+        if not word[0].isupper() or is_report_word(word) or word.lower() in _head_words():
+            continue
+        if word.isupper() and (is_french_word(word.lower()) or is_english_word(word.lower())):
+            continue  # upper-case text: "EXTRAVASATION" left of "OMNIPAQUE" is a word
+        return True
     return False

@@ -224,7 +224,13 @@ def names_a_practice(text: str, start: int, end: int) -> bool:
     )
 
 
+def a_known_city(text: str, start: int, end: int) -> bool:
+    """A known town (the cities gazetteer), whatever its case."""
+    return text[start:end].lower() in _city_names()
+
+
 VALIDATORS: dict[str, Callable[[str, int, int], bool]] = {
+    "a_known_city": a_known_city,
     "names_a_practice": names_a_practice,
     "names_an_english_place": names_an_english_place,
     "a_user_name": a_user_name,

@@ -143,3 +143,80 @@ def test_devices_in_any_case_with_their_serial():
         assert covered(text, device, spans_of(text)), text
     text = "positron emission tomography with a canon of protocols"
     assert [s for s in spans_of(text, "en") if s.label in ("DEVICE", "ID")] == []
+
+
+# --- lower-case address blocks, particles before an ordinary surname ------------------------
+
+
+def test_lower_case_address_block_lines():
+    text = (
+        "cabinet de radiologie\n9 impasse des mouettes\n56100 lorient\n\n"
+        "le havre, le 4 juin 2024\n"
+        "wexcombe general hospital\n31 tanner road\nbristol\nbs8 4ru\nconclusion\n"
+    )
+    spans = spans_of(text)
+    for value in ("56100", "lorient", "le havre", "31 tanner road", "bristol", "bs8 4ru"):
+        assert covered(text, value, spans), value
+    assert not touched(text, "conclusion", spans)
+
+
+def test_a_particle_after_a_title_or_a_given_name_announces_a_surname():
+    for text, name in (
+        ("Vu avec le Dr Le Genou ce matin.", "Le Genou"),
+        ("Pr Maëlle Du Coude, radiologue", "Maëlle Du Coude"),
+        ("Dr LA JAMBE Hortense", "LA JAMBE Hortense"),
+    ):
+        assert covered(text, name, spans_of(text)), text
+    text = "Le genou est normal. La jambe aussi."
+    assert spans_of(text) == []
+
+
+# --- medical terms that must survive --------------------------------------------------------
+
+
+def test_drugs_survive_labels_upper_case_and_accents():
+    for text, term in (
+        ("IDE : EXTRAVASATION OMNIPAQUE 20 ML AVANT-BRAS G, GLACE.", "OMNIPAQUE"),
+        ("IDE : EXTRAVASATION OMNIPAQUE 20 ML AVANT-BRAS G, GLACE.", "20 ML AVANT-BRAS G"),
+        ("Indication : thyroïdectomie totale, patiente sous Lévothyrox.", "Lévothyrox"),
+    ):
+        assert not touched(text, term, spans_of(text)), text
+
+
+def test_a_graded_eponym_survives_in_any_case():
+    for text, term in (
+        ("FRACTURE DE LA MALLÉOLE LATÉRALE WEBER C.", "WEBER C"),
+        ("Kyste rénal Bosniak IIF, à surveiller.", "Bosniak IIF"),
+    ):
+        assert not touched(text, term, spans_of(text)), text
+
+
+# --- DICOM headers and HL7 messages pasted as text ------------------------------------------
+
+
+def test_dicom_dump_values_take_their_attribute_label():
+    text = (
+        "(0010,0020) LO [KQ-771093]\n"
+        "(0020,0010) SH [61207]\n"
+        "(0008,1030) LO [IRM CEREBRALE]\n"
+        "(0010,0030) Patient's Birth Date                DA: '19580817'\n"
+        "(0008,0080) Institution Name                    LO: 'Clinique des Ajoncs'\n"
+        "AccessionNumber: 2024R55120\n"
+    )
+    spans = spans_of(text)
+    for value in ("KQ-771093", "61207", "19580817", "Clinique des Ajoncs", "2024R55120"):
+        assert covered(text, value, spans), value
+    for kept in ("IRM CEREBRALE", "Patient's Birth Date", "Institution Name"):
+        assert not touched(text, kept, spans), kept
+
+
+def test_hl7_segments_names_and_ids():
+    text = (
+        "PID|1||30117^^^HOSP^PI||KERVELLA^ANNAIG^M||19660302|F\n"
+        "PV1|1|O|IMG^^^Site Nord||||20044189^MOALIC^GWENOLE\n"
+    )
+    spans = spans_of(text)
+    for value in ("KERVELLA^ANNAIG^M", "MOALIC^GWENOLE", "19660302", "30117"):
+        assert covered(text, value, spans), value
+    for kept in ("PID", "PV1", "HOSP^PI", "IMG^^^"):
+        assert not touched(text, kept, spans), kept

@@ -8,8 +8,10 @@ from pathlib import Path
 from tasks.reports.config import DEFAULT_CONFIG, RecognizerSpec, RecognizerType
 from tasks.reports.recognizers import (
     device,
+    dicom_dump,
     first_name,
     gazetteer,
+    hl7_segments,
     label_name,
     name_line,
     pattern,
@@ -35,6 +37,8 @@ BUILDERS: dict[RecognizerType, Callable[[RecognizerSpec, Path], Recognizer]] = {
     "first_name": first_name.build,
     "trained_ner": trained_ner.build,
     "table_columns": table_columns.build,
+    "dicom_dump": dicom_dump.build,
+    "hl7_segments": hl7_segments.build,
 }
 
 

@@ -36,8 +36,9 @@ class PostcodeCityRecognizer:
                         continue
                     if _opens_a_sentence(words[0]):  # "N° : 44512 Son IPP est ..."
                         continue
+                    head = next((w for w in words if w.lower() not in ARTICLES), words[0])
                     if words[0][0].islower() and not _lower_case_city(
-                        words[0], after_street=text[match.start()] != ","
+                        head, after_street=text[match.start()] != ","
                     ):
                         continue
                     found.append(Candidate(start, end, self.city_label, self.priority))
