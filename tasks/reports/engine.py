@@ -14,6 +14,7 @@ from tasks.reports.protected import spare_protected
 from tasks.reports.recognizers import build
 from tasks.reports.recognizers.base import Analysis, Recognizer
 from tasks.reports.spans import Candidate, Span, merge
+from tasks.reports.upper_case import without_capitalised_words
 from tasks.reports.vocab import allowed_ranges, is_report_word
 
 
@@ -69,6 +70,7 @@ class Engine:
             candidates = [
                 c for c in candidates if c.strong or not _inside(c, analysis.not_identifying)
             ]
+        candidates = without_capitalised_words(text, candidates)
         candidates = spare_protected(text, candidates)
         allowed = allowed_ranges(text)
         if allowed:

@@ -22,10 +22,17 @@ LEXICON = DATA_DIR / "lexicon"
 KINDS = {"eponym": "eponyms.txt", "drug": "drugs.txt", "contrast": "contrast_agents.txt"}
 # labels a protected term may be mistaken for
 SPARED_LABELS = frozenset({"PERSON", "CITY", "ESTABLISHMENT", "ADDRESS", "DEVICE"})
+# words with a pathology's ending that name none ("à la suite de", "dose de")
+NOT_PATHOLOGIES = (
+    "suite suites limite limites droite droites petite petites visite visites dose doses "
+    "chose choses pose cause causes rose roses prose hypnose diagnose glucose site sites "
+    "cite elite élite rite rites fuite fuites ite vite conduite poursuite faillite"
+).split()
 # kinds spared even from strong candidates, and matched whatever their accents
 ALWAYS_SPARED = frozenset({"drug", "contrast"})
 # an unlisted eponym: "Westermark", "Budd-Chiari", "De Quervain"
 CAPITALISED = r"(?:[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+(?:[ -][A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ]+)?)"
+ROMAN_NUMERAL = re.compile(r"[IVX]{1,5}[a-c]?")
 NAME_LEFT = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]{2,}")
 
 
@@ -71,6 +78,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?<![\w])(?i:{_alternation(heads.get('before_any', []))})"
             rf"(?:[ \t]+{word}){{0,2}}?[ \t]+(?i:de|du|d')[ \t]*(?P<term>{CAPITALISED})",
         ),
+        # a pathology named by its suffix ("névrome de Morton", "bursite de Haglund")
+        "eponym_context_suffix": re.compile(
+            rf"(?<![\w'’-])(?!(?i:{_alternation(NOT_PATHOLOGIES)})\b)"
+            rf"(?i:[a-zà-ÿ]{{2,}}(?:omes?|ites?|oses?|pathies?|algies?|ectomies?|plasties?|"
+            rf"cèles?|trophies?|plasies?))[ \t]+(?i:de|du|d')[ \t]*(?P<term>{CAPITALISED})",
+        ),
         "eponym_context_after": re.compile(
             rf"(?<![\w'’-])(?P<term>{CAPITALISED})(?:['’]s?)?[ \t]+"
             rf"(?i:{_alternation(heads.get('after_any', []))})(?![\w])",
@@ -80,6 +93,12 @@ def _patterns() -> dict[str, re.Pattern[str]]:
             rf"(?<![\w-])(?P<term>(?:{eponyms})[ \t]+(?:[A-D]|[IV]{{1,4}}[A-F]?|[0-5][a-c]?))"
             rf"(?![\w-])",
             re.I,
+        ),
+        # any capitalised name graded by a roman numeral before a description:
+        # "Schatzker II tibial plateau fracture", "classification de Garden III du col"
+        "eponym_roman_grade": re.compile(
+            rf"(?<![\w'’-])(?P<term>{CAPITALISED}[ \t]+[IV]{{1,4}}[A-F]?)"
+            r"(?=[ \t]+[a-zà-ÿ]|[ \t]*[.,;])"
         ),
         "eponym_compound": re.compile(
             rf"(?<![\w-])(?:{_alternation([e for e in lexicon('eponym') if '-' in e])})(?![\w-])",
@@ -157,6 +176,8 @@ def _still_a_name(value: str) -> bool:
     from tasks.reports.vocab import is_report_word
 
     for word in NAME_LEFT.findall(value):
+        if ROMAN_NUMERAL.fullmatch(word):
+            continue  # "Garden III": a grade
         if not word[0].isupper() or is_report_word(word) or word.lower() in _head_words():
             continue
         if word.isupper() and (is_french_word(word.lower()) or is_english_word(word.lower())):

@@ -220,3 +220,37 @@ def test_hl7_segments_names_and_ids():
         assert covered(text, value, spans), value
     for kept in ("PID", "PV1", "HOSP^PI", "IMG^^^"):
         assert not touched(text, kept, spans), kept
+
+
+# --- text all in capitals, eponyms named by their context -----------------------------------
+
+
+def test_upper_case_report_words_are_not_names_but_names_still_are():
+    text = (
+        "RENSEIGNEMENTS CLINIQUES : LOMBALGIES CHRONIQUES, DOULEUR IRRADIANT AU PIED GAUCHE.\n"
+        "MOTIF : CHUTE DE SA HAUTEUR SUR LA MAIN DROITE. PATIENTE : ANNAÏG KERVELLA.\n"
+        "COPIE AU DR LE GOUALLEC, 22300 LANNION.\n"
+        "WEXCOMBE ROYAL INFIRMARY\n"
+    )
+    spans = spans_of(text)
+    for kept in ("RENSEIGNEMENTS CLINIQUES", "LOMBALGIES", "PIED GAUCHE", "MAIN DROITE"):
+        assert not touched(text, kept, spans), kept
+    for value in ("ANNAÏG KERVELLA", "LE GOUALLEC", "LANNION", "WEXCOMBE ROYAL INFIRMARY"):
+        assert covered(text, value, spans), value
+
+
+def test_eponyms_named_by_a_medical_head_or_a_grade_survive():
+    for text, term, language in (
+        ("Névrome de Morton du troisième espace.", "Morton", "fr"),
+        ("Bursite de Haglund.", "Haglund", "fr"),
+        ("Score de Lequesne à 12.", "Lequesne", "fr"),
+        ("Classification de Garden III.", "Garden III", "fr"),
+        ("Schatzker II tibial plateau fracture.", "Schatzker II", "en"),
+        ("Prominent Hoffa fat pad.", "Hoffa", "en"),
+    ):
+        assert not touched(text, term, spans_of(text, language)), text
+    text = "Névrome de Morton, vu par le Dr Morton."
+    doctor = text.rindex("Morton")
+    spans = spans_of(text)
+    assert any(s.start <= doctor and doctor + len("Morton") <= s.end for s in spans), spans
+    assert not touched(text, "Névrome de Morton,", spans)
