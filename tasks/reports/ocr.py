@@ -18,9 +18,10 @@ LETTERS_WITH_DIGITS = re.compile(r"(?<![\w'’-])[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}
 DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 # a number (phone, date, identifier) with letters standing for digits, e.g. "O6.12.34.56.78"
 DIGITS_WITH_LETTERS = re.compile(
-    r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[0-9OoIlB](?:[0-9OoIl]|[ ./-](?=[0-9OoIl])){5,}(?![A-Za-zÀ-ÿ0-9])"
+    r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[0-9OoIlBS](?:[0-9OoIlBS]|[ ./-](?=[0-9OoIlBS])){5,}"
+    r"(?![A-Za-zÀ-ÿ0-9])"
 )
-LETTER_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "B": "8"})
+LETTER_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "B": "8", "S": "5"})
 # what a number read back may be: a date (12/03/1958) or a phone in groups (02 98 41 67 20)
 NUMBER_SHAPE = re.compile(
     r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{4}([/.-])[0-9]{2}\2[0-9]{2}"
@@ -71,7 +72,7 @@ def _as_word(match: re.Match[str]) -> str:
 def _as_number(match: re.Match[str]) -> str:
     value = match.group()
     digits = sum(c.isdigit() for c in value)
-    confused = sum(c in "OoIlB" for c in value)
+    confused = sum(c in "OoIlBS" for c in value)
     if confused == 0 or digits < 4:
         return value
     number = value.translate(LETTER_AS_DIGIT)

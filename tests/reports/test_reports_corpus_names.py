@@ -1,6 +1,8 @@
 """The independent-names report corpus (tests/data/reports/corpus_independent.jsonl): its
 names do not come from the lists the recognizers use (the first-name gazetteer is built
-from Faker) nor from the NER's training names (names-dataset)."""
+from Faker and names-dataset) nor from the NER's training names (names-dataset). Common real
+given names are in both a real-distribution gazetteer and mimesis, so the overlap is
+bounded, not nil; the bench reports recall apart for names outside the gazetteer."""
 
 from __future__ import annotations
 
@@ -67,9 +69,10 @@ def test_names_mostly_outside_the_gazetteer_unlike_the_regression_corpus(indepen
     )
     # every given name of the regression corpus is in the gazetteer by construction (the
     # other spans are surnames alone); the independent source overlaps only where common
-    # real names are in both lists
+    # real names are in both lists, and a large share of its names stays outside
     assert circular > 0.6
-    assert fraction < 0.35
+    assert fraction < circular - 0.15
+    assert fraction < 0.5
 
 
 def test_source_lists_are_not_the_gazetteer():
@@ -80,12 +83,12 @@ def test_source_lists_are_not_the_gazetteer():
         person = Person(locale, seed=1)
         given = [person.first_name() for _ in range(400)]
         fraction = sum(name.lower() in listed for name in given) / len(given)
-        assert fraction < 0.4, (locale, fraction)
+        assert fraction < 0.6, (locale, fraction)
 
 
 def test_engine_on_independent_names(independent):
-    """Regression guard on names the gazetteer was not built from (measured 2026-12-07:
-    recall 98.29 %, strong 99.07 %, persons 98.68 %, precision 99.20 %)."""
+    """Regression guard on names the gazetteer was not built from (measured 2026-12-07
+    with the names-dataset gazetteer: recall 98.66 %, strong 99.34 %, precision 98.83 %)."""
     from tasks.reports.api import find_spans
     from tasks.reports.evaluation import score
 
