@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 # a word of letters with one or two digits standing for letters, e.g. "GU1LLEMOT"
-LETTERS_WITH_DIGITS = re.compile(r"(?<![\w'’-])[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}(?![\w'’-])")
+LETTERS_WITH_DIGITS = re.compile(r"(?<![\w'’-])[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}(?![\w'’])")
 DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 # a number (phone, date, identifier) with letters standing for digits, e.g. "O6.12.34.56.78"
 DIGITS_WITH_LETTERS = re.compile(
@@ -31,13 +31,27 @@ NUMBER_SHAPE = re.compile(
 UPPER_WITH_L = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[A-ZÀ-ÖØ-Þl]{3,}(?![A-Za-zÀ-ÖØ-öø-ÿ0-9])")
 
 
+# a French postcode with letters read for digits, before a town: "2900O QUIMPER"
+POSTCODE_WITH_LETTERS = re.compile(
+    r"(?<![\w])(?=[0-9OoIlS]{5}[ \t]+[A-ZÀ-ÖØ-Þ])[0-9OoIlS]{5}(?![\w])"
+)
+
+
+def _as_postcode(match: re.Match[str]) -> str:
+    value = match.group()
+    if sum(c.isdigit() for c in value) < 2:
+        return value
+    return value.translate(LETTER_AS_DIGIT)
+
+
 def undo_confusions(text: str) -> str:
     """``text`` with OCR letter/digit confusions undone (same length)."""
     if "l" in text:
         text = UPPER_WITH_L.sub(_upper_l, text)
     if not any(c.isdigit() for c in text):
         return text
-    return DIGITS_WITH_LETTERS.sub(_as_number, LETTERS_WITH_DIGITS.sub(_as_word, text))
+    text = DIGITS_WITH_LETTERS.sub(_as_number, LETTERS_WITH_DIGITS.sub(_as_word, text))
+    return POSTCODE_WITH_LETTERS.sub(_as_postcode, text)
 
 
 def _upper_l(match: re.Match[str]) -> str:
@@ -58,11 +72,13 @@ def _as_word(match: re.Match[str]) -> str:
     # each digit between two letters ("BRCA1", "T1W"-like codes keep their digits), or a
     # final 0 of an upper-case word read for an O ("GUILLOUZ0")
     upper = all(c.isupper() for c in letters)
+    # or a first digit before a capitalised word's lower-case rest ("5aint", "0livier")
     inside = all(
         0 < i < len(word) - 1
         and word[i - 1].isalpha()
         and word[i + 1].isalpha()
         or (upper and c == "0" and i == len(word) - 1 and word[i - 1].isalpha())
+        or (i == 0 and len(word) >= 5 and word[1:5].isalpha() and word[1:5].islower())
         for i, c in enumerate(word)
         if c.isdigit()
     )

@@ -126,7 +126,9 @@ def names_a_lower_case_place(text: str, start: int, end: int) -> bool:
 
     words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text[start:end])
     return any(
-        w.lower() not in GENERIC_PLACE_WORDS and not is_french_word(w) and not never_a_name(w)
+        w.lower() not in GENERIC_PLACE_WORDS
+        and not never_a_name(w)
+        and (not is_french_word(w) or w.lower() in _city_names())  # "chu de quimper"
         for w in words
     )
 

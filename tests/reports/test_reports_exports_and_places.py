@@ -254,3 +254,21 @@ def test_eponyms_named_by_a_medical_head_or_a_grade_survive():
     spans = spans_of(text)
     assert any(s.start <= doctor and doctor + len("Morton") <= s.end for s in spans), spans
     assert not touched(text, "Névrome de Morton,", spans)
+
+
+# --- OCR'd letterheads, wrapped dates, lower-case hospitals ---------------------------------
+
+
+def test_ocr_postcodes_and_leading_digits_and_wrapped_dates():
+    for text, values in (
+        ("Adresse : 7 rue du Stang, 2930O CONCARNEAU", ("2930O", "CONCARNEAU")),
+        ("Clinique 5aint-Gwénolé, Quimperlé", ("Clinique 5aint-Gwénolé",)),
+        ("examen du 14/09/\n2022 et contrôle le 3\nmars 2023", ("14/09/\n2022", "3\nmars 2023")),
+        ("patiente de 6O ans", ("6O ans",)),
+        ("adressée par le centre hospitalier de concarneau", ("centre hospitalier de concarneau",)),
+    ):
+        spans = spans_of(text)
+        for value in values:
+            assert covered(text, value, spans), (text, value)
+    text = "hôpital de jour, 5 mm, T1W-FLAIR"
+    assert spans_of(text) == []
