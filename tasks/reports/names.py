@@ -173,6 +173,7 @@ LOWER_PARTICLE = re.compile(
     r"(?:(?:de[ \t]+la|de|du|des|le|la|van[ \t]+der|van[ \t]+den|van|von|der|di|da|del|mac|ben"
     r"|el|al)[ \t]+|d'|l')"
 )
+LOWER_INITIAL = re.compile(rf"[{LOWER}]\.(?:-[{LOWER}]\.)?[ \t]?(?=[{LOWER}])")
 LOWER_WORD = re.compile(rf"[{LOWER}][{LOWER}'’]*(?:-[{LOWER}]+)*(?![\w])")
 
 
@@ -191,6 +192,11 @@ def read_lower_name(
     from tasks.reports.lexicon import is_dictionary_word, is_given_name, never_a_name
 
     index = start = _skip_blanks(text, position)
+    initial = LOWER_INITIAL.match(text, index)
+    if initial is not None:  # "k. fox", "m.-c. le goff"
+        surname = LOWER_WORD.match(text, initial.end())
+        if surname is not None and len(surname.group()) >= 2 and not never_a_name(surname.group()):
+            return start, surname.end()
     if after_title:  # "pr le goff", "dr van der merwe", "docteur d'arvor"
         particle = LOWER_PARTICLE.match(text, index)
         if particle is not None and LOWER_WORD.match(text, particle.end()):
@@ -209,7 +215,7 @@ def read_lower_name(
         if not is_dictionary_word(following.group(), language):
             second = following
     if after_title:
-        return start, (second or first).end()
+        return start, _with_given_name_after_comma(text, (second or first).end())
     if second is None and is_given_name(first.group()):
         if not is_dictionary_word(first.group(), language):
             return first.span()  # "daughter agnes at ...": a known given name alone
@@ -218,6 +224,18 @@ def read_lower_name(
     if is_dictionary_word(first.group(), language) and is_dictionary_word(second.group(), language):
         return None
     return first.start(), second.end()
+
+
+def _with_given_name_after_comma(text: str, end: int) -> int:
+    """ "winter, grace" closing a field: a surname, a comma and a given name, one name."""
+    from tasks.reports.lexicon import never_a_name
+
+    if not text.startswith(", ", end):
+        return end
+    given = LOWER_WORD.match(text, end + 2)
+    if given is not None and not never_a_name(given.group()) and _ends_name(text, given.end()):
+        return given.end()
+    return end
 
 
 def read_lower_pair(text: str, position: int, language: str = "fr") -> tuple[int, int] | None:

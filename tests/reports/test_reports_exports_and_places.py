@@ -272,3 +272,15 @@ def test_ocr_postcodes_and_leading_digits_and_wrapped_dates():
             assert covered(text, value, spans), (text, value)
     text = "hôpital de jour, 5 mm, T1W-FLAIR"
     assert spans_of(text) == []
+
+
+def test_lower_case_fields_with_initials_and_last_first_names():
+    for text, name in (
+        ("patient name: thornbury, elspeth\ndob: 03/12/1961", "thornbury, elspeth"),
+        ("referring physician: dr. ashcombe, rowan", "ashcombe, rowan"),
+        ("technologist: k. pendlebury", "k. pendlebury"),
+        ("signed 12/04/2024 by m. quarrington", "m. quarrington"),
+    ):
+        assert covered(text, name, spans_of(text, "en")), text
+    text = "radiologue : dr lebeau, normal"
+    assert not touched(text, "normal", spans_of(text))
