@@ -51,6 +51,7 @@ def drop_truncated_tail(text: str, words: tuple[str, ...]) -> str:
     return text
 
 
+@lru_cache(maxsize=4096)
 def clean_text(
     text: str,
     needles: tuple[str, ...],
@@ -58,7 +59,8 @@ def clean_text(
     recognise: bool = True,
     words: tuple[str, ...] = (),
 ) -> str:
-    """The text without the dataset's identifying values nor recognised entities."""
+    """The text without the dataset's identifying values nor recognised entities. Remembered
+    per arguments: the files of a series repeat their descriptors and their values."""
     cleaned = drop_patterns(drop_truncated_tail(scrub_known(text, needles), words))
     if recognise:
         cleaned = _drop_recognised(cleaned, language)

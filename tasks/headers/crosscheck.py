@@ -16,7 +16,9 @@ dots, hyphens are all one separator):
   (``not_identifying`` in ``data/text_attributes.yaml``: RADIOLOGY, NONE, HOSPITAL ...).
 
 Matching runs on a folded copy of the text that keeps every character's position (one
-character in, one out), so a hit maps back onto the original text.
+character in, one out), so a hit maps back onto the original text. The yes/no answer is
+remembered per text for each set of values (``Needles`` are shared by the files of a
+patient, whose kept descriptors repeat from slice to slice).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import yaml
 DATA_PATH = Path(__file__).resolve().parent / "data" / "text_attributes.yaml"
 MIN_WORD = 3  # a single word shorter than this is never searched for
 MIN_SERIAL = 5  # letters and digits of a value found anywhere (it must hold a digit)
+MAX_REMEMBERED = 4096  # texts whose yes/no a Needles keeps (then it starts afresh)
 _WORD = re.compile(r"[^\W_]+")
 _SEP = r"[\W_]*"
 _SEPS = r"[\W_]+"
@@ -82,12 +85,21 @@ class Needles:
         parts += [_BEFORE + _SEPS.join(map(re.escape, w)) + _AFTER for w in self.words]
         parts.sort(key=lambda n: (-len(n), n))  # longest first
         self.regex = re.compile("|".join(f"(?:{n})" for n in parts)) if parts else None
+        self._answers: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return self.regex is not None
 
     def held_by(self, text: str) -> bool:
         """Whether ``text`` holds one of the values (same rules as ``regex``, faster)."""
+        answer = self._answers.get(text)
+        if answer is None:
+            if len(self._answers) >= MAX_REMEMBERED:
+                self._answers.clear()
+            answer = self._answers[text] = self._search(text)
+        return answer
+
+    def _search(self, text: str) -> bool:
         words = _WORD.findall(fold(text))
         if not words:
             return False

@@ -164,7 +164,9 @@ def _decodes(ds: Dataset) -> bool:
         for tag, element in ds.items():
             if int(tag) == PIXEL_DATA:
                 continue
-            if isinstance(element, RawDataElement) and element.VR != "SQ" and element.value:
+            if not isinstance(element, RawDataElement):
+                pass  # decoded already (read or written by the walker)
+            elif element.VR != "SQ" and element.value:
                 if _cannot_fail(element, codec):
                     continue
                 element = convert_raw_data_element(element, encoding=charset, ds=ds)

@@ -40,8 +40,7 @@ def unlisted_instance_uid_tags() -> frozenset[int]:
 def remap_unlisted_uids(ds: Dataset, key: bytes, root: str, actions: dict[int, str]) -> int:
     """Remap, at any depth, the values of unlisted instance-UID attributes that the profile
     gives no action of its own; returns how many elements changed."""
-    wanted = unlisted_instance_uid_tags() - actions.keys()
-    return _walk(ds, key, root, wanted)
+    return _walk(ds, key, root, unlisted_instance_uid_tags(), actions)
 
 
 @cache
@@ -58,13 +57,19 @@ def _mapped(key: bytes, root: str, uid: str) -> str:
     return uid if uid.startswith(DICOM_DEFINED) else map_uid(key, root, uid)
 
 
-def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
+def _walk(
+    ds: Dataset, key: bytes, root: str, unlisted: frozenset[int], actions: dict[int, str]
+) -> int:
+    """``unlisted`` tags without an action of the profile's own are remapped (tested per
+    element: the table holds thousands of actions, a set difference per file costs more)."""
     changed = 0
     for tag, elem in list(ds.items()):
         number = int(tag)
         if number >> 16 & 1:
             continue
-        if number in wanted or (elem.VR == "UI" and _defined_as_other_vr(number)):
+        if (number in unlisted and number not in actions) or (
+            elem.VR == "UI" and _defined_as_other_vr(number)
+        ):
             value = ds[tag].value
             if value:
                 values = [value] if isinstance(value, str) else list(value)
@@ -79,5 +84,5 @@ def _walk(ds: Dataset, key: bytes, root: str, wanted: frozenset[int]) -> int:
             value = ds[tag].value
             if isinstance(value, Sequence):
                 for item in value:
-                    changed += _walk(item, key, root, wanted)
+                    changed += _walk(item, key, root, unlisted, actions)
     return changed
