@@ -51,7 +51,9 @@ def drop_truncated_tail(text: str, words: tuple[str, ...]) -> str:
     return text
 
 
-@lru_cache(maxsize=4096)
+REMEMBERED_LENGTH = 1024  # longer text (a report in a UT) is cleaned afresh: memory stays small
+
+
 def clean_text(
     text: str,
     needles: tuple[str, ...],
@@ -61,9 +63,24 @@ def clean_text(
 ) -> str:
     """The text without the dataset's identifying values nor recognised entities. Remembered
     per arguments: the files of a series repeat their descriptors and their values."""
+    if len(text) <= REMEMBERED_LENGTH:
+        return _clean_remembered(text, needles, language, recognise, words)
+    return _clean(text, needles, language, recognise, words)
+
+
+def _clean(
+    text: str,
+    needles: tuple[str, ...],
+    language: str | None,
+    recognise: bool,
+    words: tuple[str, ...],
+) -> str:
     cleaned = drop_patterns(drop_truncated_tail(scrub_known(text, needles), words))
     if recognise:
         cleaned = _drop_recognised(cleaned, language)
     if cleaned != text and not any(c.isalnum() for c in cleaned):
         return ""  # only punctuation left ("/ 60 ANOS J." -> "/")
     return _SPACES.sub(" ", cleaned).strip()
+
+
+_clean_remembered = lru_cache(maxsize=1024)(_clean)

@@ -34,7 +34,10 @@ import yaml
 DATA_PATH = Path(__file__).resolve().parent / "data" / "text_attributes.yaml"
 MIN_WORD = 3  # a single word shorter than this is never searched for
 MIN_SERIAL = 5  # letters and digits of a value found anywhere (it must hold a digit)
-MAX_REMEMBERED = 4096  # texts whose yes/no a Needles keeps (then it starts afresh)
+# yes/no answers a Needles keeps (then it starts afresh), for texts up to this length: with
+# the 256 Needles ``pattern`` keeps, memory stays within a few tens of MB
+MAX_REMEMBERED = 256
+MAX_REMEMBERED_LENGTH = 256
 _WORD = re.compile(r"[^\W_]+")
 _SEP = r"[\W_]*"
 _SEPS = r"[\W_]+"
@@ -92,6 +95,8 @@ class Needles:
 
     def held_by(self, text: str) -> bool:
         """Whether ``text`` holds one of the values (same rules as ``regex``, faster)."""
+        if len(text) > MAX_REMEMBERED_LENGTH:
+            return self._search(text)
         answer = self._answers.get(text)
         if answer is None:
             if len(self._answers) >= MAX_REMEMBERED:

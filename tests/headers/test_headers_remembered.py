@@ -34,6 +34,7 @@ TEXTS = [
     "",
     "Lefèvre",
     "T1 AX",
+    "word " * 80 + "lefevre",  # too long to be remembered
 ]
 
 
@@ -51,6 +52,8 @@ def test_cleaning_is_remembered_per_file_values() -> None:
     assert clean_text(text, ("DUPONT",), None, False) == "TDM THORAX DUPONTEL"
     assert clean_text(text, ("DUPONTEL",), None, False) == "TDM THORAX DUPONT"
     assert clean_text(text, (), None, False) == text
+    long = "TDM THORAX " * 100 + "DUPONT"  # too long to be remembered: cleaned all the same
+    assert clean_text(long, ("DUPONT",), None, False) == long[: -len(" DUPONT")]
 
 
 def test_a_profile_action_for_an_unlisted_uid_is_the_one_applied(tmp_path: Path) -> None:
