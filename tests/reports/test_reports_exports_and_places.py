@@ -284,3 +284,21 @@ def test_lower_case_fields_with_initials_and_last_first_names():
         assert covered(text, name, spans_of(text, "en")), text
     text = "radiologue : dr lebeau, normal"
     assert not touched(text, "normal", spans_of(text))
+
+
+def test_references_insurance_numbers_and_care_homes():
+    for text, value, language in (
+        ("Réf. : 31/0057/B", "31/0057/B", "fr"),
+        ("n/réf : IRM/2023/5512", "IRM/2023/5512", "fr"),
+        ("N° ADELI : 56 1 77302 4", "56 1 77302 4", "fr"),
+        ("Insurance ID: WKT 5530 1187", "WKT 5530 1187", "en"),
+        ("Our ref: RAD/8812/PB", "RAD/8812/PB", "en"),
+        ("EHPAD Les Tamaris de Loctudy", "EHPAD Les Tamaris de Loctudy", "fr"),
+        ("Laboratoire Biogroup Armor", "Laboratoire Biogroup Armor", "fr"),
+        ("PO Box 8812, Penzance", "PO Box 8812", "en"),
+        ("Domicile : lieu-dit Kerlosquet", "lieu-dit Kerlosquet", "fr"),
+        ("échographe Esaote MyLab X8 (SN: 66120)", "Esaote MyLab X8 (SN: 66120)", "fr"),
+    ):
+        assert covered(text, value, spans_of(text, language)), text
+    text = "reference range 3 to 5; the laboratory called back"
+    assert spans_of(text, "en") == []

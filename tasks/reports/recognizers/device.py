@@ -15,9 +15,9 @@ MODEL_TOKEN = r"(?:[A-Z0-9]|[a-z]{1,3}(?=[A-Z0-9.]))(?:[\w+/-]|\.(?=\w))*"
 STOP_TOKENS = {"Conclusion", "CONCLUSION", "Technique", "DLP", "PDL", "CTDIvol", "Impression"}
 # a serial number after the model: "SN 74512", "s/n 2AB1944", "n° série 1MR4582"
 SERIAL = re.compile(
-    r"[ \t]*,?[ \t]*(?i:sn|s/n|s\.n\.|n°[ \t]*(?:de[ \t]+)?s[ée]rie|"
+    r"[ \t]*,?[ \t]*\(?(?i:sn|s/n|s\.n\.|n°[ \t]*(?:de[ \t]+)?s[ée]rie|"
     r"num[ée]ro[ \t]+de[ \t]+s[ée]rie|serial(?:[ \t]+(?:no\.?|number|#))?|#)"
-    r"[ \t]*:?[ \t]*[\w/-]*[0-9][\w/-]*"
+    r"[ \t]*:?[ \t]*[\w/-]*[0-9][\w/-]*\)?"
 )
 # any-case text ("siemens somatom force sn 74512", "CANON AQUILION ONE S/N 2AB1944"): the
 # tokens after a make, cut at the first function word or report word
