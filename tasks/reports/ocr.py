@@ -16,6 +16,8 @@ import re
 # a word of letters with one or two digits standing for letters, e.g. "GU1LLEMOT"
 LETTERS_WITH_DIGITS = re.compile(r"(?<![\w'’-])[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}(?![\w'’])")
 DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
+# in a lower-case word a "1" is an "l" and a "0" an "o": "Consu1tant", "Hospita1", "Wi11iam"
+DIGIT_AS_LOWER_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b"})
 # a number (phone, date, identifier) with letters standing for digits, e.g. "O6.12.34.56.78"
 DIGITS_WITH_LETTERS = re.compile(
     r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[0-9OoIlBS](?:[0-9OoIlBS]|[ ./-](?=[0-9OoIlBS])){5,}"
@@ -26,6 +28,7 @@ LETTER_AS_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "B": "8
 NUMBER_SHAPE = re.compile(
     r"[0-9]{1,2}([/.-])[0-9]{1,2}\1[0-9]{2,4}|[0-9]{4}([/.-])[0-9]{2}\2[0-9]{2}"
     r"|0[0-9](?:([ .-]?)[0-9]{2})(?:\3[0-9]{2}){3}"
+    r"|0[0-9]{2,4} ?[0-9]{3,4} ?[0-9]{3,4}"  # a British number: 020 7946 0123
 )
 # an upper-case word with a lower-case "l" read for an "I": "D'lMAGERIE", "CLlNIQUE"
 UPPER_WITH_L = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[A-ZÀ-ÖØ-Þl]{3,}(?![A-Za-zÀ-ÖØ-öø-ÿ0-9])")
@@ -72,17 +75,32 @@ def _as_word(match: re.Match[str]) -> str:
     # each digit between two letters ("BRCA1", "T1W"-like codes keep their digits), or a
     # final 0 of an upper-case word read for an O ("GUILLOUZ0")
     upper = all(c.isupper() for c in letters)
-    # or a first digit before a capitalised word's lower-case rest ("5aint", "0livier")
+    lower = all(c.islower() for c in letters[1:]) and not upper
     inside = all(
-        0 < i < len(word) - 1
-        and word[i - 1].isalpha()
-        and word[i + 1].isalpha()
+        _between_letters(word, i)
         or (upper and c == "0" and i == len(word) - 1 and word[i - 1].isalpha())
+        or (lower and c == "1" and i == len(word) - 1 and word[i - 3 : i].isalpha())
         or (i == 0 and len(word) >= 5 and word[1:5].isalpha() and word[1:5].islower())
         for i, c in enumerate(word)
         if c.isdigit()
     )
-    return word.translate(DIGIT_AS_LETTER) if same_case and inside else word
+    if not (same_case and inside):
+        return word
+    if lower and word[0].isalpha():
+        return word.translate(DIGIT_AS_LOWER_LETTER)
+    return word.translate(DIGIT_AS_LETTER)
+
+
+def _between_letters(word: str, index: int) -> bool:
+    """The digit at ``index`` is in a run of digits with a letter on each side."""
+    start = end = index
+    while start > 0 and word[start - 1].isdigit():
+        start -= 1
+    while end < len(word) - 1 and word[end + 1].isdigit():
+        end += 1
+    return (
+        0 < start and end < len(word) - 1 and word[start - 1].isalpha() and word[end + 1].isalpha()
+    )
 
 
 def _as_number(match: re.Match[str]) -> str:

@@ -302,3 +302,22 @@ def test_references_insurance_numbers_and_care_homes():
         assert covered(text, value, spans_of(text, language)), text
     text = "reference range 3 to 5; the laboratory called back"
     assert spans_of(text, "en") == []
+
+
+def test_ocr_lower_case_words_american_streets_and_accounts():
+    text = (
+        "To: Dr. Wi11iam Thornicroft, Radio1ogy Dept, St Agnes Hospita1\n"
+        "Tel: O2O 7946 O871   Acct: 5518-204\n"
+        "4410 N. Harbor View Dr., Suite 210\n"
+    )
+    spans = spans_of(text, "en")
+    for value in (
+        "Wi11iam Thornicroft",
+        "St Agnes Hospita1",
+        "O2O 7946 O871",
+        "5518-204",
+        "4410 N. Harbor View Dr., Suite 210",
+    ):
+        assert covered(text, value, spans), value
+    text = "BRCA1 mutation, T1W sequences, Ga11ium scan"
+    assert spans_of(text, "en") == []
