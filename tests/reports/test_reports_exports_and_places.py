@@ -321,3 +321,14 @@ def test_ocr_lower_case_words_american_streets_and_accounts():
         assert covered(text, value, spans), value
     text = "BRCA1 mutation, T1W sequences, Ga11ium scan"
     assert spans_of(text, "en") == []
+
+
+def test_known_towns_after_words_of_residence_in_any_case():
+    for text, town, language in (
+        ("she lives in truro with her partner", "truro", "en"),
+        ("moved from Penzance in 2019", "Penzance", "en"),
+        ("la patiente vit à concarneau depuis 2010", "concarneau", "fr"),
+    ):
+        assert covered(text, town, spans_of(text, language)), text
+    text = "transferred from the ward, lives in a flat"
+    assert spans_of(text, "en") == []
