@@ -208,6 +208,8 @@ def test_dicom_dump_values_take_their_attribute_label():
         assert covered(text, value, spans), value
     for kept in ("IRM CEREBRALE", "Patient's Birth Date", "Institution Name"):
         assert not touched(text, kept, spans), kept
+    text = "Time: 14:22\nUID: see below"
+    assert spans_of(text, "en") == []  # plain labels are no DICOM keywords
 
 
 def test_hl7_segments_names_and_ids():

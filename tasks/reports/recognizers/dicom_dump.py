@@ -33,9 +33,11 @@ DUMP_LINES = (
     # a tag, then a value after "=" or ":": 0010,0020 = 4471209
     re.compile(rf"{TAG}[ \t]*(?:[A-Z]{{2}}[ \t]*)?[:=][ \t]*(?P<value>[^\n]*\S)"),
 )
-# a keyword at the start of a line: "PatientID: 4471209", "AccessionNumber = A24118273"
+# a keyword at the start of a line: "PatientID: 4471209", "AccessionNumber = A24118273";
+# written in CamelCase, so that plain labels ("Date:", "Time:") are left to other recognizers
 KEYWORD_LINE = re.compile(
-    r"^[ \t]*(?P<keyword>[A-Z][A-Za-z]{3,})[ \t]*[:=][ \t]*(?P<value>[^\n]*\S)", re.MULTILINE
+    r"^[ \t]*(?P<keyword>[A-Z][a-z]+[A-Z][A-Za-z]*)[ \t]*[:=][ \t]*(?P<value>[^\n]*\S)",
+    re.MULTILINE,
 )
 LABEL_BY_VR = {"PN": "PERSON", "DA": "DATE", "DT": "DATE", "AS": "AGE"}
 KEPT_ACTIONS = frozenset({"K", "C"})
