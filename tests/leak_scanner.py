@@ -475,7 +475,7 @@ class LeakScanner:
                 if not tokens:
                     continue
                 for spelling, (pattern, codec) in zip(needle.raw, needle.raw_patterns, strict=True):
-                    if spelling in head and pattern.search(head):  # the fast test first
+                    if spelling in head and _outside_uuids(pattern, head):  # the fast test first
                         found[needle.index] = codec
                         break
             else:
@@ -561,6 +561,24 @@ class LeakScanner:
 
     def leaks_in_text(self, text: str) -> set[int]:
         return self.in_text(text)
+
+
+# a random UUID (Prefect's run, task and artifact ids): a short number found inside one
+# matched by chance ("5279fba1-7175-..." holds a StudyID "5279"); it derives from no input
+UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _outside_uuids(pattern: re.Pattern[bytes], data: bytes) -> bool:
+    """``pattern`` matches ``data`` somewhere that is not inside a UUID."""
+    for match in pattern.finditer(data):
+        window_start = max(0, match.start() - 36)
+        window = data[window_start : match.end() + 36]
+        if not any(
+            u.start() + window_start <= match.start() and match.end() <= u.end() + window_start
+            for u in UUID.finditer(window)
+        ):
+            return True
+    return False
 
 
 def _token_pattern(spelling: bytes, codec: str, edge: str) -> re.Pattern[bytes]:

@@ -150,3 +150,14 @@ def test_the_unprocessed_input_is_found_whole(tmp_path: Path) -> None:
     expected = {i for i, v in enumerate(scanner.values) if v not in reordered | dates}
     assert expected <= found
     pydicom.dcmread(path)  # still a valid file
+
+
+def test_a_short_number_inside_a_random_uuid_is_chance_not_a_leak() -> None:
+    scanner = LeakScanner({"5279": "StudyID"})
+    uuid_only = (
+        b'{"id": "5279fba1-7175-4196-80ab-5f7bce2fe022"} '
+        b"01a252a9-291d-7678-97c4-f704b61c799a5279fba1-7175-4196-80ab-5f7bce2fe022"
+    )
+    assert scanner.in_bytes(uuid_only, uuid_only) == {}
+    leaked = uuid_only + b" study 5279 done"
+    assert scanner.in_bytes(leaked, leaked) == {0: "utf-8"}
