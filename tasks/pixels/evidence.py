@@ -5,8 +5,10 @@ modality, counts, outcome code and a risk score, and keeps a pool of before/afte
 pairs of the riskiest redacted images: the "before" is the original frame with every
 redacted area painted over in orange (it shows WHERE text was, never WHAT it said), the
 "after" is the released frame. Risk, highest first: images whose verification needed more
-than one round, images with template regions, multi-frame images (cine), then the number of
-boxes redacted and of text boxes kept as not identifying. The pool holds twice the sample
+than one round, images with an unsure detection (a redacted line the detector scored under
+``UNSURE_DETECTION``: its box may not cover all of the text), images with template regions,
+multi-frame images (cine), then the number of boxes redacted and of text boxes kept as not
+identifying. The pool holds twice the sample
 the DPO sees; a riskier image pushes the least risky out (the score is in the file name, so
 no index is read). ``evidence_markdown`` turns them into markdown for a Prefect artifact:
 counts by modality (frames redacted included) and the sample, each multi-frame image and each
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from tasks.runtime.workspace import Workspace
 
 MARK = (255, 140, 0)
+UNSURE_DETECTION = 0.8  # a detector confidence under this makes a redaction worth a look
 THUMBS = "thumbnails"
 
 
@@ -74,8 +77,9 @@ def record(
         "thumbnails": False,
         # filled rectangles, [frame, x0, y0, x1, y1] (coordinates only)
         "boxes": _box_rows(frames),
+        "lowest_confidence": lowest_confidence(frames),
     }
-    entry["risk"] = risk_score(entry["counts"])
+    entry["risk"] = risk_score(entry["counts"], entry["lowest_confidence"])
     redacted_any = frames is not None and any(frames.boxes)
     if redacted_any and _keep_in_pool(out, entry["risk"], 2 * settings.evidence_thumbnails):
         assert frames is not None
@@ -87,10 +91,18 @@ def record(
     atomic.write_json(out / f"{item_id}.json", entry)
 
 
-def risk_score(counts: dict[str, Any]) -> int:
+def lowest_confidence(frames: RedactedFrames | None) -> float | None:
+    """The lowest detector confidence among the boxes filled (template regions and lines
+    found by ink following keep their detection's score, or 1.0), rounded to 2 places."""
+    scores = [box.score for boxes in frames.boxes for box in boxes] if frames else []
+    return round(min(scores), 2) if scores else None
+
+
+def risk_score(counts: dict[str, Any], confidence: float | None = None) -> int:
     """Higher for images a DPO should look at first (see the module's docstring)."""
     score = 0
     score += 100_000 * (int(counts.get("verify_passes", 0)) > 1)
+    score += 20_000 * (confidence is not None and confidence < UNSURE_DETECTION)
     score += 10_000 * (int(counts.get("template_boxes", 0)) > 0)
     score += 1_000 * (int(counts.get("frames", 0)) > 1)
     score += min(int(counts.get("redacted_boxes", 0)) + int(counts.get("kept_boxes", 0)), 999)
@@ -273,6 +285,9 @@ def _why(entry: dict[str, Any]) -> str:
     reasons = []
     if int(counts.get("verify_passes", 0)) > 1:
         reasons.append(f"{counts['verify_passes']} verification rounds")
+    confidence = entry.get("lowest_confidence")
+    if confidence is not None and confidence < UNSURE_DETECTION:
+        reasons.append(f"unsure detection (confidence {confidence:.2f})")
     if int(counts.get("template_boxes", 0)) > 0:
         reasons.append("template regions")
     if int(counts.get("frames", 0)) > 1:

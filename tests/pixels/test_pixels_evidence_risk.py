@@ -23,6 +23,33 @@ def test_risk_orders_verification_rounds_templates_cine_then_boxes() -> None:
     assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
 
 
+def test_an_unsure_detection_ranks_after_verification_rounds_before_templates() -> None:
+    one_box = {"verify_passes": 1, "redacted_boxes": 1}
+    rounds = risk_score({"verify_passes": 2, "redacted_boxes": 1}, confidence=0.95)
+    unsure = risk_score(one_box, confidence=0.62)
+    template = risk_score({**one_box, "template_boxes": 1}, confidence=0.99)
+    sure = risk_score(one_box, confidence=0.93)
+    assert rounds > unsure > template > sure
+    assert risk_score(one_box, confidence=None) == sure  # nothing filled: no doubt to add
+
+
+def test_the_lowest_confidence_comes_from_the_filled_boxes_and_is_said() -> None:
+    import numpy as np
+
+    from tasks.pixels.boxes import Box
+    from tasks.pixels.evidence import RedactedFrames, _why, lowest_confidence
+
+    frames = np.zeros((2, 8, 8), dtype=np.uint16)
+    boxes = [[Box(0, 0, 4, 2, 0.91)], [Box(0, 0, 4, 2, 0.91), Box(0, 4, 6, 6, 0.574)]]
+    filled = RedactedFrames(frames, frames.copy(), boxes, renderer=None)  # type: ignore[arg-type]
+    assert lowest_confidence(filled) == 0.57
+    assert lowest_confidence(RedactedFrames(frames, frames, [[], []], None)) is None  # type: ignore[arg-type]
+    assert lowest_confidence(None) is None
+    entry = {"counts": {"redacted_boxes": 3, "verify_passes": 1}, "lowest_confidence": 0.57}
+    assert "unsure detection (confidence 0.57)" in _why(entry)
+    assert "unsure" not in _why({**entry, "lowest_confidence": 0.9})
+
+
 def _pair(out: Path, item: str, risk: int) -> None:
     (out / THUMBS).mkdir(parents=True, exist_ok=True)
     for suffix in ("before", "after"):
