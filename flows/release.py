@@ -8,7 +8,7 @@ build_candidate (subflow, parallel task runner):
 
 Every step of the candidate is a task on the task runner (the local process pool, or the
 Dask cluster's workers): the flow process only orchestrates and adds up counts.
-release: candidate → blocking checks? → DPO gate (suspend) → publish.
+release: candidate → blocking checks? → DPO gate (suspend) → publish (subflow, task runner).
 
 The gate suspends the run: no process waits for the DPO. The answer re-enters the flow from
 the top; the opening kept in the workspace (tasks/signoff/gate_opening.py) sends it straight back to
@@ -32,6 +32,7 @@ from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
 from prefect.task_runners import ProcessPoolTaskRunner, TaskRunner
 
+from flows import stage_progress
 from flows.context import stage_context, workers
 from flows.dpo_gate import (
     DPODecision,
@@ -87,8 +88,9 @@ def task_runner() -> TaskRunner[Any]:
 
 
 @flow(name="clearance-candidate", task_runner=task_runner())
-def build_candidate(request_path: str) -> dict:
-    """Everything before the gate: the candidate release in staging, its manifest, checks."""
+def build_candidate(request_path: str, progress_on: str | None = None) -> dict:
+    """Everything before the gate: the candidate release in staging, its manifest, checks.
+    Per-stage progress bars go on flow run ``progress_on`` (the release run), else on this one."""
     request = stage_context(request_path).release_request
     fetched = {}
     if not isinstance(request.inputs.dicom, Path):  # a PACS source: fetch before indexing
@@ -106,6 +108,9 @@ def build_candidate(request_path: str) -> dict:
     clinical = pseudonymise_clinical.map(
         unmapped(request_path), batches["clinical"], of=of["clinical"], wait_for=headers
     )
+    per_batch = {"ingest": recognised, "headers": headers, "pixels": pixels}
+    per_batch |= {"reports": reports, "clinical": clinical}
+    stage_progress.follow(request.request_id, per_batch, progress_on)
     stage_counts = {
         **({"retrieve": fetched} if fetched else {}),
         "ingest": merge_counts([f.result() for f in recognised]),
@@ -129,6 +134,8 @@ def build_candidate(request_path: str) -> dict:
         unmapped(request_path), batches["dicom"], of=of["dicom"], wait_for=[rules]
     )
     evidence = pixel_evidence.submit(request_path)
+    checked = {"conformance": conformance, "check-rows": rows}
+    stage_progress.follow(request.request_id, checked, progress_on)
     # last: it removes raw studies retrieved from a PACS, the inputs conformance reads
     suites = quality_checks.submit(request_path, return_state=False, wait_for=[*rows, *conformance])
     stage_counts["release-rules"] = rules.result()
@@ -140,6 +147,13 @@ def build_candidate(request_path: str) -> dict:
         "checks": checks,
         "evidence": evidence.result(),
     }
+
+
+@flow(name="clearance-publish", task_runner=task_runner())
+def publish_candidate(request_path: str, sealed_digest: str) -> dict[str, int]:
+    """After the approval: publishing (and the push to a research PACS) on the task runner
+    like every other heavy step, so a site's flow process only orchestrates."""
+    return publish_release.submit(request_path, sealed_digest).result()
 
 
 def _evidence_artifacts(request_id: str, candidate: dict[str, Any]) -> None:
@@ -197,7 +211,7 @@ def release(request_path: str) -> dict[str, int]:
         dpo=decision.dpo_name,
         comment=decision.comment,
     )
-    published = publish_release(request_path, opening.digest)
+    published = publish_candidate(request_path, opening.digest)
     logger.info("released %d files", published["files"])
     return published
 
@@ -237,7 +251,7 @@ def _flow_run_id() -> str:
 def _open_gate(ctx: Any, request_path: str, flow_run_id: str) -> GateOpening:
     """Build (or finish building) the candidate, seal it and open a new gate over it."""
     request, ws = ctx.release_request, ctx.workspace
-    candidate = build_candidate(request_path)
+    candidate = build_candidate(request_path, progress_on=flow_run_id)
     checks = candidate["checks"]
     if checks["blocking_failed"] and not checks["override_allowed"]:
         ws.audit("release_blocked", failed=checks["blocking_failed"])

@@ -27,6 +27,9 @@ CANDIDATE_TASKS = {
     "quality_checks": "quality-checks",
 }
 
+# every task of a release run: the candidate's, and publishing after the gate
+RELEASE_TASKS = {**CANDIDATE_TASKS, "publish_release": "publish"}
+
 
 def record_task_stream(client: Any) -> None:
     """The scheduler records its task stream from the first request for it on."""
@@ -36,7 +39,7 @@ def record_task_stream(client: Any) -> None:
 def stream_entries(client: Any) -> list[tuple[str, str]]:
     """(Prefect stage name, Dask worker address) of every task the scheduler recorded."""
     return [
-        (CANDIDATE_TASKS.get(name := key_split(entry["key"]), name), entry["worker"])
+        (RELEASE_TASKS.get(name := key_split(entry["key"]), name), entry["worker"])
         for entry in client.get_task_stream()
     ]
 

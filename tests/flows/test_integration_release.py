@@ -114,9 +114,14 @@ def test_approve_releases_and_nothing_leaks(stack, inputs) -> None:
 
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
-    keys = _artifact_keys(home, run_id)
+    artifacts = _artifacts(home, run_id)
+    keys = set(artifacts)
     assert {f"itest-approve-{kind}" for kind in ("summary", "pixels", "checks")} <= keys
     assert "itest-approve-expectations" in keys  # all on the run the DPO opens
+    # a progress bar per per-batch stage, on the same run, complete at the gate
+    stages = ("ingest", "headers", "pixels", "reports", "conformance", "check-rows")
+    bars = {stage: artifacts.get(f"itest-approve-progress-{stage}") for stage in stages}
+    assert bars == dict.fromkeys(stages, 100.0), bars
     undecided = _resume_without_decision(env, home, run_id)
     assert undecided.returncode != 0 and "'decision' is a required property" in undecided.stderr
     assert "PAUSED" in clearance(env, "status", run_id).stdout.upper()
@@ -189,7 +194,8 @@ def _assert_burned_in_text_gone(rows: list[dict[str, str]], demo, destination: P
     assert checked >= sum(len(lines) for lines in planted.values()) * 0.9  # nearly all released
 
 
-def _artifact_keys(home: Path, run_id: str) -> set[str]:
+def _artifacts(home: Path, run_id: str) -> dict[str, object]:
+    """key -> data of the keyed artifacts on flow run ``run_id``."""
     from uuid import UUID
 
     from prefect.client.orchestration import get_client
@@ -198,7 +204,7 @@ def _artifact_keys(home: Path, run_id: str) -> set[str]:
 
     wanted = ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[UUID(run_id)]))
     with temporary_settings(api_settings(home)), get_client(sync_client=True) as client:
-        return {a.key for a in client.read_artifacts(artifact_filter=wanted) if a.key}
+        return {a.key: a.data for a in client.read_artifacts(artifact_filter=wanted) if a.key}
 
 
 def _resume_without_decision(
