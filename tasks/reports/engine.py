@@ -70,7 +70,7 @@ class Engine:
             candidates = [
                 c for c in candidates if c.strong or not _inside(c, analysis.not_identifying)
             ]
-        candidates = without_capitalised_words(text, candidates)
+        candidates = without_capitalised_words(text, candidates, analysis.language)
         candidates = spare_protected(text, candidates)
         allowed = allowed_ranges(text)
         if allowed:

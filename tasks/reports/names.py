@@ -212,7 +212,11 @@ def read_lower_name(
     if following is not None and is_given_name(first.group()):
         second = following
     elif following is not None and after_title:
-        if not is_dictionary_word(following.group(), language):
+        if (
+            not is_dictionary_word(following.group(), language)
+            or is_given_name(following.group())  # "m. dupont hugo": surname, given name
+            or _ends_name(text, following.end())  # "dr thanh blanc⏎", "dr. rose david, chu"
+        ):
             second = following
     if after_title:
         return start, _with_given_name_after_comma(text, (second or first).end())
@@ -240,9 +244,10 @@ def _with_given_name_after_comma(text: str, end: int) -> int:
 
 def read_lower_pair(text: str, position: int, language: str = "fr") -> tuple[int, int] | None:
     """Two lower-case words that may be a given name and a surname, none of them a function
-    word or report vocabulary, both outside the dictionary ("gaëtan roussillon"), or a word
-    outside the dictionary, a particle and a surname ("annaïck le roux")."""
-    from tasks.reports.lexicon import is_dictionary_word, never_a_name
+    word or report vocabulary, both outside the dictionary ("gaëtan roussillon"), a word
+    outside the dictionary, a particle and a surname ("annaïck le roux"), or any possible
+    surname and a given name ("street anjali")."""
+    from tasks.reports.lexicon import is_dictionary_word, is_given_name, never_a_name
 
     first = LOWER_WORD.match(text, _skip_blanks(text, position))
     if first is None:
@@ -258,6 +263,13 @@ def read_lower_pair(text: str, position: int, language: str = "fr") -> tuple[int
     second = LOWER_WORD.match(text, gap) if gap > first.end() else None
     if second is None:
         return None
+    if (
+        is_given_name(second.group())  # "patient street anjali": surname first, given name
+        and not is_dictionary_word(second.group(), language)
+        and len(first.group()) >= 2
+        and not never_a_name(first.group())
+    ):
+        return first.start(), second.end()
     for word in (first.group(), second.group()):
         if len(word) < 2 or never_a_name(word) or is_dictionary_word(word, language):
             return None

@@ -125,12 +125,20 @@ def names_a_lower_case_place(text: str, start: int, end: int) -> bool:
     from tasks.reports.lexicon import is_french_word, never_a_name
 
     words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", text[start:end])
+    if QUALIFIED_HOSPITAL.search(text[start:end]) and not never_a_name(words[-1]):
+        return True  # "hôpital privé du val d'ombre": a qualified hospital is named by place
     return any(
         w.lower() not in GENERIC_PLACE_WORDS
         and not never_a_name(w)
         and (not is_french_word(w) or w.lower() in _city_names())  # "chu de quimper"
         for w in words
     )
+
+
+QUALIFIED_HOSPITAL = re.compile(
+    r"\b(?:priv[ée]e?|mutualiste|militaire|d'instruction(?: des arm[ée]es)?)\s+"
+    r"(?:du|des|de(?!\s+(?:jour|nuit|semaine)\b)|d['’])"
+)
 
 
 @functools.cache
@@ -201,6 +209,8 @@ def names_an_english_place(text: str, start: int, end: int) -> bool:
         lowered = word.lower()
         if lowered in GENERIC_ENGLISH_PLACE_WORDS or is_report_word(lowered):
             continue
+        if lower_case and lowered in _city_names():
+            return True  # "derby diagnostic centre", "boston memorial hospital"
         if lower_case and (is_english_word(lowered) or is_french_word(lowered)):
             continue
         return True
@@ -215,9 +225,11 @@ def names_a_practice(text: str, start: int, end: int) -> bool:
 
     value = text[start:end]
     words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", value)
-    # "de la" announces a specialty in lower case ("clinique de la douleur", "de la main"):
-    # then only a word outside the dictionary names a place
-    specialty = value == value.lower() and re.search(r"\sde\s+(?:la\s|l['’])", value)
+    # "de la" + report vocabulary announces a specialty in lower case ("clinique de la
+    # douleur", "de la main"): then only a word outside the dictionary names a place; "centre
+    # d'irm de la vallée verte" names one
+    after = re.search(r"\sde\s+(?:la\s+|l['’])([^\W\d_]+)", value)
+    specialty = value == value.lower() and after and never_a_name(after.group(1))
     return any(
         w.lower() not in GENERIC_PLACE_WORDS
         and not never_a_name(w)

@@ -37,10 +37,18 @@ def lower_title_pattern(path: Path) -> re.Pattern[str] | None:
     words = data.get("words") or []
     if not isinstance(lower, list) or not all(isinstance(v, str) for v in lower):
         raise InvalidRecognizerConfig(f"title list {path}: 'lower_case' must be a list of strings")
+    units = data.get("lower_case_not_after_number") or []
+    if not isinstance(units, list) or not all(isinstance(v, str) for v in units):
+        raise InvalidRecognizerConfig(
+            f"title list {path}: 'lower_case_not_after_number' must be a list of strings"
+        )
     titles = sorted([*lower, *words], key=len, reverse=True)
     if not titles:
         return None
     body = "|".join(re.escape(t) for t in titles)
+    if units:  # "500 ms", "2 m." are units there
+        ambiguous = "|".join(re.escape(t) for t in sorted(units, key=len, reverse=True))
+        body += rf"|(?<![0-9][ \t])(?:{ambiguous})"
     return re.compile(rf"(?<![\w.])(?:{body})(?![\w])[ \t]+(?=[a-zà-öø-ÿ])")
 
 
