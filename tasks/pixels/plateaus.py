@@ -35,41 +35,35 @@ _NEIGHBOURS = [
 ]
 
 
-# (pixels, the pixels REACH_PX to their right / left / below / above)
-REACH_PX = 2
-_REACH = [
-    ((slice(None), slice(None, -REACH_PX)), (slice(None), slice(REACH_PX, None))),
-    ((slice(None), slice(REACH_PX, None)), (slice(None), slice(None, -REACH_PX))),
-    ((slice(None, -REACH_PX), slice(None)), (slice(REACH_PX, None), slice(None))),
-    ((slice(REACH_PX, None), slice(None)), (slice(None, -REACH_PX), slice(None))),
-]
+REACH_PX = 2  # a plateau is compared with the pixels this far from its own
 
 
 def plateaus(
     frame: np.ndarray, noise: float, max_rows: int, min_pixels: int, contrast: float
 ) -> np.ndarray:
     """Boxes (x0, y0, x1, y1) of the ink-like plateaus of a 2-D frame of stored values."""
+    values = frame.astype(np.int32)
+    right = values[:, :-1] == values[:, 1:]
+    down = values[:-1, :] == values[1:, :]
     repeats = np.zeros(frame.shape, bool)
-    for inner, outer in _NEIGHBOURS:
-        repeats[inner] |= frame[inner] == frame[outer]
-    found = [_ink(frame, repeats, side, noise, max_rows, min_pixels, contrast) for side in (1, -1)]
+    repeats[:, :-1] |= right
+    repeats[:, 1:] |= right
+    repeats[:-1, :] |= down
+    repeats[1:, :] |= down
+    found = [
+        _ink(values, repeats, side, contrast * noise, max_rows, min_pixels) for side in (1, -1)
+    ]
     return np.concatenate(found)
 
 
 def _ink(
-    frame: np.ndarray,
-    repeats: np.ndarray,
-    side: int,
-    noise: float,
-    max_rows: int,
-    min_pixels: int,
-    contrast: float,
+    values: np.ndarray, repeats: np.ndarray, side: int, gap: float, max_rows: int, min_pixels: int
 ) -> np.ndarray:
     """Ink-like plateaus once the pixels of the lower (``side`` 1) or upper (-1) of two
     touching repeating values are set aside: bright ink keeps its whole plateau on a flat
     darker background in the first pass, dark ink on a flat brighter one in the second."""
-    signed = frame.astype(np.int64) * side
-    touching = np.zeros(frame.shape, bool)
+    signed = values * side
+    touching = np.zeros(values.shape, bool)
     for inner, outer in _NEIGHBOURS:
         touching[inner] |= repeats[inner] & repeats[outer] & (signed[inner] < signed[outer])
     kept = repeats & ~touching
@@ -82,15 +76,18 @@ def _ink(
     candidate[0] = False
     if not candidate.any():
         return np.zeros((0, 4), np.int64)
-    values = frame.astype(np.float32)
+    rows, cols = np.nonzero(candidate[labels])  # the few pixels of candidate plateaus
+    label = labels[rows, cols]
+    value = values[rows, cols]
+    height, width = values.shape
     far = np.zeros(count, np.int64)
     other = np.zeros(count, np.int64)
-    for inner, outer in _REACH:
-        here = labels[inner]
-        gap = np.abs(values[inner] - values[outer])
-        edge = candidate[here] & (gap > 0)
-        other += np.bincount(here[edge], minlength=count)
-        far += np.bincount(here[edge & (gap >= contrast * noise)], minlength=count)
+    for dy, dx in ((0, REACH_PX), (0, -REACH_PX), (REACH_PX, 0), (-REACH_PX, 0)):
+        y, x = rows + dy, cols + dx
+        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+        apart = np.abs(values[y[inside], x[inside]] - value[inside])
+        other += np.bincount(label[inside][apart > 0], minlength=count)
+        far += np.bincount(label[inside][apart >= gap], minlength=count)
     ink = np.nonzero(candidate & (other > 0) & (2 * far >= other))[0]
-    x, y, w, h = (stats[ink, i].astype(np.int64) for i in range(4))
-    return np.stack([x, y, x + w, y + h], axis=1)
+    x0, y0, w, h = (stats[ink, i].astype(np.int64) for i in range(4))
+    return np.stack([x0, y0, x0 + w, y0 + h], axis=1)

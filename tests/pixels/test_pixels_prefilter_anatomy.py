@@ -107,15 +107,21 @@ def test_a_quiet_frame_refuses_even_tall_clusters() -> None:
 @pytest.mark.parametrize(
     ("text", "size", "seed"),
     [
+        # cleared by the earlier proof (any 3-row cluster refuses, none here):
         ("Dr ROUX", 384, 71098),  # 9 px, 60 HU over tissue: faint strokes, no 3-row cluster
         ("M", 512, 71278),  # 10 px, the same
-        ("7", 384, 71528),  # 20 px: wide strokes, a plateau of exact ink
-        ("R", 512, 71218),  # 32 px
-        ("M", 384, 71069),  # 24 px in a hidden range (500) on air: a tall cluster
+        ("7", 384, 71528),  # 20 px: strokes wider than the median, a plateau of exact ink
+        ("R", 512, 71218),  # 32 px, the same
+        ("7", 384, 71033),  # 11 px: only the bar stands out (a 1-row cluster)
+        ("7", 384, 71143),  # 14 px, the same
+        # whose one cluster is taller than GLYPH_ROWS (the earlier proof refused them):
+        ("M", 384, 71069),  # 24 px in a hidden range (500) on air
         ("M", 384, 71190),  # 28 px in 4095 on air
     ],
 )
-def test_ct_frames_an_earlier_proof_cleared_are_refused(text: str, size: int, seed: int) -> None:
+def test_ct_frames_with_a_single_low_or_large_glyph_are_refused(
+    text: str, size: int, seed: int
+) -> None:
     ds, planted = make_image("CT", size, [text], seed=seed)
     assert planted
     image = decode(ds)
