@@ -16,6 +16,7 @@ from tasks.reports.recognizers.base import Analysis, Recognizer
 from tasks.reports.spans import Candidate, Span, merge
 from tasks.reports.upper_case import without_capitalised_words
 from tasks.reports.vocab import allowed_ranges, is_report_word
+from tasks.reports.wrapped import crosses, joined, soft_breaks
 
 
 class Engine:
@@ -50,6 +51,9 @@ class Engine:
         candidates: list[Candidate] = []
         for recognizer in rules:
             candidates.extend(recognizer.find(analysis))
+        breaks = soft_breaks(text)
+        if breaks:  # hard-wrapped text: values cut by a line break
+            candidates.extend(_across_breaks(rules, text, language, breaks))
         if later:
             analysis.covered = _covered(text, candidates)
             for recognizer in later:
@@ -83,6 +87,21 @@ class Engine:
             candidates.extend(listed)
             spans = join_names(text, merge(candidates))
         return spans
+
+
+def _across_breaks(
+    rules: list[Recognizer], text: str, language: str, breaks: list[int]
+) -> list[Candidate]:
+    """The rules' answers on the text with its soft breaks joined, those crossing one."""
+    view = Analysis(text=joined(text, breaks), language=language)
+    if any(r.needs_doc for r in rules):
+        nlp = nlp_for(language)
+        view.doc = nlp.make_doc(view.text)
+        view.make_doc = nlp.make_doc
+    found = []
+    for recognizer in rules:
+        found += [c for c in recognizer.find(view) if crosses(c.start, c.end, breaks)]
+    return found
 
 
 CAPITALISED = re.compile(r"(?<![\w'’-])[A-ZÀ-ÖØ-Þ][\wÀ-ÿ'’-]*")
