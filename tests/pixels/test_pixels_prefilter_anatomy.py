@@ -126,3 +126,24 @@ def test_ct_frames_with_a_single_low_or_large_glyph_are_refused(
     assert planted
     image = decode(ds)
     assert not text_free(image.frames[0], image.photometric, image.lossy_source)
+
+
+@pytest.mark.parametrize(
+    ("level", "ink", "noise"),
+    [(100.0, 3000.0, 0.0), (500.0, 900.0, 1.5), (1000.0, 1300.0, 10.0), (1000.0, 1100.0, 10.0)],
+)
+@pytest.mark.parametrize("px", [9, 20, 32, 48])
+def test_text_beside_a_smooth_organ_is_refused_at_every_size(
+    level: float, ink: float, noise: float, px: int
+) -> None:
+    # a blurred disc (an organ with soft edges) and a line or a round glyph above it, on a
+    # flat, nearly flat or noisy background
+    rng = np.random.default_rng(px)
+    organ = np.zeros((256, 256), np.uint8)
+    cv2.circle(organ, (150, 170), 70, 1, -1)
+    base = level + 800.0 * cv2.GaussianBlur(organ.astype(np.float32), (0, 0), 3)
+    for text in ("JEAN 61", "O"):
+        for face in (0, 1, 2):
+            image = base + (rng.normal(0, noise, base.shape) if noise else 0.0)
+            frame = _stored(_draw(image, text, 10, 20, px, ink, face=face))
+            assert not text_free(frame, "MONOCHROME2", lossy=False), (text, face)
