@@ -53,6 +53,8 @@ class RecognizerSpec(BaseModel):
     priority: int = Field(default=50, ge=0, le=100)
     enabled: bool = True
     weak: bool = False  # weak answers yield to allow-listed medical phrases (eponyms)
+    # strong answers rest on their context (a postcode, a label): kept on upper-case lines
+    strong: bool = False
     patterns: list[str] = []
     ignore_case: bool = False
     validator: str | None = None
@@ -67,6 +69,9 @@ class RecognizerSpec(BaseModel):
     # label_name: labels that name a person ("Patiente", "Nom :", "épouse"): after them a
     # capitalised ordinary word is a surname ("Patiente Gauche") and lower-case names are read
     labels_person: list[str] = []
+    # label_name: care roles ("par la manipulatrice", "technologist"): a lower-case word
+    # after them is read as after a title ("par la manipulatrice martin")
+    labels_role: list[str] = []
     context_before: dict[str, str] = {}  # spacy_ner: label -> words required just before
 
 
@@ -129,6 +134,10 @@ def load_config(path: Path = DEFAULT_CONFIG) -> RecognizerConfig:
         spec.labels_next_line = [
             _expand(p, config.fragments, f"{where}.labels_next_line[{i}]")
             for i, p in enumerate(spec.labels_next_line)
+        ]
+        spec.labels_role = [
+            _expand(p, config.fragments, f"{where}.labels_role[{i}]")
+            for i, p in enumerate(spec.labels_role)
         ]
     return config
 

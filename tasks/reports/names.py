@@ -202,11 +202,20 @@ def read_lower_name(
         if particle is not None and LOWER_WORD.match(text, particle.end()):
             index = particle.end()
     first = LOWER_WORD.match(text, index)
+    if first is not None and after_title and _report_word_closing(text, first):
+        return start, first.end()  # "dicté par docteur foie point", "dr le coeur⏎"
     if first is None or len(first.group()) < 2 or never_a_name(first.group()):
         return None
     second = None
     gap = _skip_blanks(text, first.end())
     following = LOWER_WORD.match(text, gap) if gap > first.end() else None
+    if (
+        after_title
+        and following is not None
+        and is_given_name(first.group())
+        and _report_word_closing(text, following, function_word_after=True)
+    ):
+        return start, following.end()  # "doctor emma hand by phone", "dr léa genou⏎"
     if following is not None and (len(following.group()) < 2 or never_a_name(following.group())):
         following = None
     if following is not None and is_given_name(first.group()):
@@ -228,6 +237,27 @@ def read_lower_name(
     if is_dictionary_word(first.group(), language) and is_dictionary_word(second.group(), language):
         return None
     return first.start(), second.end()
+
+
+# what closes a lower-case name: a line end, punctuation, or dictated punctuation
+CLOSES_LOWER_NAME = re.compile(r"[ \t]*(?:$|[\n.,;:)]|(?:point|virgule|full[ \t]+stop|comma)\b)")
+
+
+def _report_word_closing(text: str, word: re.Match[str], function_word_after: bool = False) -> bool:
+    """Right after a title, a report word standing alone is a surname ("docteur foie",
+    "dr le coeur"): nobody writes a title before an organ otherwise. Not a function word,
+    a section or a field word, and nothing but punctuation or a line end after it."""
+    from tasks.reports.lexicon import function_words, never_a_name
+
+    lowered = word.group()
+    if len(lowered) < 3 or lowered in function_words() or not never_a_name(lowered):
+        return False  # (a word that may be a name goes the usual way)
+    if lowered in SECTION_WORDS or lowered in FIELD_WORDS:
+        return False
+    if CLOSES_LOWER_NAME.match(text, word.end()) is not None:
+        return True
+    after = LOWER_WORD.match(text, _skip_blanks(text, word.end()))
+    return function_word_after and after is not None and after.group() in function_words()
 
 
 def _with_given_name_after_comma(text: str, end: int) -> int:

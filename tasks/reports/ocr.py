@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 
 # a word of letters with one or two digits standing for letters, e.g. "GU1LLEMOT"
-LETTERS_WITH_DIGITS = re.compile(r"(?<![\w'’-])[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}(?![\w'’])")
+LETTERS_WITH_DIGITS = re.compile(
+    r"(?:(?<![\w'’-])|(?<=\b[dlDL]['’]))[A-Za-zÀ-ÖØ-öø-ÿ0158]{4,}(?![\w'’])"
+)
 DIGIT_AS_LETTER = str.maketrans({"0": "O", "1": "I", "5": "S", "8": "B"})
 # in a lower-case word a "1" is an "l" and a "0" an "o": "Consu1tant", "Hospita1", "Wi11iam"
 DIGIT_AS_LOWER_LETTER = str.maketrans({"0": "o", "1": "l", "5": "s", "8": "b"})
@@ -36,8 +38,17 @@ UPPER_WITH_L = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ0-9])[A-ZÀ-ÖØ-Þl]{3,}(
 
 # a French postcode with letters read for digits, before a town: "2900O QUIMPER"
 POSTCODE_WITH_LETTERS = re.compile(
-    r"(?<![\w])(?=[0-9OoIlS]{5}[ \t]+[A-ZÀ-ÖØ-Þ])[0-9OoIlS]{5}(?![\w])"
+    r"(?<![\w])(?=[0-9OoIlSB]{5}[ \t\n]+[A-ZÀ-ÖØ-Þ])[0-9OoIlSB]{5}(?![\w])"
 )
+# small confusions with a fixed reading: "(O)" in an international phone number, "1RM" for
+# IRM, "HTTP5://", an age unit "AN5"; ages written "O34Y", "4la"
+FIXED_READINGS = (
+    (re.compile(r"\([Oo]\)(?=[ \t]?[0-9])"), "(0)"),
+    (re.compile(r"(?<![\w])[1l]RM(?![\w])"), "IRM"),
+    (re.compile(r"(?i:http)5(?=://)"), "HTTPS"),
+    (re.compile(r"(?<=[0-9][ \t])AN5(?![\w])"), "ANS"),
+)
+AGE_WITH_LETTERS = re.compile(r"(?<![\w])(?=[0-9OoIl]*[0-9])[0-9OoIl]{2,3}(?=[YMWDymwd]\b|a\b)")
 
 
 def _as_postcode(match: re.Match[str]) -> str:
@@ -53,7 +64,10 @@ def undo_confusions(text: str) -> str:
         text = UPPER_WITH_L.sub(_upper_l, text)
     if not any(c.isdigit() for c in text):
         return text
+    for pattern, reading in FIXED_READINGS:
+        text = pattern.sub(lambda m, r=reading: r if len(r) == len(m.group()) else m.group(), text)
     text = DIGITS_WITH_LETTERS.sub(_as_number, LETTERS_WITH_DIGITS.sub(_as_word, text))
+    text = AGE_WITH_LETTERS.sub(lambda m: m.group().translate(LETTER_AS_DIGIT), text)
     return POSTCODE_WITH_LETTERS.sub(_as_postcode, text)
 
 
@@ -81,6 +95,7 @@ def _as_word(match: re.Match[str]) -> str:
         or (upper and c == "0" and i == len(word) - 1 and word[i - 1].isalpha())
         or (lower and c == "1" and i == len(word) - 1 and word[i - 3 : i].isalpha())
         or (i == 0 and len(word) >= 5 and word[1:5].isalpha() and word[1:5].islower())
+        or (i == 0 and len(word) >= 5 and word[1:5].isalpha() and word[1:5].isupper())
         for i, c in enumerate(word)
         if c.isdigit()
     )

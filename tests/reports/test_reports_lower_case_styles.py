@@ -102,3 +102,32 @@ def test_lower_case_uk_and_us_address_lines():
         assert covered(text, value, spans), value
     assert not touched(text, "c5 6th", spans)
     assert not touched(text, "patient street", spans)
+
+
+# --- dictated names -----------------------------------------------------------------------------
+
+
+def test_an_organ_right_after_a_title_and_before_a_stop_is_a_surname():
+    text = "conclusion pas de fracture point dicté par docteur poumon point fin de dictée\n"
+    spans = spans_of(text)
+    assert covered(text, "poumon", spans)
+    assert not touched(text, "fracture", spans)
+
+
+def test_one_word_after_a_care_role_and_a_closing_formula_on_the_same_line():
+    text = (
+        "réalisé par le manipulateur renard compte rendu normal "
+        "bien confraternellement p. verger copie au dossier\n"
+        "la manipulatrice a injecté 60 ml de produit de contraste\n"
+    )
+    spans = spans_of(text)
+    assert covered(text, "renard", spans)
+    assert covered(text, "p. verger", spans)
+    assert not touched(text, "a injecté", spans)
+
+
+def test_a_given_name_then_an_organ_closing_the_phrase_after_a_title():
+    text = "discussed with doctor ilona hand by phone.\nseen by dr anouk chest wall pain\n"
+    spans = spans_of(text, "en")
+    assert covered(text, "ilona hand", spans)
+    assert not touched(text, "wall pain", spans)

@@ -26,6 +26,7 @@ class LabelNameRecognizer(Identified):
         self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 2) for p in spec.labels_two_words]
         self.rules += [(re.compile(rf"(?<![\w]){p}", flags), 1) for p in spec.labels_next_line]
         self.person = [re.compile(p, flags) for p in spec.labels_person]
+        self.roles = [re.compile(rf"{p}$", flags) for p in spec.labels_role]
         titles_spec = spec.model_copy(update={"file": TITLES_FILE})
         self.titles = title_pattern(data_path(titles_spec, config_path))
 
@@ -56,6 +57,7 @@ class LabelNameRecognizer(Identified):
                     # "vu avec gwenaëlle ploudalmézeau": lower-case names need two words
                     # a title or a person field ("nom : le gall") is as strong as a title
                     strong_label = title is not None or (field and person)
+                    strong_label = strong_label or any(r.match(match.group()) for r in self.roles)
                     span = read_lower_name(text, position, strong_label, language=analysis.language)
                 if span is not None:
                     strong = field or person

@@ -20,6 +20,7 @@ class PatternRecognizer(Identified):
         self.patterns = [re.compile(p, flags | re.MULTILINE) for p in spec.patterns]
         self.group = spec.group
         self.weak = spec.weak
+        self.strong = spec.strong
         if spec.validator is not None and spec.validator not in VALIDATORS:
             raise InvalidRecognizerConfig(
                 f"recognizer {spec.name}.validator: unknown validator {spec.validator!r} "
@@ -44,7 +45,11 @@ class PatternRecognizer(Identified):
                     continue
                 if self.validate is not None and not self.validate(text, start, end):
                     continue
-                found.append(Candidate(start, end, self.label, self.priority, weak=self.weak))
+                found.append(
+                    Candidate(
+                        start, end, self.label, self.priority, weak=self.weak, strong=self.strong
+                    )
+                )
         return found
 
 
