@@ -91,7 +91,15 @@ def _name_token_at(text: str, index: int) -> re.Match[str] | None:
     token = NAME_TOKEN.match(text, index)
     if token is None or is_report_word(token.group()) or _glued_to_word(text, token.end()):
         return None
+    if _function_word_in_capitals(token.group()):
+        return None  # "MRS WEAVER WAS INFORMED": capitals say nothing, "WAS" is no name
     return token
+
+
+def _function_word_in_capitals(word: str) -> bool:
+    from tasks.reports.lexicon import function_words
+
+    return word.isupper() and len(word) > 1 and word.lower() in function_words()
 
 
 CAPITALISED_PARTICLE_AT_END = re.compile(
@@ -117,6 +125,8 @@ def _last_word_as_surname(text: str, index: int) -> re.Match[str] | None:
     if token is None or _glued_to_word(text, token.end()) or token.group().endswith("."):
         return None
     if len(token.group()) < 3 or token.group().lower() in SECTION_WORDS:
+        return None
+    if _function_word_in_capitals(token.group()):
         return None
     return token if _ends_name(text, token.end()) else None
 
@@ -144,6 +154,8 @@ def _report_word_as_surname(text: str, index: int, alone: bool = False) -> re.Ma
     word = token.group()
     if word.lower() in SECTION_WORDS or word.lower() in FIELD_WORDS:
         return None  # "Conclusion", "Patient Name:"
+    if _function_word_in_capitals(word):
+        return None
     if (alone and len(word) >= 3) or (len(word) >= 3 and word.isupper()):
         return token
     following = _skip_blanks(text, token.end())
@@ -240,7 +252,9 @@ def read_lower_name(
 
 
 # what closes a lower-case name: a line end, punctuation, or dictated punctuation
-CLOSES_LOWER_NAME = re.compile(r"[ \t]*(?:$|[\n.,;:)]|(?:point|virgule|full[ \t]+stop|comma)\b)")
+CLOSES_LOWER_NAME = re.compile(
+    r"[ \t]*(?:$|[\n.,;:)]|(?:point|virgule|full[ \t]+stop|period|comma|new[ \t]+line)\b)"
+)
 
 
 def _report_word_closing(text: str, word: re.Match[str], function_word_after: bool = False) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 MIN_WRAPPED_LINE = 30  # a line shorter than this is structure, not a wrapped paragraph
-CLOSING = '.:;!?)»"|'
+CLOSING = '.:;!?»"|'
 LINE = re.compile(r"[^\n]*\n")
 LAST_WORD_LOWER = re.compile(r"(?<![\w'’-])[a-zà-öø-ÿ][\w'’-]*$")
 

@@ -46,3 +46,23 @@ def test_a_uk_town_that_is_a_word_before_its_postcode():
     spans = spans_of(text, "en")
     for value in ("Reading", "RG4 7XQ", "Bath", "BA2 9QQ", "HOPE", "S33 6RS"):
         assert covered(text, value, spans), value
+
+
+def test_dictated_english_names_closed_by_spoken_punctuation():
+    text = (
+        "the liver is unremarkable period dictated by doctor spleen period end of dictation\n"
+        "report for miss yasmine knee comma date of birth to follow\n"
+    )
+    spans = spans_of(text, "en")
+    assert covered(text, "spleen", spans)
+    assert covered(text, "yasmine knee", spans)
+    assert not touched(text, "the liver is unremarkable", spans)
+
+
+def test_capital_titles_but_not_mr_or_ms_in_capitals():
+    text = "MRS WEAVER WAS INFORMED. MR ANGIOGRAPHY OF THE BRAIN. TR 500 MS TE 20.\n"
+    spans = spans_of(text, "en")
+    assert covered(text, "WEAVER", spans)
+    assert not touched(text, "WAS INFORMED", spans)
+    assert not touched(text, "ANGIOGRAPHY", spans)
+    assert not touched(text, "TE 20", spans)

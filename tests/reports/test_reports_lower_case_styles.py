@@ -131,3 +131,15 @@ def test_a_given_name_then_an_organ_closing_the_phrase_after_a_title():
     spans = spans_of(text, "en")
     assert covered(text, "ilona hand", spans)
     assert not touched(text, "wall pain", spans)
+
+
+def test_capitals_a_town_after_its_postcode_and_a_madame_title():
+    text = (
+        "33 TER RUE DES TROIS-PUITS, 38200 VIENNE\n"
+        "JE RESTE À VOTRE DISPOSITION. MME QUÉLENNEC A REÇU LE CD ET LE COMPTE RENDU.\n"
+        "Manipulateur : M.-C. Fromentel.\n"
+    )
+    spans = spans_of(text)
+    for value in ("VIENNE", "QUÉLENNEC", "M.-C. Fromentel"):
+        assert covered(text, value, spans), value
+    assert not touched(text, "VOTRE DISPOSITION", spans)

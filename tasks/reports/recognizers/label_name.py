@@ -39,6 +39,8 @@ class LabelNameRecognizer(Identified):
                 while position < len(text) and text[position] in " \t:":
                     position += 1
                 title = self.titles.match(text, position)
+                if title is not None and text.startswith("-", title.end()):
+                    title = None  # "M.-C. Chauve": the initials of a compound given name
                 if title is not None:
                     position = title.end()
                 # a field label ("Nom : MASSE") or a title is strong enough for a surname that

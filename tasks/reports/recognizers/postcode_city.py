@@ -41,7 +41,8 @@ class PostcodeCityRecognizer:
                         head, after_street=text[match.start()] != ","
                     ):
                         continue
-                    found.append(Candidate(start, end, self.city_label, self.priority))
+                    # the postcode vouches for the town, even an ordinary word in capitals
+                    found.append(Candidate(start, end, self.city_label, self.priority, strong=True))
                 if groups.get("postcode") is not None:
                     start, end = match.span("postcode")
                     found.append(Candidate(start, end, self.label, self.priority))
