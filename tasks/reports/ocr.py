@@ -64,8 +64,8 @@ def undo_confusions(text: str) -> str:
         text = UPPER_WITH_L.sub(_upper_l, text)
     if not any(c.isdigit() for c in text):
         return text
-    for pattern, reading in FIXED_READINGS:
-        text = pattern.sub(lambda m, r=reading: r if len(r) == len(m.group()) else m.group(), text)
+    for pattern, reading in FIXED_READINGS:  # each reading as long as what it replaces
+        text = pattern.sub(reading, text)
     text = DIGITS_WITH_LETTERS.sub(_as_number, LETTERS_WITH_DIGITS.sub(_as_word, text))
     text = AGE_WITH_LETTERS.sub(lambda m: m.group().translate(LETTER_AS_DIGIT), text)
     return POSTCODE_WITH_LETTERS.sub(_as_postcode, text)

@@ -19,6 +19,9 @@ def test_fixed_readings_and_ages_with_letters():
     assert undo_confusions("(O34Y) (4la)") == "(034Y) (41a)"
     # codes whose digit is part of them stay as written
     assert undo_confusions("BRCA1 T1W SW1A 5FU") == "BRCA1 T1W SW1A 5FU"
+    # every reading keeps the length: spans found on the reading are spans of the original
+    for text in ("tel +33 (O)5 http5://x.fr 1RM 79 AN5 O34Y", "d'1magerie 5AINT 3B200 Vienne"):
+        assert len(undo_confusions(text)) == len(text)
 
 
 def test_an_ocr_fax_letterhead_is_removed_whole():
