@@ -334,3 +334,15 @@ def test_known_towns_after_words_of_residence_in_any_case():
         assert covered(text, town, spans_of(text, language)), text
     text = "transferred from the ward, lives in a flat"
     assert spans_of(text, "en") == []
+
+
+def test_a_key_value_pipe_table_gives_its_value_cells():
+    text = (
+        "| Champ | Valeur |\n|---|---|\n| Radiologue | Genou |\n| Prescripteur | Quellec |\n"
+        "| Examen | IRM du genou droit |\n"
+    )
+    spans = spans_of(text)
+    assert covered(text, "Genou", spans)
+    assert covered(text, "Quellec", spans)
+    assert not touched(text, "Champ", spans)
+    assert not touched(text, "IRM du genou droit", spans)

@@ -143,3 +143,13 @@ def test_capitals_a_town_after_its_postcode_and_a_madame_title():
     for value in ("VIENNE", "QUÉLENNEC", "M.-C. Fromentel"):
         assert covered(text, value, spans), value
     assert not touched(text, "VOTRE DISPOSITION", spans)
+
+
+def test_a_signature_after_a_blank_line_below_the_closing_formula():
+    text = (
+        "je reste à votre disposition.\n\nbien confraternellement,\n\nb. verger\n\n"
+        "copie : dossier\n"
+    )
+    spans = spans_of(text)
+    assert covered(text, "b. verger", spans)
+    assert not touched(text, "copie", spans)

@@ -36,7 +36,8 @@ class LabelNameRecognizer(Identified):
         for pattern, min_words in self.rules:
             for match in pattern.finditer(text):
                 position = match.end()
-                while position < len(text) and text[position] in " \t:":
+                # (a key/value table: "| Radiologue | Droit |", the value is the next cell)
+                while position < len(text) and text[position] in " \t:|":
                     position += 1
                 title = self.titles.match(text, position)
                 if title is not None and text.startswith("-", title.end()):
