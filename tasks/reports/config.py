@@ -123,23 +123,17 @@ def load_config(path: Path = DEFAULT_CONFIG) -> RecognizerConfig:
             k: _expand(v, config.fragments, f"{where}.context_before.{k}")
             for k, v in spec.context_before.items()
         }
-        spec.labels_two_words = [
-            _expand(p, config.fragments, f"{where}.labels_two_words[{i}]")
-            for i, p in enumerate(spec.labels_two_words)
-        ]
-        spec.labels_person = [
-            _expand(p, config.fragments, f"{where}.labels_person[{i}]")
-            for i, p in enumerate(spec.labels_person)
-        ]
-        spec.labels_next_line = [
-            _expand(p, config.fragments, f"{where}.labels_next_line[{i}]")
-            for i, p in enumerate(spec.labels_next_line)
-        ]
-        spec.labels_role = [
-            _expand(p, config.fragments, f"{where}.labels_role[{i}]")
-            for i, p in enumerate(spec.labels_role)
-        ]
+        for field_name in LABEL_LISTS:
+            expanded = [
+                _expand(p, config.fragments, f"{where}.{field_name}[{i}]")
+                for i, p in enumerate(getattr(spec, field_name))
+            ]
+            setattr(spec, field_name, expanded)
     return config
+
+
+# label_name's lists of label patterns, expanded like ``patterns``
+LABEL_LISTS = ("labels_two_words", "labels_person", "labels_next_line", "labels_role")
 
 
 def _expand(pattern: str, fragments: dict[str, str], where: str) -> str:

@@ -11,8 +11,10 @@ from tasks.reports.recognizers.base import Analysis, Identified, identify
 from tasks.reports.spans import Candidate
 
 
-def _strings(data: dict[str, object], key: str, path: Path) -> list[str]:
+def _strings(data: dict[str, object], key: str, path: Path, optional: bool = False) -> list[str]:
     values = data.get(key)
+    if optional and not values:
+        return []
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise InvalidRecognizerConfig(f"title list {path}: '{key}' must be a list of strings")
     return values
@@ -33,15 +35,9 @@ def title_pattern(path: Path) -> re.Pattern[str]:
 def lower_title_pattern(path: Path) -> re.Pattern[str] | None:
     """Titles written in lower case ("dr", "mme") and the title words ("docteur")."""
     data = read_yaml(path)
-    lower = data.get("lower_case") or []
-    words = data.get("words") or []
-    if not isinstance(lower, list) or not all(isinstance(v, str) for v in lower):
-        raise InvalidRecognizerConfig(f"title list {path}: 'lower_case' must be a list of strings")
-    units = data.get("lower_case_not_after_number") or []
-    if not isinstance(units, list) or not all(isinstance(v, str) for v in units):
-        raise InvalidRecognizerConfig(
-            f"title list {path}: 'lower_case_not_after_number' must be a list of strings"
-        )
+    lower = _strings(data, "lower_case", path, optional=True)
+    words = _strings(data, "words", path, optional=True)
+    units = _strings(data, "lower_case_not_after_number", path, optional=True)
     titles = sorted([*lower, *words], key=len, reverse=True)
     if not titles:
         return None
